@@ -1,0 +1,275 @@
+//! The one HTTP client every request goes through: authentication, the rate limiter keyed by
+//! (identity, organization), a concurrency bound, error mapping and continuation-token paging.
+
+use std::collections::HashSet;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Instant;
+
+use base64::Engine;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
+use serde::de::DeserializeOwned;
+use tokio::sync::Semaphore;
+use url::Url;
+
+use super::error::{AdoError, error_message, sanitize_message, strip_bom};
+use super::models::Envelope;
+use super::stats::ApiStats;
+use crate::config::{Credential, Limits};
+
+/// The header that makes a rejected credential answer 401 instead of a 203 sign-in page.
+const FED_AUTH_REDIRECT: &str = "X-TFS-FedAuthRedirect";
+/// Where list endpoints of style A put the next page's token.
+const CONTINUATION_HEADER: &str = "x-ms-continuationtoken";
+
+/// Rate-limiter key: the consumption limit is counted per identity, and we spread per organization.
+type LimiterKey = (String, String);
+
+/// A list read to its end across pages.
+#[derive(Debug)]
+pub struct PagedList {
+    pub items: Vec<serde_json::Value>,
+    pub pages: usize,
+}
+
+/// An authenticated, rate-limited Azure DevOps client for one connector's identity.
+#[derive(Clone)]
+pub struct AdoClient {
+    http: reqwest::Client,
+    /// Names the identity in limiter keys and logs; never the secret.
+    identity: String,
+    authorization: HeaderValue,
+    limiter: Arc<DefaultKeyedRateLimiter<LimiterKey>>,
+    concurrency: Arc<Semaphore>,
+    stats: Arc<ApiStats>,
+}
+
+impl std::fmt::Debug for AdoClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdoClient")
+            .field("identity", &self.identity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AdoClient {
+    /// Builds a client for `identity` (a label such as the connector name) with its credential.
+    pub fn new(
+        identity: &str,
+        credential: &Credential,
+        limits: &Limits,
+        stats: Arc<ApiStats>,
+    ) -> Result<Self, reqwest::Error> {
+        let authorization = match credential {
+            Credential::Pat(pat) => {
+                let encoded =
+                    base64::engine::general_purpose::STANDARD.encode(format!(":{}", pat.expose()));
+                let mut value = HeaderValue::from_str(&format!("Basic {encoded}"))
+                    .unwrap_or_else(|_| HeaderValue::from_static("Basic"));
+                value.set_sensitive(true);
+                value
+            }
+        };
+        let mut headers = HeaderMap::new();
+        headers.insert(FED_AUTH_REDIRECT, HeaderValue::from_static("Suppress"));
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("ado-posture/", env!("CARGO_PKG_VERSION")))
+            .default_headers(headers)
+            .timeout(std::time::Duration::from_secs(120))
+            .connect_timeout(std::time::Duration::from_secs(20))
+            .build()?;
+        let rate = NonZeroU32::new(limits.requests_per_second).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(limits.burst).unwrap_or(NonZeroU32::MIN);
+        Ok(AdoClient {
+            http,
+            identity: identity.to_string(),
+            authorization,
+            limiter: Arc::new(RateLimiter::keyed(
+                Quota::per_second(rate).allow_burst(burst),
+            )),
+            concurrency: Arc::new(Semaphore::new(limits.max_concurrency.max(1))),
+            stats,
+        })
+    }
+
+    /// GETs one JSON object. `organization` keys the rate limiter and names errors;
+    /// `endpoint` names the URL template in statistics.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        organization: &str,
+        endpoint: &str,
+        url: Url,
+    ) -> Result<T, AdoError> {
+        let (body, _) = self.get_bytes(organization, endpoint, &url).await?;
+        decode(organization, &url, &body)
+    }
+
+    /// GETs a `{count, value}` list and follows `x-ms-continuationtoken` to the last page.
+    /// A token seen twice stops the list with an error rather than looping.
+    pub async fn get_list(
+        &self,
+        organization: &str,
+        endpoint: &str,
+        url: Url,
+    ) -> Result<PagedList, AdoError> {
+        let mut items = Vec::new();
+        let mut seen_tokens = HashSet::new();
+        let mut next: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let mut page_url = url.clone();
+            if let Some(token) = &next {
+                page_url
+                    .query_pairs_mut()
+                    .append_pair("continuationToken", token);
+            }
+            let (body, headers) = self.get_bytes(organization, endpoint, &page_url).await?;
+            let envelope: Envelope<serde_json::Value> = decode(organization, &page_url, &body)?;
+            pages += 1;
+            items.extend(envelope.value);
+            let token = headers
+                .get(CONTINUATION_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
+            match token {
+                None => return Ok(PagedList { items, pages }),
+                Some(token) => {
+                    if !seen_tokens.insert(token.clone()) {
+                        return Err(AdoError::RepeatedContinuationToken {
+                            organization: organization.to_string(),
+                            url: url.to_string(),
+                            token: sanitize_message(&token),
+                        });
+                    }
+                    next = Some(token);
+                }
+            }
+        }
+    }
+
+    async fn get_bytes(
+        &self,
+        organization: &str,
+        endpoint: &str,
+        url: &Url,
+    ) -> Result<(Vec<u8>, HeaderMap), AdoError> {
+        let key = (self.identity.clone(), organization.to_string());
+        self.limiter.until_key_ready(&key).await;
+        // The semaphore is never closed, so acquiring only fails if that changes; go on unbounded then.
+        let _permit = self.concurrency.acquire().await.ok();
+        let started = Instant::now();
+        let result = self.send(organization, url).await;
+        let (bytes, failed) = match &result {
+            Ok((body, _)) => (body.len() as u64, false),
+            Err(_) => (0, true),
+        };
+        self.stats
+            .record(endpoint, bytes, started.elapsed(), failed);
+        result
+    }
+
+    async fn send(&self, organization: &str, url: &Url) -> Result<(Vec<u8>, HeaderMap), AdoError> {
+        let transport = |e: reqwest::Error| AdoError::Transport {
+            organization: organization.to_string(),
+            url: url.to_string(),
+            message: sanitize_message(&without_url(&e).to_string()),
+        };
+        let response = self
+            .http
+            .get(url.clone())
+            .header(AUTHORIZATION, self.authorization.clone())
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(transport)?.to_vec();
+        let organization = organization.to_string();
+        let url_text = url.to_string();
+        match status {
+            // 203 is the sign-in page Azure DevOps serves to a rejected credential without the
+            // FedAuthRedirect header: an authentication failure, never data.
+            StatusCode::UNAUTHORIZED | StatusCode::NON_AUTHORITATIVE_INFORMATION => {
+                Err(AdoError::Unauthorized {
+                    organization,
+                    status: status.as_u16(),
+                    url: url_text,
+                })
+            }
+            StatusCode::FORBIDDEN => Err(AdoError::Forbidden {
+                organization,
+                url: url_text,
+                message: error_message(&body),
+            }),
+            StatusCode::NOT_FOUND => Err(AdoError::NotFound {
+                organization,
+                url: url_text,
+                message: error_message(&body),
+            }),
+            s if s.is_success() => Ok((body, headers)),
+            s => Err(AdoError::Status {
+                organization,
+                status: s.as_u16(),
+                url: url_text,
+                message: error_message(&body),
+            }),
+        }
+    }
+}
+
+/// reqwest errors repeat the URL; ours carry it already.
+fn without_url(e: &reqwest::Error) -> &(dyn std::error::Error + 'static) {
+    let mut source: &(dyn std::error::Error + 'static) = e;
+    while let Some(inner) = source.source() {
+        source = inner;
+    }
+    source
+}
+
+fn decode<T: DeserializeOwned>(organization: &str, url: &Url, body: &[u8]) -> Result<T, AdoError> {
+    serde_json::from_slice(strip_bom(body)).map_err(|e| AdoError::Decode {
+        organization: organization.to_string(),
+        url: url.to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// Appends `api-version` and other query pairs to an API root and path segments.
+pub fn api_url(base: &Url, segments: &[&str], query: &[(&str, &str)]) -> Url {
+    let mut url = base.clone();
+    if let Ok(mut path) = url.path_segments_mut() {
+        path.pop_if_empty();
+        path.extend(segments);
+    }
+    {
+        let mut pairs = url.query_pairs_mut();
+        for (k, v) in query {
+            pairs.append_pair(k, v);
+        }
+    }
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_url_escapes_segments_and_keeps_base_path() {
+        let base = Url::parse("https://ado.contoso.local/tfs").unwrap();
+        let url = api_url(
+            &base,
+            &["Default Collection", "_apis", "projects"],
+            &[("api-version", "7.1"), ("$top", "100")],
+        );
+        assert_eq!(
+            url.as_str(),
+            "https://ado.contoso.local/tfs/Default%20Collection/_apis/projects?api-version=7.1&%24top=100"
+        );
+    }
+}

@@ -1,0 +1,148 @@
+//! Errors of one Azure DevOps request, with the organization and endpoint they came from.
+
+/// Why a request to Azure DevOps failed. Never carries a credential: URLs hold none, and
+/// response text is trimmed and stripped of control characters before it is kept.
+#[derive(Debug, thiserror::Error)]
+pub enum AdoError {
+    #[error(
+        "organization '{organization}': authentication failed (HTTP {status}) at {url}; \
+         check that the PAT is valid, not expired, and has the read scopes listed in the README"
+    )]
+    Unauthorized {
+        organization: String,
+        status: u16,
+        url: String,
+    },
+    #[error("organization '{organization}': access denied (HTTP 403) at {url}: {message}")]
+    Forbidden {
+        organization: String,
+        url: String,
+        message: String,
+    },
+    #[error("organization '{organization}': not found (HTTP 404) at {url}: {message}")]
+    NotFound {
+        organization: String,
+        url: String,
+        message: String,
+    },
+    #[error("organization '{organization}': HTTP {status} at {url}: {message}")]
+    Status {
+        organization: String,
+        status: u16,
+        url: String,
+        message: String,
+    },
+    #[error("organization '{organization}': request to {url} failed: {message}")]
+    Transport {
+        organization: String,
+        url: String,
+        message: String,
+    },
+    #[error("organization '{organization}': response of {url} is not the expected JSON: {message}")]
+    Decode {
+        organization: String,
+        url: String,
+        message: String,
+    },
+    #[error(
+        "organization '{organization}': {url} returned the continuation token '{token}' twice; \
+         stopped this list instead of looping"
+    )]
+    RepeatedContinuationToken {
+        organization: String,
+        url: String,
+        token: String,
+    },
+}
+
+impl AdoError {
+    /// The HTTP status, where the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            AdoError::Unauthorized { status, .. } | AdoError::Status { status, .. } => {
+                Some(*status)
+            }
+            AdoError::Forbidden { .. } => Some(403),
+            AdoError::NotFound { .. } => Some(404),
+            _ => None,
+        }
+    }
+
+    /// A short machine-readable kind for the manifest and the crawl_errors table.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AdoError::Unauthorized { .. } => "unauthorized",
+            AdoError::Forbidden { .. } => "forbidden",
+            AdoError::NotFound { .. } => "not_found",
+            AdoError::Status { .. } => "http_status",
+            AdoError::Transport { .. } => "transport",
+            AdoError::Decode { .. } => "decode",
+            AdoError::RepeatedContinuationToken { .. } => "repeated_continuation_token",
+        }
+    }
+}
+
+/// Makes server-supplied text safe to keep in logs and errors: no control characters, bounded.
+pub fn sanitize_message(text: &str) -> String {
+    const MAX: usize = 300;
+    let cleaned: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let trimmed = cleaned.trim();
+    if trimmed.chars().count() > MAX {
+        let cut: String = trimmed.chars().take(MAX).collect();
+        format!("{cut}…")
+    } else {
+        trimmed.to_string()
+    }
+}
+
+/// The `message` of an Azure DevOps error body (`{"$id","message","typeKey",…}`), or the text.
+pub fn error_message(body: &[u8]) -> String {
+    let body = strip_bom(body);
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body)
+        && let Some(message) = value.get("message").and_then(|m| m.as_str())
+    {
+        return sanitize_message(message);
+    }
+    if body.is_empty() {
+        return "(empty body)".to_string();
+    }
+    sanitize_message(&String::from_utf8_lossy(body))
+}
+
+/// Some Azure DevOps bodies start with a UTF-8 byte-order mark.
+pub fn strip_bom(body: &[u8]) -> &[u8] {
+    body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_message_reads_real_error_bodies() {
+        let fixture = include_str!("../../../shared/ado-api/errors.404.recorded.json");
+        let v: serde_json::Value = serde_json::from_str(fixture).unwrap();
+        let body = serde_json::to_vec(&v["responses"]["404"]["body"]).unwrap();
+        assert!(
+            error_message(&body).starts_with("TF"),
+            "{}",
+            error_message(&body)
+        );
+    }
+
+    #[test]
+    fn messages_lose_control_characters_and_length() {
+        let long = format!("a\u{1b}[31mb\r\n{}", "x".repeat(1000));
+        let m = sanitize_message(&long);
+        assert!(!m.chars().any(|c| c.is_control()));
+        assert!(m.chars().count() <= 301);
+    }
+
+    #[test]
+    fn bom_is_stripped() {
+        assert_eq!(error_message(b"\xEF\xBB\xBF{\"message\":\"hi\"}"), "hi");
+    }
+}

@@ -1,0 +1,12 @@
+//! Azure DevOps REST: the rate-limited HTTP client, its errors and the typed responses.
+//!
+//! This module knows URLs, headers, status codes and JSON shapes. It does not know which
+//! resources a crawl wants or in what order: that is `crawl`.
+
+pub mod client;
+pub mod error;
+pub mod models;
+pub mod stats;
+
+pub use client::{AdoClient, PagedList};
+pub use error::AdoError;

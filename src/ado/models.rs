@@ -1,0 +1,233 @@
+//! Typed views of the Azure DevOps responses the crawler reads.
+//!
+//! Every field the service may leave out is optional or defaulted, and unknown fields are
+//! ignored, so older (Server) and newer responses parse alike. The raw JSON of each object is
+//! kept beside its typed view ([`Parsed`]) for the tables' `raw` column.
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+/// `{"count": N, "value": [...]}`: the envelope of every list endpoint.
+#[derive(Debug, Deserialize)]
+pub struct Envelope<T> {
+    #[serde(default)]
+    pub count: Option<u64>,
+    pub value: Vec<T>,
+}
+
+/// An object parsed into its typed view, with its JSON text as the service sent it.
+#[derive(Debug, Clone)]
+pub struct Parsed<T> {
+    pub item: T,
+    pub raw: String,
+}
+
+/// Parses each raw object of a list; an object that does not fit is reported, not dropped silently.
+pub fn parse_items<T: DeserializeOwned>(
+    values: Vec<serde_json::Value>,
+) -> Result<Vec<Parsed<T>>, serde_json::Error> {
+    values
+        .into_iter()
+        .map(|value| {
+            let raw = value.to_string();
+            let item = serde_json::from_value(value)?;
+            Ok(Parsed { item, raw })
+        })
+        .collect()
+}
+
+/// `GET _apis/profile/profiles/me` (app.vssps.visualstudio.com).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    pub id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// One entry of `GET _apis/accounts?memberId=` (app.vssps.visualstudio.com).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    pub account_id: String,
+    pub account_name: String,
+    #[serde(default)]
+    pub account_uri: Option<String>,
+}
+
+/// A team project (`GET {org}/_apis/projects`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Project {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub state: Option<String>,
+    /// `private`, `public` or `organization` (the last is missing from the 7.1 spec enum).
+    #[serde(default)]
+    pub visibility: Option<String>,
+    #[serde(default)]
+    pub revision: Option<i64>,
+    #[serde(default)]
+    pub last_update_time: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ProjectRef {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// A Git repository (`GET {org}/_apis/git/repositories`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GitRepository {
+    pub id: String,
+    pub name: String,
+    pub project: ProjectRef,
+    /// Missing on an empty repository.
+    #[serde(default)]
+    pub default_branch: Option<String>,
+    #[serde(default)]
+    pub is_disabled: Option<bool>,
+    #[serde(default)]
+    pub is_fork: Option<bool>,
+    #[serde(default)]
+    pub size: Option<i64>,
+    #[serde(default)]
+    pub web_url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyTypeRef {
+    pub id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// A policy configuration (`GET {org}/{project}/_apis/policy/configurations`).
+/// `settings` differs per type and stays JSON; the tables stage flattens what it knows.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyConfiguration {
+    pub id: i64,
+    #[serde(default)]
+    pub revision: Option<i64>,
+    #[serde(rename = "type")]
+    pub policy_type: PolicyTypeRef,
+    #[serde(default)]
+    pub is_enabled: bool,
+    #[serde(default)]
+    pub is_blocking: bool,
+    #[serde(default)]
+    pub is_deleted: bool,
+    #[serde(default)]
+    pub settings: serde_json::Value,
+}
+
+/// One entry of a policy's `settings.scope[]`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyScope {
+    /// `None` = every repository of the project.
+    #[serde(default)]
+    pub repository_id: Option<String>,
+    #[serde(default)]
+    pub ref_name: Option<String>,
+    /// `Exact`, `Prefix` or `DefaultBranch`.
+    #[serde(default)]
+    pub match_kind: Option<String>,
+}
+
+impl PolicyConfiguration {
+    /// The scopes of the policy; a policy without any is treated as one project-wide scope.
+    pub fn scopes(&self) -> Vec<PolicyScope> {
+        match self.settings.get("scope") {
+            Some(scope) => serde_json::from_value(scope.clone()).unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+
+    pub fn setting_i64(&self, key: &str) -> Option<i64> {
+        self.settings.get(key).and_then(|v| v.as_i64())
+    }
+
+    pub fn setting_bool(&self, key: &str) -> Option<bool> {
+        self.settings.get(key).and_then(|v| v.as_bool())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The body of a fixture in ../shared/ado-api (both spec and recorded layouts).
+    fn fixture_body(text: &str) -> serde_json::Value {
+        let v: serde_json::Value = serde_json::from_str(text).unwrap();
+        v["responses"]["200"]["body"].clone()
+    }
+
+    fn list<T: DeserializeOwned>(text: &str) -> Vec<Parsed<T>> {
+        let env: Envelope<serde_json::Value> = serde_json::from_value(fixture_body(text)).unwrap();
+        parse_items(env.value).unwrap()
+    }
+
+    #[test]
+    fn parses_profile_and_accounts_fixtures() {
+        let p: Profile = serde_json::from_value(fixture_body(include_str!(
+            "../../../shared/ado-api/profile.me.json"
+        )))
+        .unwrap();
+        assert_eq!(p.id, "d6245f20-2af8-44f4-9451-8107cb2767db");
+        let a = list::<Account>(include_str!("../../../shared/ado-api/accounts.list.json"));
+        assert_eq!(a[0].item.account_name, "Fabrikam-Fiber-Inc");
+    }
+
+    #[test]
+    fn parses_project_fixtures_including_organization_visibility() {
+        let recorded = list::<Project>(include_str!(
+            "../../../shared/ado-api/projects.list.recorded.json"
+        ));
+        assert!(
+            recorded
+                .iter()
+                .any(|p| p.item.visibility.as_deref() == Some("organization"))
+        );
+        let spec = list::<Project>(include_str!("../../../shared/ado-api/projects.list.json"));
+        assert!(!spec.is_empty());
+        assert!(spec[0].raw.contains(&spec[0].item.id));
+    }
+
+    #[test]
+    fn parses_repository_fixtures_with_disabled_and_empty_repos() {
+        let recorded = list::<GitRepository>(include_str!(
+            "../../../shared/ado-api/git.repositories.list.recorded.json"
+        ));
+        assert!(recorded.iter().any(|r| r.item.is_disabled == Some(true)));
+        let spec = list::<GitRepository>(include_str!(
+            "../../../shared/ado-api/git.repositories.list.json"
+        ));
+        assert!(!spec.is_empty());
+    }
+
+    #[test]
+    fn parses_policy_fixture_with_missing_is_deleted_and_scopes() {
+        let policies = list::<PolicyConfiguration>(include_str!(
+            "../../../shared/ado-api/policy.configurations.list.json"
+        ));
+        assert_eq!(policies.len(), 3);
+        let min = policies
+            .iter()
+            .find(|p| p.item.policy_type.id == "fa4e907d-c16b-4a4c-9dfa-4906e5d171dd")
+            .unwrap();
+        assert_eq!(min.item.setting_i64("minimumApproverCount"), Some(1));
+        assert!(!min.item.is_deleted);
+        let required = &policies[0].item;
+        let scopes = required.scopes();
+        assert_eq!(scopes.len(), 3);
+        assert_eq!(scopes[1].match_kind.as_deref(), Some("Prefix"));
+        assert!(scopes[0].repository_id.is_none());
+    }
+}

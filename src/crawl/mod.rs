@@ -1,0 +1,158 @@
+//! The crawl: for each connector, discover organizations and projects, then read every resource
+//! kind through the rate-limited client. Output is plain data ([`OrganizationInventory`]) for the
+//! tables stage; failures are collected as [`CrawlError`]s so one organization's trouble does not
+//! stop the others.
+
+mod discovery;
+mod resources;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use tokio::task::JoinSet;
+
+use crate::ado::models::{GitRepository, Parsed, PolicyConfiguration, Project};
+use crate::ado::stats::ApiStats;
+use crate::ado::{AdoClient, AdoError};
+use crate::config::{Connector, Deployment, Limits};
+
+/// Everything read from one organization.
+#[derive(Debug)]
+pub struct OrganizationInventory {
+    pub connector: String,
+    pub organization: String,
+    /// The account id, when discovery gave it.
+    pub organization_id: Option<String>,
+    pub url: String,
+    pub deployment: Deployment,
+    pub crawled_at: chrono::DateTime<chrono::Utc>,
+    pub projects: Vec<Parsed<Project>>,
+    pub repositories: Vec<Parsed<GitRepository>>,
+    pub policies: Vec<ProjectPolicies>,
+}
+
+/// The policy configurations of one project.
+#[derive(Debug)]
+pub struct ProjectPolicies {
+    pub project_id: String,
+    pub project: String,
+    pub policies: Vec<Parsed<PolicyConfiguration>>,
+}
+
+/// A part of the estate that could not be read.
+#[derive(Debug, Clone, Serialize)]
+pub struct CrawlError {
+    pub connector: String,
+    pub organization: Option<String>,
+    pub kind: String,
+    pub status: Option<u16>,
+    pub message: String,
+}
+
+impl CrawlError {
+    fn new(connector: &str, organization: Option<&str>, error: &AdoError) -> Self {
+        CrawlError {
+            connector: connector.to_string(),
+            organization: organization.map(str::to_string),
+            kind: error.kind().to_string(),
+            status: error.status(),
+            message: error.to_string(),
+        }
+    }
+}
+
+/// What a crawl produced: complete organizations, and what failed.
+#[derive(Debug, Default)]
+pub struct CrawlOutcome {
+    pub organizations: Vec<OrganizationInventory>,
+    pub errors: Vec<CrawlError>,
+}
+
+/// Crawls every connector. Organizations of a connector are crawled concurrently; the client's
+/// limiter keeps each (identity, organization) pair inside its budget.
+pub async fn crawl(
+    connectors: &[Connector],
+    limits: &Limits,
+    stats: Arc<ApiStats>,
+) -> CrawlOutcome {
+    let mut outcome = CrawlOutcome::default();
+    for connector in connectors {
+        let client = match AdoClient::new(
+            &connector.name,
+            &connector.credential,
+            limits,
+            stats.clone(),
+        ) {
+            Ok(c) => c,
+            Err(e) => {
+                outcome.errors.push(CrawlError {
+                    connector: connector.name.clone(),
+                    organization: None,
+                    kind: "client".into(),
+                    status: None,
+                    message: format!(
+                        "connector '{}': cannot build HTTP client: {e}",
+                        connector.name
+                    ),
+                });
+                continue;
+            }
+        };
+        let organizations = match discovery::organizations(&client, connector).await {
+            Ok(orgs) => orgs,
+            Err(e) => {
+                tracing::error!(connector = %connector.name, "organization discovery failed: {e}");
+                outcome
+                    .errors
+                    .push(CrawlError::new(&connector.name, None, &e));
+                continue;
+            }
+        };
+        tracing::info!(
+            connector = %connector.name,
+            organizations = organizations.len(),
+            "crawling organizations"
+        );
+        let mut tasks = JoinSet::new();
+        for org in organizations {
+            let client = client.clone();
+            let connector = connector.clone();
+            tasks.spawn(async move {
+                let result = resources::organization(&client, &connector, &org).await;
+                (org.name, result)
+            });
+        }
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok((_, Ok(inventory))) => {
+                    tracing::info!(
+                        connector = %inventory.connector,
+                        organization = %inventory.organization,
+                        projects = inventory.projects.len(),
+                        repositories = inventory.repositories.len(),
+                        "organization crawled"
+                    );
+                    outcome.organizations.push(inventory);
+                }
+                Ok((org, Err(e))) => {
+                    tracing::error!(connector = %connector.name, organization = %org, "{e}");
+                    outcome
+                        .errors
+                        .push(CrawlError::new(&connector.name, Some(&org), &e));
+                }
+                Err(join_error) => outcome.errors.push(CrawlError {
+                    connector: connector.name.clone(),
+                    organization: None,
+                    kind: "internal".into(),
+                    status: None,
+                    message: format!("an organization's crawl task failed: {join_error}"),
+                }),
+            }
+        }
+    }
+    // Stable order regardless of which task finished first.
+    outcome
+        .organizations
+        .sort_by(|a, b| (&a.connector, &a.organization).cmp(&(&b.connector, &b.organization)));
+    outcome
+}

@@ -1,0 +1,184 @@
+//! The Parquet dataset on disk: Hive-partitioned tables, one snapshot per run, committed by
+//! rename so that readers never see half a snapshot.
+//!
+//! ```text
+//! ROOT/<table>/snapshot_date=YYYY-MM-DD/<run_id>-<part>.parquet
+//! ROOT/_runs/<run_id>.json          the run manifest
+//! ROOT/_staging/<run_id>/...        a run being written (never read by analysts' tools)
+//! ```
+
+mod writer;
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+pub use writer::{SnapshotWriter, TableWritten};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DatasetError {
+    #[error("dataset: {action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
+    #[error("dataset: writing Parquet {path}: {source}")]
+    Parquet {
+        path: PathBuf,
+        source: parquet::errors::ParquetError,
+    },
+    #[error("dataset: manifest {path}: {source}")]
+    Manifest {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+}
+
+pub(crate) fn io_error(
+    action: &'static str,
+    path: &Path,
+) -> impl FnOnce(io::Error) -> DatasetError {
+    let path = path.to_path_buf();
+    move |source| DatasetError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+/// The name of a table's partition folder for a date.
+pub fn partition_name(date: NaiveDate) -> String {
+    format!("snapshot_date={}", date.format("%Y-%m-%d"))
+}
+
+/// A dataset root (`OUT/dataset`).
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    root: PathBuf,
+}
+
+impl Dataset {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Dataset { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The committed partition folder of a table for a date (it may not exist).
+    pub fn partition_dir(&self, table: &str, date: NaiveDate) -> PathBuf {
+        self.root.join(table).join(partition_name(date))
+    }
+
+    /// The Parquet files of a committed partition, sorted; empty when there is none.
+    pub fn partition_files(
+        &self,
+        table: &str,
+        date: NaiveDate,
+    ) -> Result<Vec<PathBuf>, DatasetError> {
+        parquet_files(&self.partition_dir(table, date))
+    }
+
+    /// The committed snapshot dates of a table, oldest first.
+    pub fn snapshot_dates(&self, table: &str) -> Result<Vec<NaiveDate>, DatasetError> {
+        let dir = self.root.join(table);
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_error("listing", &dir)(e)),
+        };
+        let mut dates = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(io_error("listing", &dir))?;
+            let name = entry.file_name();
+            if let Some(date) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix("snapshot_date="))
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            {
+                dates.push(date);
+            }
+        }
+        dates.sort_unstable();
+        Ok(dates)
+    }
+
+    /// Removes what runs that were killed mid-write left in `_staging`, except `keep`.
+    pub fn remove_stale_staging(&self, keep: &str) -> Result<(), DatasetError> {
+        let staging = self.root.join("_staging");
+        let entries = match fs::read_dir(&staging) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(io_error("listing", &staging)(e)),
+        };
+        for entry in entries.flatten() {
+            if entry.file_name() != keep {
+                let path = entry.path();
+                tracing::info!(path = %path.display(), "removing an interrupted run's staging folder");
+                fs::remove_dir_all(&path).map_err(io_error("removing", &path))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the run manifest `_runs/<run_id>.json` atomically.
+    pub fn write_manifest(
+        &self,
+        run_id: &str,
+        manifest: &serde_json::Value,
+    ) -> Result<PathBuf, DatasetError> {
+        let dir = self.root.join("_runs");
+        fs::create_dir_all(&dir).map_err(io_error("creating", &dir))?;
+        let path = dir.join(format!("{run_id}.json"));
+        let tmp = dir.join(format!(".{run_id}.json.tmp"));
+        let text =
+            serde_json::to_vec_pretty(manifest).map_err(|source| DatasetError::Manifest {
+                path: path.clone(),
+                source,
+            })?;
+        fs::write(&tmp, text).map_err(io_error("writing", &tmp))?;
+        fs::rename(&tmp, &path).map_err(io_error("renaming", &tmp))?;
+        Ok(path)
+    }
+}
+
+/// The `.parquet` files directly in a folder, sorted; empty when the folder does not exist.
+pub fn parquet_files(dir: &Path) -> Result<Vec<PathBuf>, DatasetError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_error("listing", dir)(e)),
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// A lazy Polars frame over Parquet files (read without Hive columns: the caller knows the date).
+pub fn scan_files(files: &[PathBuf]) -> polars::prelude::PolarsResult<polars::prelude::LazyFrame> {
+    use polars::prelude::*;
+    let args = || ScanArgsParquet {
+        glob: false,
+        hive_options: HiveOptions {
+            enabled: Some(false),
+            ..HiveOptions::new_disabled()
+        },
+        ..Default::default()
+    };
+    let frames = files
+        .iter()
+        .map(|f| LazyFrame::scan_parquet(PlRefPath::try_from_path(f)?, args()))
+        .collect::<PolarsResult<Vec<_>>>()?;
+    match frames.len() {
+        0 => Err(PolarsError::NoData("no Parquet files to read".into())),
+        1 => Ok(frames.into_iter().next().unwrap_or_default()),
+        _ => concat(frames, UnionArgs::default()),
+    }
+}

@@ -1,0 +1,168 @@
+//! Writes one run's tables into a staging folder and commits them partition by partition.
+
+use std::fs::{self, File};
+use std::path::PathBuf;
+
+use arrow::record_batch::RecordBatch;
+use chrono::NaiveDate;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+
+use super::{Dataset, DatasetError, io_error, parquet_files, partition_name};
+use crate::tables::{SCHEMA_VERSION, TableDef};
+
+/// Rows per row group: large enough for analytics scans, small enough to bound writer memory.
+const ROW_GROUP_ROWS: usize = 512 * 1024;
+
+/// What was written for one table.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TableWritten {
+    pub table: &'static str,
+    pub rows: usize,
+    pub files: Vec<String>,
+}
+
+/// One run's snapshot being written. Nothing is visible to readers until [`commit`](Self::commit);
+/// dropping the writer without committing removes the staging folder.
+pub struct SnapshotWriter {
+    dataset: Dataset,
+    run_id: String,
+    date: NaiveDate,
+    staging: PathBuf,
+    written: Vec<TableWritten>,
+    committed: bool,
+}
+
+impl SnapshotWriter {
+    pub fn begin(dataset: &Dataset, run_id: &str, date: NaiveDate) -> Result<Self, DatasetError> {
+        dataset.remove_stale_staging(run_id)?;
+        let staging = dataset.root().join("_staging").join(run_id);
+        fs::create_dir_all(&staging).map_err(io_error("creating", &staging))?;
+        Ok(SnapshotWriter {
+            dataset: dataset.clone(),
+            run_id: run_id.to_string(),
+            date,
+            staging,
+            written: Vec::new(),
+            committed: false,
+        })
+    }
+
+    pub fn date(&self) -> NaiveDate {
+        self.date
+    }
+
+    fn staged_partition(&self, table: &str) -> PathBuf {
+        self.staging.join(table).join(partition_name(self.date))
+    }
+
+    /// The staged Parquet files of a table (for evaluating rules before the commit).
+    pub fn staged_files(&self, table: &str) -> Result<Vec<PathBuf>, DatasetError> {
+        parquet_files(&self.staged_partition(table))
+    }
+
+    /// Writes a table's batches as one Parquet file. A table with no rows still gets a file, so
+    /// readers always find its schema.
+    pub fn write_table(
+        &mut self,
+        def: &'static TableDef,
+        batches: &[RecordBatch],
+    ) -> Result<&TableWritten, DatasetError> {
+        let dir = self.staged_partition(def.name);
+        fs::create_dir_all(&dir).map_err(io_error("creating", &dir))?;
+        let part = self.written.iter().filter(|w| w.table == def.name).count();
+        let file_name = format!("{}-{part:04}.parquet", self.run_id);
+        let path = dir.join(&file_name);
+        let file = File::create(&path).map_err(io_error("creating", &path))?;
+        let parquet_error = |source| DatasetError::Parquet {
+            path: path.clone(),
+            source,
+        };
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(
+                ZstdLevel::try_new(3).map_err(parquet_error)?,
+            ))
+            .set_statistics_enabled(EnabledStatistics::Page)
+            .set_dictionary_enabled(true)
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            .set_created_by(concat!("ado-posture ", env!("CARGO_PKG_VERSION")).to_string())
+            .set_key_value_metadata(Some(vec![
+                KeyValue::new(
+                    "ado_posture.schema_version".into(),
+                    SCHEMA_VERSION.to_string(),
+                ),
+                KeyValue::new("ado_posture.run_id".into(), self.run_id.clone()),
+                KeyValue::new("ado_posture.table".into(), def.name.to_string()),
+                KeyValue::new(
+                    "ado_posture.tool_version".into(),
+                    env!("CARGO_PKG_VERSION").to_string(),
+                ),
+            ]))
+            .build();
+        let mut writer =
+            ArrowWriter::try_new(file, def.arrow_schema(), Some(props)).map_err(parquet_error)?;
+        let mut rows = 0;
+        for batch in batches {
+            rows += batch.num_rows();
+            writer.write(batch).map_err(parquet_error)?;
+        }
+        let file = writer.into_inner().map_err(parquet_error)?;
+        file.sync_all().map_err(io_error("syncing", &path))?;
+        if let Some(existing) = self.written.iter_mut().find(|w| w.table == def.name) {
+            existing.rows += rows;
+            existing.files.push(file_name);
+        } else {
+            self.written.push(TableWritten {
+                table: def.name,
+                rows,
+                files: vec![file_name],
+            });
+        }
+        Ok(self
+            .written
+            .iter()
+            .find(|w| w.table == def.name)
+            .expect("pushed or updated just above"))
+    }
+
+    pub fn written(&self) -> &[TableWritten] {
+        &self.written
+    }
+
+    /// Makes the staged partitions visible: each replaces the same day's partition (if any) by
+    /// two renames, so a reader sees the old partition or the new one, never a mix.
+    pub fn commit(mut self) -> Result<Vec<TableWritten>, DatasetError> {
+        let replaced_root = self.staging.join("_replaced");
+        for w in &self.written {
+            let staged = self.staged_partition(w.table);
+            let target = self.dataset.partition_dir(w.table, self.date);
+            if let Some(parent) = target.parent() {
+                fs::create_dir_all(parent).map_err(io_error("creating", parent))?;
+            }
+            if target.exists() {
+                fs::create_dir_all(&replaced_root).map_err(io_error("creating", &replaced_root))?;
+                let old = replaced_root.join(w.table);
+                fs::rename(&target, &old).map_err(io_error("moving aside", &target))?;
+            }
+            fs::rename(&staged, &target).map_err(io_error("committing", &staged))?;
+        }
+        self.committed = true;
+        fs::remove_dir_all(&self.staging).map_err(io_error("removing", &self.staging))?;
+        // Leave no empty `_staging` behind; another run's folder in it keeps it (and that is fine).
+        if let Some(parent) = self.staging.parent() {
+            let _ = fs::remove_dir(parent);
+        }
+        Ok(std::mem::take(&mut self.written))
+    }
+}
+
+impl Drop for SnapshotWriter {
+    fn drop(&mut self) {
+        if !self.committed {
+            // Best effort: a leftover folder is also removed by the next run.
+            let _ = fs::remove_dir_all(&self.staging);
+        }
+    }
+}

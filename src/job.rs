@@ -1,0 +1,251 @@
+//! One run of the nightly job: crawl → tables → dataset → rules → reports. The CLI's `run` and
+//! `demo` both call [`run`]; each stage lives in its own module, this one only wires them.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::record_batch::RecordBatch;
+use chrono::{NaiveDate, Utc};
+use polars::prelude::LazyFrame;
+use serde_json::json;
+
+use crate::ado::stats::ApiStats;
+use crate::config::ResolvedConfig;
+use crate::crawl::{self, CrawlError};
+use crate::dataset::{Dataset, DatasetError, SnapshotWriter, TableWritten, scan_files};
+use crate::report::{self, ReportError, ReportPaths};
+use crate::rules::{self, Finding, Rule, RuleError};
+use crate::tables::findings::FINDINGS;
+use crate::tables::inventory::{self, BRANCH_POLICIES, ORGANIZATIONS, PROJECTS, REPOSITORIES};
+use crate::tables::{RowContext, TableBuilder, TableError, Value};
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("nothing was crawled, so no snapshot was committed:\n{}", summarize(.0))]
+    NothingCrawled(Vec<CrawlError>),
+    #[error(transparent)]
+    Tables(#[from] TableError),
+    #[error(transparent)]
+    Dataset(#[from] DatasetError),
+    #[error(transparent)]
+    Rules(#[from] RuleError),
+    #[error("rules: reading the snapshot: {0}")]
+    Read(#[from] polars::prelude::PolarsError),
+    #[error(transparent)]
+    Report(#[from] ReportError),
+}
+
+fn summarize(errors: &[CrawlError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("  - {}", e.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// How the run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// Everything was crawled.
+    Success,
+    /// Some organizations (or rules) failed; the rest was committed.
+    Partial,
+}
+
+/// What a run wrote.
+#[derive(Debug)]
+pub struct JobOutcome {
+    pub run_id: String,
+    pub snapshot_date: NaiveDate,
+    pub status: RunStatus,
+    pub dataset_dir: PathBuf,
+    pub manifest: PathBuf,
+    pub reports: ReportPaths,
+    pub tables: Vec<TableWritten>,
+    pub findings: Vec<Finding>,
+    pub crawl_errors: Vec<CrawlError>,
+    pub rule_errors: Vec<String>,
+}
+
+/// A run id that sorts by time and does not collide between runs in the same second.
+pub fn new_run_id() -> String {
+    let now = Utc::now();
+    let salt =
+        (now.timestamp_subsec_nanos() as u64 ^ (u64::from(std::process::id()) << 20)) & 0xff_ffff;
+    format!("{}-{salt:06x}", now.format("%Y%m%dT%H%M%SZ"))
+}
+
+/// Runs the whole job and writes under `out`: `out/dataset/…` and `out/reports/<date>/…`.
+pub async fn run(config: &ResolvedConfig, out: &Path) -> Result<JobOutcome, JobError> {
+    let started_at = Utc::now();
+    let run_id = new_run_id();
+    let snapshot_date = started_at.date_naive();
+    let catalog = rules::builtin_rules()?;
+    tracing::info!(run_id = %run_id, connectors = config.connectors.len(), "crawl started");
+
+    let stats = Arc::new(ApiStats::default());
+    let crawl = crawl::crawl(&config.connectors, &config.limits, stats.clone()).await;
+    if crawl.organizations.is_empty() {
+        return Err(JobError::NothingCrawled(crawl.errors));
+    }
+
+    let dataset = Dataset::new(out.join("dataset"));
+    let mut writer = SnapshotWriter::begin(&dataset, &run_id, snapshot_date)?;
+    let mut batches: BTreeMap<&'static str, Vec<RecordBatch>> = BTreeMap::new();
+    for org in &crawl.organizations {
+        let b = inventory::build(&run_id, org)?;
+        batches
+            .entry(ORGANIZATIONS.name)
+            .or_default()
+            .push(b.organizations);
+        batches.entry(PROJECTS.name).or_default().push(b.projects);
+        batches
+            .entry(REPOSITORIES.name)
+            .or_default()
+            .push(b.repositories);
+        batches
+            .entry(BRANCH_POLICIES.name)
+            .or_default()
+            .push(b.branch_policies);
+    }
+    for def in [&ORGANIZATIONS, &PROJECTS, &REPOSITORIES, &BRANCH_POLICIES] {
+        writer.write_table(
+            def,
+            batches.get(def.name).map(Vec::as_slice).unwrap_or_default(),
+        )?;
+    }
+
+    let (findings, rule_errors) = evaluate_staged(&writer, &dataset, &catalog)?;
+    let findings_batch = findings_batch(&run_id, &findings)?;
+    writer.write_table(&FINDINGS, &[findings_batch])?;
+    let tables = writer.commit()?;
+    tracing::info!(run_id = %run_id, findings = findings.len(), "snapshot committed");
+
+    let status = if crawl.errors.is_empty() && rule_errors.is_empty() {
+        RunStatus::Success
+    } else {
+        RunStatus::Partial
+    };
+    let reports_dir = out
+        .join("reports")
+        .join(snapshot_date.format("%Y-%m-%d").to_string());
+    let reports = report::build(&dataset, snapshot_date, &catalog, &reports_dir)?;
+
+    let rule_errors: Vec<String> = rule_errors.iter().map(ToString::to_string).collect();
+    let by_severity: BTreeMap<&str, usize> = ["high", "medium", "low"]
+        .into_iter()
+        .map(|s| {
+            (
+                s,
+                findings.iter().filter(|f| f.severity.as_str() == s).count(),
+            )
+        })
+        .collect();
+    let manifest = json!({
+        "run_id": run_id,
+        "tool_version": env!("CARGO_PKG_VERSION"),
+        "schema_version": crate::tables::SCHEMA_VERSION,
+        "snapshot_date": snapshot_date.to_string(),
+        "started_at": started_at.to_rfc3339(),
+        "finished_at": Utc::now().to_rfc3339(),
+        "status": status,
+        "organizations": crawl.organizations.iter().map(|o| json!({
+            "connector": o.connector, "organization": o.organization, "status": "ok",
+            "projects": o.projects.len(), "repositories": o.repositories.len(),
+        })).chain(crawl.errors.iter().map(|e| json!({
+            "connector": e.connector, "organization": e.organization, "status": "failed",
+            "error_kind": e.kind, "http_status": e.status, "error": e.message,
+        }))).collect::<Vec<_>>(),
+        "tables": tables.iter().map(|t| (t.table.to_string(), json!({"rows": t.rows, "files": t.files}))).collect::<BTreeMap<_, _>>(),
+        "findings": {
+            "total": findings.len(),
+            "by_severity": by_severity,
+            "new": findings.iter().filter(|f| f.status == "new").count(),
+        },
+        "rule_errors": rule_errors,
+        "api": stats.snapshot(),
+    });
+    let manifest_path = dataset.write_manifest(&run_id, &manifest)?;
+
+    Ok(JobOutcome {
+        run_id,
+        snapshot_date,
+        status,
+        dataset_dir: dataset.root().to_path_buf(),
+        manifest: manifest_path,
+        reports,
+        tables,
+        findings,
+        crawl_errors: crawl.errors,
+        rule_errors,
+    })
+}
+
+/// Evaluates the catalog over the staged (not yet committed) inventory, so the snapshot and its
+/// findings are committed together.
+fn evaluate_staged(
+    writer: &SnapshotWriter,
+    dataset: &Dataset,
+    catalog: &[Rule],
+) -> Result<(Vec<Finding>, Vec<RuleError>), JobError> {
+    let mut tables: BTreeMap<String, LazyFrame> = BTreeMap::new();
+    for def in [&ORGANIZATIONS, &PROJECTS, &REPOSITORIES, &BRANCH_POLICIES] {
+        tables.insert(
+            def.name.to_string(),
+            scan_files(&writer.staged_files(def.name)?)?,
+        );
+    }
+    let previous = previous_finding_ids(dataset, writer.date())?;
+    Ok(rules::evaluate(catalog, &tables, &previous))
+}
+
+/// Finding ids of the newest committed snapshot before `date`.
+fn previous_finding_ids(dataset: &Dataset, date: NaiveDate) -> Result<HashSet<String>, JobError> {
+    let Some(previous) = dataset
+        .snapshot_dates(FINDINGS.name)?
+        .into_iter()
+        .rfind(|d| *d < date)
+    else {
+        return Ok(HashSet::new());
+    };
+    let files = dataset.partition_files(FINDINGS.name, previous)?;
+    if files.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let df = scan_files(&files)?
+        .select([polars::prelude::col("finding_id")])
+        .collect()?;
+    let ids = df.column("finding_id")?.str()?.clone();
+    Ok((0..ids.len())
+        .filter_map(|i| ids.get(i).map(str::to_string))
+        .collect())
+}
+
+fn findings_batch(run_id: &str, findings: &[Finding]) -> Result<RecordBatch, TableError> {
+    let mut builder = TableBuilder::new(&FINDINGS);
+    for f in findings {
+        let ctx = RowContext {
+            run_id,
+            connector: &f.connector,
+            organization: &f.organization,
+            project: Some((&f.project_id, &f.project)),
+        };
+        builder.push(
+            &ctx,
+            &[
+                Value::Str(Some(&f.finding_id)),
+                Value::Str(Some(&f.rule_id)),
+                Value::Str(Some(f.severity.as_str())),
+                Value::Str(Some(&f.title)),
+                Value::Str(Some(&f.resource_kind)),
+                Value::Str(Some(&f.resource_id)),
+                Value::Str(Some(&f.resource_name)),
+                Value::Str(Some(f.status)),
+                Value::Str(Some(&f.details)),
+            ],
+        )?;
+    }
+    builder.finish()
+}

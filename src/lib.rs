@@ -1,0 +1,16 @@
+//! ado-posture: crawls Azure DevOps organizations, writes a Parquet dataset of their inventory
+//! and security posture, evaluates recommendations and renders reports.
+//!
+//! The modules follow the data flow: [`config`] → [`crawl`] (through [`ado`]) → [`tables`] →
+//! [`dataset`] → [`rules`] → [`report`]; [`job`] wires them for one run, [`sim`] is the simulated
+//! estate the demo and the tests crawl.
+
+pub mod ado;
+pub mod config;
+pub mod crawl;
+pub mod dataset;
+pub mod job;
+pub mod report;
+pub mod rules;
+pub mod sim;
+pub mod tables;

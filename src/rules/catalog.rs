@@ -1,0 +1,156 @@
+//! Rule metadata and its parsing from a SQL file's header.
+
+use std::fmt;
+
+use serde::Serialize;
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    #[error("rule file {file}: {message}")]
+    Header { file: String, message: String },
+    #[error("rule {rule}: {message}")]
+    Query { rule: String, message: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    High,
+    Medium,
+    Low,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "high" => Some(Severity::High),
+            "medium" => Some(Severity::Medium),
+            "low" => Some(Severity::Low),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One recommendation: metadata and the SQL that finds the resources failing it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub resource_kind: String,
+    pub description: String,
+    pub remediation: String,
+    pub references: Vec<String>,
+    #[serde(skip)]
+    pub sql: String,
+}
+
+/// Parses a rule file: `-- key: value` header lines, then the query. Header keys: id, title,
+/// severity, resource_kind, description, remediation, references (separated by ` | `).
+pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
+    let header_error = |message: String| RuleError::Header {
+        file: file.to_string(),
+        message,
+    };
+    let mut fields = std::collections::HashMap::new();
+    for line in text.lines() {
+        let Some(comment) = line.trim_start().strip_prefix("--") else {
+            if line.trim().is_empty() {
+                continue;
+            }
+            break;
+        };
+        if let Some((key, value)) = comment.split_once(':') {
+            let key = key.trim();
+            if !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                fields.insert(key.to_string(), value.trim().to_string());
+            }
+        }
+    }
+    let mut take = |key: &str| {
+        fields
+            .remove(key)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| header_error(format!("the header has no '-- {key}: …' line")))
+    };
+    let id = take("id")?;
+    let title = take("title")?;
+    let severity_text = take("severity")?;
+    let severity = Severity::parse(&severity_text).ok_or_else(|| {
+        header_error(format!(
+            "severity '{severity_text}' is not high, medium or low"
+        ))
+    })?;
+    let resource_kind = take("resource_kind")?;
+    let description = take("description")?;
+    let remediation = take("remediation")?;
+    let references = take("references")?
+        .split(" | ")
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty())
+        .collect();
+    Ok(Rule {
+        id,
+        title,
+        severity,
+        resource_kind,
+        description,
+        remediation,
+        references,
+        sql: text.to_string(),
+    })
+}
+
+/// The built-in catalog, sorted by id. A built-in rule that does not parse is a build defect,
+/// which the catalog test catches.
+pub fn builtin_rules() -> Result<Vec<Rule>, RuleError> {
+    let mut rules = builtin::BUILTIN_RULES
+        .iter()
+        .map(|(file, text)| parse_rule(file, text))
+        .collect::<Result<Vec<_>, _>>()?;
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(rules)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalog_parses_with_unique_ids_matching_file_names() {
+        let rules = builtin_rules().unwrap();
+        assert!(rules.len() >= 2);
+        for (file, _) in builtin::BUILTIN_RULES {
+            let rule = rules.iter().find(|r| format!("{}.sql", r.id) == *file);
+            assert!(rule.is_some(), "{file}: id must match the file name");
+        }
+        let mut ids: Vec<_> = rules.iter().map(|r| &r.id).collect();
+        ids.dedup();
+        assert_eq!(ids.len(), rules.len());
+        assert!(rules.iter().all(|r| !r.references.is_empty()));
+    }
+
+    #[test]
+    fn missing_header_key_is_named() {
+        let err = parse_rule("x.sql", "-- id: X\n-- title: T\nSELECT 1").unwrap_err();
+        assert!(err.to_string().contains("severity"), "{err}");
+    }
+}

@@ -1,0 +1,343 @@
+//! Runs the rules' SQL over one snapshot's tables and turns the rows into findings.
+
+use std::collections::{BTreeMap, HashSet};
+
+use polars::prelude::*;
+use polars::sql::SQLContext;
+
+use super::catalog::{Rule, RuleError};
+
+/// The columns every rule query returns, in any order (extra columns are ignored).
+pub const RULE_OUTPUT_COLUMNS: &[&str] = &[
+    "connector",
+    "organization",
+    "project_id",
+    "project",
+    "resource_id",
+    "resource_name",
+    "details",
+];
+
+/// One (rule, resource) pair failing a recommendation.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    pub finding_id: String,
+    pub rule_id: String,
+    pub severity: super::Severity,
+    pub title: String,
+    pub resource_kind: String,
+    pub connector: String,
+    pub organization: String,
+    pub project_id: String,
+    pub project: String,
+    pub resource_id: String,
+    pub resource_name: String,
+    pub status: &'static str,
+    pub details: String,
+}
+
+/// Evaluates every rule over `tables` (name → the snapshot's rows). A rule that fails to run is
+/// returned as an error beside the others' findings, never stopping them. `previous` holds the
+/// finding ids of the previous snapshot, to tell `new` from `persisting`.
+pub fn evaluate(
+    rules: &[Rule],
+    tables: &BTreeMap<String, LazyFrame>,
+    previous: &HashSet<String>,
+) -> (Vec<Finding>, Vec<RuleError>) {
+    let mut findings = Vec::new();
+    let mut errors = Vec::new();
+    for rule in rules {
+        match run_rule(rule, tables, previous) {
+            Ok(mut rows) => {
+                tracing::debug!(rule = %rule.id, findings = rows.len(), "rule evaluated");
+                findings.append(&mut rows);
+            }
+            Err(e) => {
+                tracing::error!("{e}");
+                errors.push(e);
+            }
+        }
+    }
+    findings.sort_by(|a, b| a.finding_id.cmp(&b.finding_id));
+    findings.dedup_by(|a, b| a.finding_id == b.finding_id);
+    (findings, errors)
+}
+
+fn run_rule(
+    rule: &Rule,
+    tables: &BTreeMap<String, LazyFrame>,
+    previous: &HashSet<String>,
+) -> Result<Vec<Finding>, RuleError> {
+    let query_error = |e: PolarsError| RuleError::Query {
+        rule: rule.id.clone(),
+        message: e.to_string(),
+    };
+    let mut ctx = SQLContext::new();
+    for (name, frame) in tables {
+        ctx.register(name, frame.clone());
+    }
+    let frame = ctx.execute(&rule.sql).map_err(query_error)?;
+    let selected: Vec<Expr> = RULE_OUTPUT_COLUMNS
+        .iter()
+        .map(|c| col(*c).cast(DataType::String))
+        .collect();
+    let df = frame.select(selected).collect().map_err(query_error)?;
+    let mut columns = Vec::with_capacity(RULE_OUTPUT_COLUMNS.len());
+    for name in RULE_OUTPUT_COLUMNS {
+        let column = df.column(name).map_err(query_error)?;
+        columns.push(column.str().map_err(query_error)?.clone());
+    }
+    let mut out = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        let cell = |c: usize| columns[c].get(i).unwrap_or_default().to_string();
+        let (connector, organization, resource_id) = (cell(0), cell(1), cell(4));
+        let finding_id = format!("{}:{connector}/{organization}/{resource_id}", rule.id);
+        let status = if previous.contains(&finding_id) {
+            "persisting"
+        } else {
+            "new"
+        };
+        out.push(Finding {
+            finding_id,
+            rule_id: rule.id.clone(),
+            severity: rule.severity,
+            title: rule.title.clone(),
+            resource_kind: rule.resource_kind.clone(),
+            connector,
+            organization,
+            project_id: cell(2),
+            project: cell(3),
+            resource_id,
+            resource_name: cell(5),
+            status,
+            details: cell(6),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::builtin_rules;
+
+    const MIN_REVIEWERS: &str = "fa4e907d-c16b-4a4c-9dfa-4906e5d171dd";
+
+    fn repositories(rows: &[(&str, &str, Option<&str>, bool)]) -> LazyFrame {
+        let n = rows.len();
+        df!(
+            "connector" => vec!["c"; n],
+            "organization" => vec!["o"; n],
+            "project_id" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            "project" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            "repository_id" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+            "repository" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+            "default_branch" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+            "is_disabled" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+        )
+        .unwrap()
+        .lazy()
+    }
+
+    /// (project, repository scope, ref, match kind, min approvers, creator votes, enabled, blocking)
+    type PolicyRow<'a> = (
+        &'a str,
+        Option<&'a str>,
+        Option<&'a str>,
+        &'a str,
+        i64,
+        bool,
+        bool,
+        bool,
+    );
+
+    fn policies(rows: &[PolicyRow<'_>]) -> LazyFrame {
+        let n = rows.len();
+        df!(
+            "connector" => vec!["c"; n],
+            "organization" => vec!["o"; n],
+            "project_id" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            "policy_type_id" => vec![MIN_REVIEWERS; n],
+            "is_enabled" => rows.iter().map(|r| r.6).collect::<Vec<_>>(),
+            "is_blocking" => rows.iter().map(|r| r.7).collect::<Vec<_>>(),
+            "is_deleted" => vec![false; n],
+            "scope_repository_id" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+            "scope_ref_name" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+            "scope_match_kind" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+            "min_approver_count" => rows.iter().map(|r| r.4).collect::<Vec<_>>(),
+            "creator_vote_counts" => rows.iter().map(|r| r.5).collect::<Vec<_>>(),
+        )
+        .unwrap()
+        .lazy()
+    }
+
+    fn failing(rule_id: &str, repos: LazyFrame, pols: LazyFrame) -> Vec<String> {
+        let rules: Vec<Rule> = builtin_rules()
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.id == rule_id)
+            .collect();
+        let tables = BTreeMap::from([
+            ("repositories".to_string(), repos),
+            ("branch_policies".to_string(), pols),
+        ]);
+        let (findings, errors) = evaluate(&rules, &tables, &HashSet::new());
+        assert!(errors.is_empty(), "{errors:?}");
+        findings.into_iter().map(|f| f.resource_id).collect()
+    }
+
+    fn scope_cases() -> (LazyFrame, LazyFrame) {
+        let main = Some("refs/heads/main");
+        let repos = repositories(&[
+            ("p1", "exact-ok", main, false),
+            ("p1", "prefix-ok", main, false),
+            ("p1", "other-branch", main, false),
+            ("p1", "disabled-policy", main, false),
+            ("p1", "advisory-policy", main, false),
+            ("p1", "one-reviewer", main, false),
+            ("p1", "creator-votes", main, false),
+            ("p2", "project-wide-ok", main, false),
+            (
+                "p2",
+                "project-wide-wrong-ref",
+                Some("refs/heads/master"),
+                false,
+            ),
+            (
+                "p3",
+                "default-branch-kind-ok",
+                Some("refs/heads/dev"),
+                false,
+            ),
+            ("p3", "empty", None, false),
+            ("p3", "disabled-repo", main, true),
+        ]);
+        let pols = policies(&[
+            ("p1", Some("exact-ok"), main, "Exact", 2, false, true, true),
+            (
+                "p1",
+                Some("prefix-ok"),
+                Some("refs/heads/"),
+                "Prefix",
+                3,
+                false,
+                true,
+                true,
+            ),
+            (
+                "p1",
+                Some("other-branch"),
+                Some("refs/heads/release"),
+                "Exact",
+                2,
+                false,
+                true,
+                true,
+            ),
+            (
+                "p1",
+                Some("disabled-policy"),
+                main,
+                "Exact",
+                2,
+                false,
+                false,
+                true,
+            ),
+            (
+                "p1",
+                Some("advisory-policy"),
+                main,
+                "Exact",
+                2,
+                false,
+                true,
+                false,
+            ),
+            (
+                "p1",
+                Some("one-reviewer"),
+                main,
+                "Exact",
+                1,
+                false,
+                true,
+                true,
+            ),
+            (
+                "p1",
+                Some("creator-votes"),
+                main,
+                "Exact",
+                2,
+                true,
+                true,
+                true,
+            ),
+            ("p2", None, main, "Exact", 2, false, true, true),
+            (
+                "p3",
+                Some("default-branch-kind-ok"),
+                None,
+                "DefaultBranch",
+                2,
+                false,
+                true,
+                true,
+            ),
+        ]);
+        (repos, pols)
+    }
+
+    #[test]
+    fn two_reviewers_rule_resolves_scopes_exactly() {
+        let (repos, pols) = scope_cases();
+        let mut got = failing("ADO-REPO-001", repos, pols);
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                "advisory-policy",
+                "disabled-policy",
+                "one-reviewer",
+                "other-branch",
+                "project-wide-wrong-ref"
+            ]
+        );
+    }
+
+    #[test]
+    fn requestor_approval_rule_resolves_scopes_exactly() {
+        let (repos, pols) = scope_cases();
+        let mut got = failing("ADO-REPO-002", repos, pols);
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                "advisory-policy",
+                "creator-votes",
+                "disabled-policy",
+                "other-branch",
+                "project-wide-wrong-ref"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_broken_rule_is_reported_and_the_others_run() {
+        let mut rules = builtin_rules().unwrap();
+        let mut broken = rules[0].clone();
+        broken.id = "BROKEN".into();
+        broken.sql = "SELECT nope FROM missing_table".into();
+        rules.push(broken);
+        let (repos, pols) = scope_cases();
+        let tables = BTreeMap::from([
+            ("repositories".to_string(), repos),
+            ("branch_policies".to_string(), pols),
+        ]);
+        let (findings, errors) = evaluate(&rules, &tables, &HashSet::new());
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].to_string().contains("BROKEN"));
+        assert!(!findings.is_empty());
+    }
+}

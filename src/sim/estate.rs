@@ -1,0 +1,525 @@
+//! Generates a deterministic estate from a seed and sizes, with misconfigurations injected at
+//! known rates, and computes its ground truth (counts and the findings a correct crawl + rule
+//! engine must report).
+
+use serde::Serialize;
+
+/// Policy type ids (see ../shared/ado-api/README.md §4.1).
+pub const MIN_REVIEWERS_TYPE: &str = "fa4e907d-c16b-4a4c-9dfa-4906e5d171dd";
+pub const BUILD_TYPE: &str = "0609b952-1397-4640-95ec-e00a01b2c241";
+
+/// A small, stable PRNG (SplitMix64). Hand-written on purpose: the estate for a seed must stay
+/// the same across dependency upgrades, which `rand` does not promise for its generators.
+#[derive(Debug, Clone)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    pub fn new(seed: u64) -> Self {
+        SplitMix64(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+
+    /// True with probability `percent` / 100.
+    pub fn percent(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    pub fn guid(&mut self) -> String {
+        let a = self.next_u64();
+        let b = self.next_u64();
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0x0fff,
+            ((b >> 48) & 0x3fff) | 0x8000,
+            b & 0xffff_ffff_ffff
+        )
+    }
+}
+
+/// How big the estate is.
+#[derive(Debug, Clone, Serialize)]
+pub struct EstateSizes {
+    pub organizations: usize,
+    pub projects_per_organization: usize,
+    pub repositories_per_project: usize,
+}
+
+impl Default for EstateSizes {
+    fn default() -> Self {
+        EstateSizes {
+            organizations: 3,
+            projects_per_organization: 6,
+            repositories_per_project: 5,
+        }
+    }
+}
+
+/// What the generator does to a repository's default-branch protection, with its weight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Protection {
+    ExactTwoReviewers,
+    PrefixThreeReviewers,
+    DefaultBranchKind,
+    OneReviewer,
+    CreatorVoteCounts,
+    DisabledPolicy,
+    NonBlockingPolicy,
+    OtherBranchOnly,
+    NoPolicy,
+}
+
+const PROTECTION_WEIGHTS: &[(Protection, u64)] = &[
+    (Protection::ExactTwoReviewers, 30),
+    (Protection::PrefixThreeReviewers, 8),
+    (Protection::DefaultBranchKind, 5),
+    (Protection::OneReviewer, 10),
+    (Protection::CreatorVoteCounts, 10),
+    (Protection::DisabledPolicy, 6),
+    (Protection::NonBlockingPolicy, 6),
+    (Protection::OtherBranchOnly, 5),
+    (Protection::NoPolicy, 20),
+];
+
+/// Percent of projects with a project-wide minimum-reviewers policy on refs/heads/main.
+const PROJECT_WIDE_POLICY_PERCENT: u64 = 25;
+const EMPTY_REPO_PERCENT: u64 = 5;
+const DISABLED_REPO_PERCENT: u64 = 4;
+const MASTER_BRANCH_PERCENT: u64 = 15;
+const BUILD_POLICY_PERCENT: u64 = 30;
+
+#[derive(Debug, Clone)]
+pub struct SimOrganization {
+    pub id: String,
+    pub name: String,
+    pub projects: Vec<SimProject>,
+    pub repositories: Vec<SimRepository>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimProject {
+    pub id: String,
+    pub name: String,
+    pub visibility: &'static str,
+    pub revision: u64,
+    pub policies: Vec<SimPolicy>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimRepository {
+    pub id: String,
+    pub name: String,
+    pub project_index: usize,
+    pub default_branch: Option<String>,
+    pub is_disabled: bool,
+    pub size: u64,
+    pub protection: Protection,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimScope {
+    pub repository_id: Option<String>,
+    pub ref_name: Option<String>,
+    pub match_kind: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimPolicy {
+    pub id: u64,
+    pub type_id: &'static str,
+    pub enabled: bool,
+    pub blocking: bool,
+    pub scopes: Vec<SimScope>,
+    pub min_approvers: Option<u64>,
+    pub creator_vote_counts: Option<bool>,
+    pub build_definition_id: Option<u64>,
+}
+
+/// The whole simulated estate, as one identity sees it.
+#[derive(Debug, Clone)]
+pub struct Estate {
+    pub seed: u64,
+    pub sizes: EstateSizes,
+    pub user_id: String,
+    pub user_name: String,
+    pub organizations: Vec<SimOrganization>,
+}
+
+/// Text that real estates hold and reports must not trust: markup, CSV formulas, control bytes.
+const HOSTILE_NAMES: &[&str] = &[
+    "<img src=x onerror=alert(1)>",
+    "=HYPERLINK(\"http://example.invalid\",\"x\")",
+    "+cmd|' /C calc'!A0",
+    "tab\tand\u{1b}[31mescape",
+];
+
+impl Estate {
+    pub fn generate(seed: u64, sizes: EstateSizes) -> Self {
+        let mut rng = SplitMix64::new(seed);
+        let user_id = rng.guid();
+        let mut organizations = Vec::new();
+        let mut hostile = HOSTILE_NAMES.iter().cycle();
+        for o in 0..sizes.organizations {
+            let org_id = rng.guid();
+            let mut projects = Vec::new();
+            let mut repositories = Vec::new();
+            let mut next_policy_id = 1u64;
+            for p in 0..sizes.projects_per_organization {
+                let visibility = match rng.below(10) {
+                    0 => "public",
+                    1 | 2 => "organization",
+                    _ => "private",
+                };
+                let mut project = SimProject {
+                    id: rng.guid(),
+                    name: format!("project-{o:02}-{p:03}"),
+                    visibility,
+                    revision: 10 + rng.below(500),
+                    policies: Vec::new(),
+                };
+                if rng.percent(PROJECT_WIDE_POLICY_PERCENT) {
+                    project.policies.push(min_reviewers(
+                        &mut next_policy_id,
+                        None,
+                        Some("refs/heads/main"),
+                        "Exact",
+                        2,
+                        false,
+                    ));
+                }
+                for r in 0..sizes.repositories_per_project {
+                    let mut name = format!("repo-{o:02}-{p:03}-{r:03}");
+                    // One repository per project carries a hostile name.
+                    if r == 1
+                        && let Some(h) = hostile.next()
+                    {
+                        name = format!("{h} {name}");
+                    }
+                    let default_branch = if rng.percent(EMPTY_REPO_PERCENT) {
+                        None
+                    } else if rng.percent(MASTER_BRANCH_PERCENT) {
+                        Some("refs/heads/master".to_string())
+                    } else {
+                        Some("refs/heads/main".to_string())
+                    };
+                    let repo = SimRepository {
+                        id: rng.guid(),
+                        name,
+                        project_index: p,
+                        default_branch,
+                        is_disabled: rng.percent(DISABLED_REPO_PERCENT),
+                        size: rng.below(50_000_000),
+                        protection: pick_protection(&mut rng),
+                    };
+                    add_repo_policies(&mut rng, &mut project, &repo, &mut next_policy_id);
+                    repositories.push(repo);
+                }
+                projects.push(project);
+            }
+            organizations.push(SimOrganization {
+                id: org_id,
+                name: format!("sim-org-{o:02}"),
+                projects,
+                repositories,
+            });
+        }
+        Estate {
+            seed,
+            sizes,
+            user_id,
+            user_name: "Simulated Security Reader".to_string(),
+            organizations,
+        }
+    }
+
+    pub fn organization(&self, name: &str) -> Option<&SimOrganization> {
+        self.organizations
+            .iter()
+            .find(|o| o.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Counts and the findings a correct crawl and rule engine must produce.
+    pub fn ground_truth(&self) -> GroundTruth {
+        let mut truth = GroundTruth {
+            seed: self.seed,
+            sizes: self.sizes.clone(),
+            ..Default::default()
+        };
+        for org in &self.organizations {
+            let policies: usize = org.projects.iter().map(|p| p.policies.len()).sum();
+            let scopes: usize = org
+                .projects
+                .iter()
+                .flat_map(|p| &p.policies)
+                .map(|p| p.scopes.len().max(1))
+                .sum();
+            truth.organizations.push(OrganizationTruth {
+                name: org.name.clone(),
+                id: org.id.clone(),
+                projects: org.projects.len(),
+                repositories: org.repositories.len(),
+                policies,
+                policy_scope_rows: scopes,
+            });
+            for repo in &org.repositories {
+                *truth
+                    .injected
+                    .entry(format!("{:?}", repo.protection))
+                    .or_default() += 1;
+                let Some(branch) = &repo.default_branch else {
+                    continue;
+                };
+                if repo.is_disabled {
+                    continue;
+                }
+                let project = &org.projects[repo.project_index];
+                let covering: Vec<&SimPolicy> = project
+                    .policies
+                    .iter()
+                    .filter(|p| p.type_id == MIN_REVIEWERS_TYPE && p.enabled && p.blocking)
+                    .filter(|p| p.scopes.iter().any(|s| scope_covers(s, &repo.id, branch)))
+                    .collect();
+                let two_reviewers = covering.iter().any(|p| p.min_approvers.unwrap_or(0) >= 2);
+                let no_self_approval = covering
+                    .iter()
+                    .any(|p| p.creator_vote_counts == Some(false));
+                for (rule_id, passes) in [
+                    ("ADO-REPO-001", two_reviewers),
+                    ("ADO-REPO-002", no_self_approval),
+                ] {
+                    if !passes {
+                        truth.expected_findings.push(ExpectedFinding {
+                            rule_id: rule_id.to_string(),
+                            organization: org.name.clone(),
+                            project: project.name.clone(),
+                            repository_id: repo.id.clone(),
+                            repository: repo.name.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        truth.expected_findings.sort_by(|a, b| {
+            (&a.rule_id, &a.organization, &a.repository_id).cmp(&(
+                &b.rule_id,
+                &b.organization,
+                &b.repository_id,
+            ))
+        });
+        truth
+    }
+}
+
+fn scope_covers(scope: &SimScope, repository_id: &str, branch: &str) -> bool {
+    let repo_matches = scope
+        .repository_id
+        .as_deref()
+        .is_none_or(|id| id == repository_id);
+    let ref_matches = match scope.match_kind {
+        "Exact" => scope.ref_name.as_deref() == Some(branch),
+        "Prefix" => scope
+            .ref_name
+            .as_deref()
+            .is_some_and(|p| branch.starts_with(p)),
+        "DefaultBranch" => true,
+        _ => false,
+    };
+    repo_matches && ref_matches
+}
+
+fn pick_protection(rng: &mut SplitMix64) -> Protection {
+    let total: u64 = PROTECTION_WEIGHTS.iter().map(|(_, w)| w).sum();
+    let mut roll = rng.below(total);
+    for (protection, weight) in PROTECTION_WEIGHTS {
+        if roll < *weight {
+            return *protection;
+        }
+        roll -= weight;
+    }
+    Protection::NoPolicy
+}
+
+fn min_reviewers(
+    next_id: &mut u64,
+    repository_id: Option<&str>,
+    ref_name: Option<&str>,
+    match_kind: &'static str,
+    min_approvers: u64,
+    creator_vote_counts: bool,
+) -> SimPolicy {
+    let id = *next_id;
+    *next_id += 1;
+    SimPolicy {
+        id,
+        type_id: MIN_REVIEWERS_TYPE,
+        enabled: true,
+        blocking: true,
+        scopes: vec![SimScope {
+            repository_id: repository_id.map(str::to_string),
+            ref_name: ref_name.map(str::to_string),
+            match_kind,
+        }],
+        min_approvers: Some(min_approvers),
+        creator_vote_counts: Some(creator_vote_counts),
+        build_definition_id: None,
+    }
+}
+
+fn add_repo_policies(
+    rng: &mut SplitMix64,
+    project: &mut SimProject,
+    repo: &SimRepository,
+    next_id: &mut u64,
+) {
+    let branch = repo.default_branch.as_deref().unwrap_or("refs/heads/main");
+    let id = Some(repo.id.as_str());
+    let policy = match repo.protection {
+        Protection::ExactTwoReviewers => {
+            Some(min_reviewers(next_id, id, Some(branch), "Exact", 2, false))
+        }
+        Protection::PrefixThreeReviewers => Some(min_reviewers(
+            next_id,
+            id,
+            Some("refs/heads/"),
+            "Prefix",
+            3,
+            false,
+        )),
+        Protection::DefaultBranchKind => {
+            Some(min_reviewers(next_id, id, None, "DefaultBranch", 2, false))
+        }
+        Protection::OneReviewer => {
+            Some(min_reviewers(next_id, id, Some(branch), "Exact", 1, false))
+        }
+        Protection::CreatorVoteCounts => {
+            Some(min_reviewers(next_id, id, Some(branch), "Exact", 2, true))
+        }
+        Protection::DisabledPolicy => {
+            let mut p = min_reviewers(next_id, id, Some(branch), "Exact", 2, false);
+            p.enabled = false;
+            Some(p)
+        }
+        Protection::NonBlockingPolicy => {
+            let mut p = min_reviewers(next_id, id, Some(branch), "Exact", 2, false);
+            p.blocking = false;
+            Some(p)
+        }
+        Protection::OtherBranchOnly => Some(min_reviewers(
+            next_id,
+            id,
+            Some("refs/heads/release"),
+            "Exact",
+            2,
+            false,
+        )),
+        Protection::NoPolicy => None,
+    };
+    project.policies.extend(policy);
+    if rng.percent(BUILD_POLICY_PERCENT) {
+        let policy_id = *next_id;
+        *next_id += 1;
+        project.policies.push(SimPolicy {
+            id: policy_id,
+            type_id: BUILD_TYPE,
+            enabled: true,
+            blocking: true,
+            scopes: vec![SimScope {
+                repository_id: Some(repo.id.clone()),
+                ref_name: Some(branch.to_string()),
+                match_kind: "Exact",
+            }],
+            min_approvers: None,
+            creator_vote_counts: None,
+            build_definition_id: Some(1 + rng.below(50)),
+        });
+    }
+}
+
+/// What the simulator knows about its estate, for tests to compare a crawl against.
+#[derive(Debug, Default, Serialize)]
+pub struct GroundTruth {
+    pub seed: u64,
+    pub sizes: EstateSizes,
+    pub organizations: Vec<OrganizationTruth>,
+    /// Repositories per injected default-branch protection.
+    pub injected: std::collections::BTreeMap<String, usize>,
+    pub expected_findings: Vec<ExpectedFinding>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OrganizationTruth {
+    pub name: String,
+    pub id: String,
+    pub projects: usize,
+    pub repositories: usize,
+    /// Policy configurations of every type.
+    pub policies: usize,
+    /// Rows the branch_policies table must hold (one per scope entry).
+    pub policy_scope_rows: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExpectedFinding {
+    pub rule_id: String,
+    pub organization: String,
+    pub project: String,
+    pub repository_id: String,
+    pub repository: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_estate_and_every_injection_present() {
+        let sizes = EstateSizes {
+            organizations: 2,
+            projects_per_organization: 10,
+            repositories_per_project: 10,
+        };
+        let a = Estate::generate(7, sizes.clone()).ground_truth();
+        let b = Estate::generate(7, sizes).ground_truth();
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            serde_json::to_string(&b).unwrap()
+        );
+        assert_eq!(
+            a.injected.len(),
+            PROTECTION_WEIGHTS.len(),
+            "{:?}",
+            a.injected
+        );
+        assert!(
+            a.expected_findings
+                .iter()
+                .any(|f| f.rule_id == "ADO-REPO-001")
+        );
+        assert!(
+            a.expected_findings
+                .iter()
+                .any(|f| f.rule_id == "ADO-REPO-002")
+        );
+    }
+
+    #[test]
+    fn guids_look_like_guids() {
+        let g = SplitMix64::new(1).guid();
+        assert_eq!(g.len(), 36);
+        assert_eq!(g.matches('-').count(), 4);
+    }
+}

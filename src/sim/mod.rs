@@ -1,0 +1,11 @@
+//! The simulated Azure DevOps estate: a deterministic generator ([`estate`]) and an HTTP server
+//! ([`server`]) that serves it with the real service's URLs, JSON shapes, paging and errors.
+//!
+//! It shares no parsing or model code with the client (`ado`): it builds its JSON from its own
+//! model, so a wrong field name on one side cannot hide behind the same mistake on the other.
+
+pub mod estate;
+pub mod server;
+
+pub use estate::{Estate, EstateSizes, GroundTruth};
+pub use server::{SimServer, SimSettings};

@@ -1,0 +1,533 @@
+//! Serves an [`Estate`] over HTTP like Azure DevOps Services does: the same URL paths and
+//! api-version handling, `{count, value}` envelopes, continuation-token paging in the
+//! `x-ms-continuationtoken` header, error bodies, and its answers to a missing or wrong PAT
+//! (401 with an empty body under `X-TFS-FedAuthRedirect: Suppress`, else a 203 sign-in page).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
+use base64::Engine;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use super::estate::{Estate, SimOrganization, SimPolicy, SimProject};
+
+/// How the simulator serves its estate.
+#[derive(Debug, Clone)]
+pub struct SimSettings {
+    /// The PAT that requests must present (Basic auth, any user name).
+    pub pat: String,
+    /// The largest page a paged list returns, whatever `$top` asks for.
+    pub max_page_size: usize,
+}
+
+impl Default for SimSettings {
+    fn default() -> Self {
+        SimSettings {
+            pat: "simulated-pat".to_string(),
+            max_page_size: 100,
+        }
+    }
+}
+
+struct SimState {
+    estate: Estate,
+    settings: SimSettings,
+    requests: AtomicU64,
+}
+
+/// A running simulator. Dropping it stops the server.
+pub struct SimServer {
+    addr: SocketAddr,
+    state: Arc<SimState>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl SimServer {
+    /// Binds `listen` (port 0 picks a free port) and serves in the background.
+    pub async fn start(
+        listen: SocketAddr,
+        estate: Estate,
+        settings: SimSettings,
+    ) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(listen).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(SimState {
+            estate,
+            settings,
+            requests: AtomicU64::new(0),
+        });
+        let app = Router::new().fallback(handle).with_state(state.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+            if let Err(e) = served {
+                tracing::error!("simulator stopped: {e}");
+            }
+        });
+        Ok(SimServer {
+            addr,
+            state,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`: the base URL for every host the simulator stands in for.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Requests served so far.
+    pub fn requests(&self) -> u64 {
+        self.state.requests.load(Ordering::Relaxed)
+    }
+
+    /// Waits until the server stops (it does not stop by itself).
+    pub async fn wait(mut self) {
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for SimServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// The newest api-version the simulated service knows.
+const LATEST_API_VERSION: (u32, u32) = (7, 2);
+
+async fn handle(State(state): State<Arc<SimState>>, request: Request) -> Response {
+    state.requests.fetch_add(1, Ordering::Relaxed);
+    let (parts, _) = request.into_parts();
+    if parts.method != Method::GET {
+        return error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "The requested resource does not support http method.",
+            "HttpMethodNotAllowedException",
+        );
+    }
+    if !authorized(&parts.headers, &state.settings.pat) {
+        return unauthorized(&parts.headers);
+    }
+    let query: Vec<(String, String)> = parts
+        .uri
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let param = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    if let Some(version) = param("api-version")
+        && let Err(response) = check_api_version(version)
+    {
+        return response;
+    }
+    let segments: Vec<String> = parts
+        .uri
+        .path()
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| percent_decode(s))
+        .collect();
+    let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let estate = &state.estate;
+    let page_size = |top: Option<&str>| {
+        top.and_then(|t| t.parse::<usize>().ok())
+            .unwrap_or(100)
+            .clamp(1, state.settings.max_page_size.max(1))
+    };
+    match segs.as_slice() {
+        ["_apis", "profile", "profiles", "me"] => ok(
+            json!({
+                "displayName": estate.user_name,
+                "publicAlias": estate.user_id,
+                "emailAddress": "security-reader@sim.invalid",
+                "coreRevision": 1,
+                "timeStamp": "2026-01-01T00:00:00+00:00",
+                "id": estate.user_id,
+                "revision": 1
+            }),
+            None,
+        ),
+        ["_apis", "accounts"] => {
+            let member = param("memberId").or(param("ownerId"));
+            let accounts: Vec<Value> =
+                if member.is_some_and(|m| m.eq_ignore_ascii_case(&estate.user_id)) {
+                    estate
+                        .organizations
+                        .iter()
+                        .map(|o| {
+                            json!({
+                                "accountId": o.id,
+                                "accountUri": format!("https://vssps.dev.azure.com/{}/", o.name),
+                                "accountName": o.name,
+                                "properties": {}
+                            })
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+            ok(envelope(accounts), None)
+        }
+        [org, "_apis", "projects"] => {
+            let Some(org) = estate.organization(org) else {
+                return org_not_found(org);
+            };
+            // The projects token is "how many projects were already returned".
+            let skip = param("continuationToken")
+                .or(param("$skip"))
+                .and_then(|s| s.parse::<usize>().ok())
+                .unwrap_or(0);
+            let top = page_size(param("$top"));
+            let page: Vec<Value> = org
+                .projects
+                .iter()
+                .skip(skip)
+                .take(top)
+                .map(|p| project_json(org, p))
+                .collect();
+            let next =
+                (skip + page.len() < org.projects.len()).then(|| (skip + page.len()).to_string());
+            ok(envelope(page), next)
+        }
+        [org, "_apis", "git", "repositories"] => {
+            let Some(org) = estate.organization(org) else {
+                return org_not_found(org);
+            };
+            let repos = org
+                .repositories
+                .iter()
+                .map(|r| repository_json(org, r))
+                .collect();
+            ok(envelope(repos), None)
+        }
+        [org, project, "_apis", "git", "repositories"] => {
+            let Some(org) = estate.organization(org) else {
+                return org_not_found(org);
+            };
+            let Some((index, _)) = find_project(org, project) else {
+                return project_not_found(project);
+            };
+            let repos = org
+                .repositories
+                .iter()
+                .filter(|r| r.project_index == index)
+                .map(|r| repository_json(org, r))
+                .collect();
+            ok(envelope(repos), None)
+        }
+        [org, project, "_apis", "policy", "configurations"] => {
+            let Some(org) = estate.organization(org) else {
+                return org_not_found(org);
+            };
+            let Some((_, project)) = find_project(org, project) else {
+                return project_not_found(project);
+            };
+            // The policy token is the id of the last configuration returned.
+            let after = param("continuationToken")
+                .and_then(|t| t.parse::<u64>().ok())
+                .unwrap_or(0);
+            let top = page_size(param("$top"));
+            let wanted_type = param("policyType");
+            let matching: Vec<&SimPolicy> = project
+                .policies
+                .iter()
+                .filter(|p| wanted_type.is_none_or(|t| t.eq_ignore_ascii_case(p.type_id)))
+                .filter(|p| p.id > after)
+                .collect();
+            let page: Vec<Value> = matching
+                .iter()
+                .take(top)
+                .map(|p| policy_json(org, project, p))
+                .collect();
+            let next = (matching.len() > top).then(|| matching[top - 1].id.to_string());
+            ok(envelope(page), next)
+        }
+        _ => Response::builder()
+            .status(StatusCode::NOT_FOUND)
+            .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+            .body(Body::from(format!(
+                "The controller for path '{}' was not found or does not implement IController.",
+                parts.uri.path()
+            )))
+            .unwrap_or_default(),
+    }
+}
+
+fn percent_decode(segment: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", segment.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+fn authorized(headers: &HeaderMap, pat: &str) -> bool {
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let Some(encoded) = value.strip_prefix("Basic ") else {
+        return false;
+    };
+    let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
+        return false;
+    };
+    let Ok(text) = String::from_utf8(decoded) else {
+        return false;
+    };
+    // "user:pat" with any (usually empty) user name.
+    text.split_once(':').is_some_and(|(_, token)| token == pat)
+}
+
+fn unauthorized(headers: &HeaderMap) -> Response {
+    let suppress = headers
+        .get("x-tfs-fedauthredirect")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("suppress"));
+    if suppress {
+        Response::builder()
+            .status(StatusCode::UNAUTHORIZED)
+            .header(
+                header::WWW_AUTHENTICATE,
+                "Basic realm=\"https://simulated.app.visualstudio.com/\"",
+            )
+            .header(header::CONTENT_LENGTH, "0")
+            .body(Body::empty())
+            .unwrap_or_default()
+    } else {
+        Response::builder()
+            .status(StatusCode::NON_AUTHORITATIVE_INFORMATION)
+            .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+            .body(Body::from(
+                "<!DOCTYPE html><html><head><title>Azure DevOps Services | Sign In</title></head>\
+                 <body>Sign in to your account</body></html>",
+            ))
+            .unwrap_or_default()
+    }
+}
+
+fn check_api_version(version: &str) -> Result<(), Response> {
+    let (number, preview) = match version.split_once("-preview") {
+        Some((n, _)) => (n, true),
+        None => (version, false),
+    };
+    let parsed = number
+        .split_once('.')
+        .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)))
+        .or_else(|| number.parse::<u32>().ok().map(|a| (a, 0)));
+    let Some(parsed) = parsed else {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            &format!("The requested REST API version of {version} is not in a valid format."),
+            "VssInvalidApiVersionException",
+        ));
+    };
+    if parsed > LATEST_API_VERSION {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "The requested REST API version of {number} is out of range for this server. The latest REST API version for this server is {}.{}.",
+                LATEST_API_VERSION.0, LATEST_API_VERSION.1
+            ),
+            "VssVersionOutOfRangeException",
+        ));
+    }
+    if parsed == LATEST_API_VERSION && !preview {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "The requested version \"{number}\" of the resource is under preview. The -preview flag must be supplied in the api-version for such requests. For example: \"{number}-preview\""
+            ),
+            "VssInvalidPreviewVersionException",
+        ));
+    }
+    Ok(())
+}
+
+fn error(status: StatusCode, message: &str, type_key: &str) -> Response {
+    let body = json!({
+        "$id": "1",
+        "innerException": null,
+        "message": message,
+        "typeName": format!("Microsoft.VisualStudio.Services.WebApi.{type_key}, Microsoft.VisualStudio.Services.WebApi"),
+        "typeKey": type_key,
+        "errorCode": 0,
+        "eventId": 3000
+    });
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
+        .body(Body::from(body.to_string()))
+        .unwrap_or_default()
+}
+
+fn org_not_found(org: &str) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        &format!("VS800075: The project collection or organization '{org}' does not exist."),
+        "HostNotFoundException",
+    )
+}
+
+fn project_not_found(project: &str) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        &format!(
+            "TF200016: The following project does not exist: {project}. Verify that the name of the project is correct and that the project exists on the specified Azure DevOps Server."
+        ),
+        "ProjectDoesNotExistWithNameException",
+    )
+}
+
+fn ok(body: Value, continuation: Option<String>) -> Response {
+    let mut builder = Response::builder()
+        .status(StatusCode::OK)
+        .header(
+            header::CONTENT_TYPE,
+            "application/json; charset=utf-8; api-version=7.1",
+        )
+        .header(
+            "activityid",
+            HeaderValue::from_static("00000000-0000-0000-0000-000000000000"),
+        )
+        .header(
+            "x-tfs-session",
+            HeaderValue::from_static("00000000-0000-0000-0000-000000000000"),
+        );
+    if let Some(token) = continuation {
+        builder = builder.header("x-ms-continuationtoken", token);
+    }
+    builder
+        .body(Body::from(body.to_string()))
+        .unwrap_or_default()
+}
+
+fn envelope(items: Vec<Value>) -> Value {
+    json!({ "count": items.len(), "value": items })
+}
+
+fn find_project<'a>(org: &'a SimOrganization, key: &str) -> Option<(usize, &'a SimProject)> {
+    org.projects
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.id.eq_ignore_ascii_case(key) || p.name.eq_ignore_ascii_case(key))
+}
+
+const BASE: &str = "https://dev.azure.com";
+
+fn project_json(org: &SimOrganization, p: &SimProject) -> Value {
+    json!({
+        "id": p.id,
+        "name": p.name,
+        "url": format!("{BASE}/{}/_apis/projects/{}", org.name, p.id),
+        "state": "wellFormed",
+        "revision": p.revision,
+        "visibility": p.visibility,
+        "lastUpdateTime": "2026-10-01T09:03:15.27Z"
+    })
+}
+
+fn repository_json(org: &SimOrganization, r: &super::estate::SimRepository) -> Value {
+    let p = &org.projects[r.project_index];
+    let mut repo = json!({
+        "id": r.id,
+        "name": r.name,
+        "url": format!("{BASE}/{}/{}/_apis/git/repositories/{}", org.name, p.id, r.id),
+        "project": project_json(org, p),
+        "size": r.size,
+        "remoteUrl": format!("{BASE}/{}/{}/_git/{}", org.name, p.name, r.name),
+        "sshUrl": format!("git@ssh.dev.azure.com:v3/{}/{}/{}", org.name, p.name, r.name),
+        "webUrl": format!("{BASE}/{}/{}/_git/{}", org.name, p.name, r.name),
+        "isDisabled": r.is_disabled,
+        "isInMaintenance": false
+    });
+    if let (Some(branch), Some(obj)) = (&r.default_branch, repo.as_object_mut()) {
+        obj.insert("defaultBranch".into(), json!(branch));
+    }
+    repo
+}
+
+fn policy_json(org: &SimOrganization, project: &SimProject, p: &SimPolicy) -> Value {
+    let type_name = if p.type_id == super::estate::MIN_REVIEWERS_TYPE {
+        "Minimum number of reviewers"
+    } else {
+        "Build"
+    };
+    let scopes: Vec<Value> = p
+        .scopes
+        .iter()
+        .map(|s| json!({ "refName": s.ref_name, "matchKind": s.match_kind, "repositoryId": s.repository_id }))
+        .collect();
+    let mut settings = json!({ "scope": scopes });
+    if let Some(obj) = settings.as_object_mut() {
+        if let Some(n) = p.min_approvers {
+            obj.insert("minimumApproverCount".into(), json!(n));
+            obj.insert(
+                "creatorVoteCounts".into(),
+                json!(p.creator_vote_counts.unwrap_or(false)),
+            );
+            obj.insert("allowDownvotes".into(), json!(false));
+            obj.insert("resetOnSourcePush".into(), json!(true));
+        }
+        if let Some(id) = p.build_definition_id {
+            obj.insert("buildDefinitionId".into(), json!(id));
+            obj.insert("queueOnSourceUpdateOnly".into(), json!(true));
+            obj.insert("manualQueueOnly".into(), json!(false));
+            obj.insert("displayName".into(), Value::Null);
+            obj.insert("validDuration".into(), json!(720.0));
+        }
+    }
+    let url = format!(
+        "{BASE}/{}/{}/_apis/policy/configurations/{}",
+        org.name, project.id, p.id
+    );
+    json!({
+        "createdBy": { "id": "d6245f20-2af8-44f4-9451-8107cb2767db", "displayName": "Simulated Admin" },
+        "createdDate": "2026-02-23T12:51:06.85754Z",
+        "isEnabled": p.enabled,
+        "isBlocking": p.blocking,
+        "isDeleted": false,
+        "settings": settings,
+        "_links": { "self": { "href": url } },
+        "revision": 1,
+        "id": p.id,
+        "url": url,
+        "type": {
+            "id": p.type_id,
+            "url": format!("{BASE}/{}/{}/_apis/policy/types/{}", org.name, project.id, p.type_id),
+            "displayName": type_name
+        }
+    })
+}

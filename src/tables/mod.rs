@@ -1,0 +1,177 @@
+//! The dataset's tables: each declared once ([`TableDef`]) with a doc line per column, and a
+//! builder that turns rows into Arrow record batches of exactly that schema.
+//!
+//! Every table starts with the same context columns (`run_id`, `connector`, `organization`, and
+//! `project_id`, `project` for project-scoped tables). `snapshot_date` is not stored in the files:
+//! it is the Hive partition (`snapshot_date=YYYY-MM-DD`) that every reader adds as a column.
+
+mod builder;
+pub mod findings;
+pub mod inventory;
+
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+
+pub use builder::{RowContext, TableBuilder, TableError, Value};
+
+/// The version of the table schemas, written into each Parquet file's metadata.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The physical type of a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    Utf8,
+    Int64,
+    Boolean,
+    /// Microseconds since the epoch, UTC.
+    TimestampUtc,
+}
+
+impl ColumnType {
+    pub fn arrow(self) -> DataType {
+        match self {
+            ColumnType::Utf8 => DataType::Utf8,
+            ColumnType::Int64 => DataType::Int64,
+            ColumnType::Boolean => DataType::Boolean,
+            ColumnType::TimestampUtc => {
+                DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+            }
+        }
+    }
+
+    pub fn sql_name(self) -> &'static str {
+        match self {
+            ColumnType::Utf8 => "string",
+            ColumnType::Int64 => "int64",
+            ColumnType::Boolean => "boolean",
+            ColumnType::TimestampUtc => "timestamp (UTC)",
+        }
+    }
+}
+
+/// One column: its name, type, whether it may be null, and what it means.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub name: &'static str,
+    pub column_type: ColumnType,
+    pub nullable: bool,
+    pub doc: &'static str,
+}
+
+/// A required column.
+pub const fn required(name: &'static str, column_type: ColumnType, doc: &'static str) -> Column {
+    Column {
+        name,
+        column_type,
+        nullable: false,
+        doc,
+    }
+}
+
+/// A column that may be null.
+pub const fn optional(name: &'static str, column_type: ColumnType, doc: &'static str) -> Column {
+    Column {
+        name,
+        column_type,
+        nullable: true,
+        doc,
+    }
+}
+
+/// Columns every table starts with.
+pub const CONTEXT_COLUMNS: &[Column] = &[
+    required(
+        "run_id",
+        ColumnType::Utf8,
+        "Id of the run that wrote the row.",
+    ),
+    required(
+        "connector",
+        ColumnType::Utf8,
+        "Name of the connector (config) the row was crawled through.",
+    ),
+    required(
+        "organization",
+        ColumnType::Utf8,
+        "Organization (Server: project collection) name.",
+    ),
+];
+
+/// Columns project-scoped tables add after the context columns.
+pub const PROJECT_COLUMNS: &[Column] = &[
+    required("project_id", ColumnType::Utf8, "Project id (GUID)."),
+    required("project", ColumnType::Utf8, "Project name."),
+];
+
+/// A table of the dataset.
+#[derive(Debug)]
+pub struct TableDef {
+    pub name: &'static str,
+    pub doc: &'static str,
+    /// Whether rows belong to a project (adds `project_id`, `project`).
+    pub project_scoped: bool,
+    /// The table's own columns, after the context columns.
+    pub columns: &'static [Column],
+}
+
+impl TableDef {
+    /// Every column of the table, context columns first.
+    pub fn all_columns(&self) -> Vec<Column> {
+        let mut all = CONTEXT_COLUMNS.to_vec();
+        if self.project_scoped {
+            all.extend_from_slice(PROJECT_COLUMNS);
+        }
+        all.extend_from_slice(self.columns);
+        all
+    }
+
+    pub fn arrow_schema(&self) -> SchemaRef {
+        let fields: Vec<Field> = self
+            .all_columns()
+            .iter()
+            .map(|c| Field::new(c.name, c.column_type.arrow(), c.nullable))
+            .collect();
+        Arc::new(Schema::new(fields))
+    }
+}
+
+/// Every table of the dataset, in the order of the data flow.
+pub const ALL_TABLES: &[&TableDef] = &[
+    &inventory::ORGANIZATIONS,
+    &inventory::PROJECTS,
+    &inventory::REPOSITORIES,
+    &inventory::BRANCH_POLICIES,
+    &findings::FINDINGS,
+];
+
+/// Looks a table up by name.
+pub fn table(name: &str) -> Option<&'static TableDef> {
+    ALL_TABLES.iter().copied().find(|t| t.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_names_are_unique_and_documented() {
+        for t in ALL_TABLES {
+            let cols = t.all_columns();
+            let mut names: Vec<_> = cols.iter().map(|c| c.name).collect();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names.len(), cols.len(), "duplicate column in {}", t.name);
+            assert!(
+                cols.iter().all(|c| !c.doc.is_empty()),
+                "undocumented column in {}",
+                t.name
+            );
+            assert!(
+                !cols.iter().any(|c| c.name == "snapshot_date"),
+                "{}: snapshot_date is the partition",
+                t.name
+            );
+        }
+    }
+}
