@@ -146,9 +146,7 @@ async fn handle(State(state): State<Arc<SimState>>, request: Request) -> Respons
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     };
-    if let Some(version) = param("api-version")
-        && let Err(response) = check_api_version(version)
-    {
+    if let Some(response) = param("api-version").and_then(api_version_error) {
         return response;
     }
     let segments: Vec<String> = parts
@@ -156,7 +154,11 @@ async fn handle(State(state): State<Arc<SimState>>, request: Request) -> Respons
         .path()
         .split('/')
         .filter(|s| !s.is_empty())
-        .map(|s| percent_decode(s))
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
         .collect();
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
     let estate = &state.estate;
@@ -284,13 +286,6 @@ async fn handle(State(state): State<Arc<SimState>>, request: Request) -> Respons
     }
 }
 
-fn percent_decode(segment: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", segment.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
-}
-
 fn authorized(headers: &HeaderMap, pat: &str) -> bool {
     let Some(value) = headers
         .get(header::AUTHORIZATION)
@@ -338,7 +333,8 @@ fn unauthorized(headers: &HeaderMap) -> Response {
     }
 }
 
-fn check_api_version(version: &str) -> Result<(), Response> {
+/// The 400 answer to an api-version the service does not serve, or `None` when it is fine.
+fn api_version_error(version: &str) -> Option<Response> {
     let (number, preview) = match version.split_once("-preview") {
         Some((n, _)) => (n, true),
         None => (version, false),
@@ -348,14 +344,14 @@ fn check_api_version(version: &str) -> Result<(), Response> {
         .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)))
         .or_else(|| number.parse::<u32>().ok().map(|a| (a, 0)));
     let Some(parsed) = parsed else {
-        return Err(error(
+        return Some(error(
             StatusCode::BAD_REQUEST,
             &format!("The requested REST API version of {version} is not in a valid format."),
             "VssInvalidApiVersionException",
         ));
     };
     if parsed > LATEST_API_VERSION {
-        return Err(error(
+        return Some(error(
             StatusCode::BAD_REQUEST,
             &format!(
                 "The requested REST API version of {number} is out of range for this server. The latest REST API version for this server is {}.{}.",
@@ -365,7 +361,7 @@ fn check_api_version(version: &str) -> Result<(), Response> {
         ));
     }
     if parsed == LATEST_API_VERSION && !preview {
-        return Err(error(
+        return Some(error(
             StatusCode::BAD_REQUEST,
             &format!(
                 "The requested version \"{number}\" of the resource is under preview. The -preview flag must be supplied in the api-version for such requests. For example: \"{number}-preview\""
@@ -373,7 +369,7 @@ fn check_api_version(version: &str) -> Result<(), Response> {
             "VssInvalidPreviewVersionException",
         ));
     }
-    Ok(())
+    None
 }
 
 fn error(status: StatusCode, message: &str, type_key: &str) -> Response {

@@ -1,0 +1,118 @@
+//! Helpers shared by the end-to-end tests: run the real binary, start the simulator as its own
+//! process on a free loopback port, write configs.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_ado-posture");
+pub const SIM_PAT: &str = "e2e-test-pat";
+
+/// A simulator process; killed on drop.
+pub struct Simulator {
+    child: Child,
+    pub url: String,
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `ado-posture simulate` on 127.0.0.1:0 with extra flags and reads the printed URL.
+pub fn start_simulator(args: &[&str]) -> Simulator {
+    let mut child = Command::new(BIN)
+        .args(["simulate", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .env("ADO_POSTURE_SIM_PAT", SIM_PAT)
+        .env("ADO_POSTURE_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn simulator");
+    let stdout = child.stdout.take().expect("simulator stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read simulator address");
+    let url = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .filter(|u| u.starts_with("http://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("unexpected simulator banner: {line:?}"))
+        .to_string();
+    Simulator { child, url }
+}
+
+/// Writes a config with one connector pointing every host at the simulator.
+pub fn write_config(dir: &Path, sim_url: &str, organizations: &str, pat_env: &str) -> PathBuf {
+    let path = dir.join("config.toml");
+    let text = format!(
+        r#"
+[limits]
+requests_per_second = 500
+burst = 100
+max_concurrency = 8
+
+[[connector]]
+name = "e2e"
+url = "{sim_url}"
+vssps_url = "{sim_url}"
+advsec_url = "{sim_url}"
+organizations = {organizations}
+auth = {{ kind = "pat", token_env = "{pat_env}" }}
+"#
+    );
+    std::fs::write(&path, text).expect("write config");
+    path
+}
+
+pub fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).env("ADO_POSTURE_LOG", "warn");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run ado-posture")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The single run manifest in a dataset.
+pub fn manifest(dataset: &Path) -> serde_json::Value {
+    let runs: Vec<PathBuf> = std::fs::read_dir(dataset.join("_runs"))
+        .expect("_runs folder")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    serde_json::from_slice(&std::fs::read(&runs[0]).expect("read manifest"))
+        .expect("parse manifest")
+}
+
+/// Every `.parquet` file under a folder.
+pub fn parquet_files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "parquet") {
+                found.push(p);
+            }
+        }
+    }
+    found
+}

@@ -1,0 +1,248 @@
+//! End-to-end: the real binary crawls the simulator (its own process) over HTTP on loopback.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use ado_posture::dataset::{Dataset, scan_files};
+use common::*;
+
+#[test]
+fn crawl_matches_ground_truth_and_findings_match_injected_misconfigurations() {
+    let tmp = tempfile::tempdir().unwrap();
+    let truth_path = tmp.path().join("truth.json");
+    // Pages of 2 force every paged list (projects, policy configurations) over several pages.
+    let sim = start_simulator(&[
+        "--seed",
+        "5",
+        "--organizations",
+        "3",
+        "--projects",
+        "5",
+        "--repositories",
+        "4",
+        "--page-size",
+        "2",
+        "--truth",
+        truth_path.to_str().unwrap(),
+    ]);
+    let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
+    let out = tmp.path().join("out");
+    let output = run(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[("E2E_PAT", SIM_PAT)],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&truth_path).unwrap()).unwrap();
+    let manifest = manifest(&out.join("dataset"));
+    let truth_orgs = truth["organizations"].as_array().unwrap();
+    let sum = |key: &str| {
+        truth_orgs
+            .iter()
+            .map(|o| o[key].as_u64().unwrap())
+            .sum::<u64>()
+    };
+    let rows = |table: &str| manifest["tables"][table]["rows"].as_u64().unwrap();
+    assert_eq!(rows("organizations"), truth_orgs.len() as u64);
+    assert_eq!(rows("projects"), sum("projects"));
+    assert_eq!(rows("repositories"), sum("repositories"));
+    assert_eq!(rows("branch_policies"), sum("policy_scope_rows"));
+    for org in truth_orgs {
+        let crawled = manifest["organizations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["organization"] == org["name"])
+            .unwrap_or_else(|| panic!("{} not crawled", org["name"]));
+        assert_eq!(crawled["projects"], org["projects"]);
+        assert_eq!(crawled["repositories"], org["repositories"]);
+    }
+
+    // More than one page on each paged list: 5 projects in pages of 2 is 3 calls per organization.
+    let calls = |endpoint: &str| manifest["api"][endpoint]["calls"].as_u64().unwrap_or(0);
+    assert_eq!(calls("core/projects"), 3 * 3, "{}", manifest["api"]);
+    assert!(
+        calls("policy/configurations") > sum("projects"),
+        "{}",
+        manifest["api"]
+    );
+
+    // Findings equal the misconfigurations the simulator injected: same (rule, repository) set.
+    let expected: BTreeSet<(String, String)> = truth["expected_findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["repository_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(!expected.is_empty());
+    let dataset = Dataset::new(out.join("dataset"));
+    let date = dataset.snapshot_dates("findings").unwrap()[0];
+    let df = scan_files(&dataset.partition_files("findings", date).unwrap())
+        .unwrap()
+        .collect()
+        .unwrap();
+    let rule_ids = df.column("rule_id").unwrap().str().unwrap().clone();
+    let resource_ids = df.column("resource_id").unwrap().str().unwrap().clone();
+    let got: BTreeSet<(String, String)> = (0..df.height())
+        .map(|i| {
+            (
+                rule_ids.get(i).unwrap().to_string(),
+                resource_ids.get(i).unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(got.len(), df.height(), "duplicate findings");
+    let missed: Vec<_> = expected.difference(&got).collect();
+    let extra: Vec<_> = got.difference(&expected).collect();
+    assert!(
+        missed.is_empty() && extra.is_empty(),
+        "missed {missed:?}\nextra {extra:?}"
+    );
+    assert_eq!(
+        manifest["findings"]["total"].as_u64().unwrap(),
+        expected.len() as u64
+    );
+}
+
+#[test]
+fn wrong_pat_fails_naming_organization_and_status_and_commits_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = start_simulator(&["--organizations", "2"]);
+    let config = write_config(
+        tmp.path(),
+        &sim.url,
+        r#"["sim-org-00", "sim-org-01"]"#,
+        "E2E_WRONG_PAT",
+    );
+    let out = tmp.path().join("out");
+    let output = run(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[("E2E_WRONG_PAT", "not-the-right-pat")],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(4), "stderr:\n{stderr}");
+    assert!(stderr.contains("organization 'sim-org-00'"), "{stderr}");
+    assert!(stderr.contains("HTTP 401"), "{stderr}");
+    assert!(
+        !stderr.contains("not-the-right-pat"),
+        "the PAT leaked: {stderr}"
+    );
+    assert!(
+        parquet_files_under(&out).is_empty(),
+        "a snapshot was committed"
+    );
+    assert!(!out.join("dataset").join("_runs").exists());
+}
+
+#[test]
+fn missing_pat_variable_is_a_config_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(
+        tmp.path(),
+        "http://127.0.0.1:9",
+        r#"["x"]"#,
+        "E2E_UNSET_PAT_VARIABLE",
+    );
+    let output = run(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            tmp.path().to_str().unwrap(),
+        ],
+        &[],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("E2E_UNSET_PAT_VARIABLE"), "{stderr}");
+}
+
+#[test]
+fn demo_writes_dataset_and_reports_and_escapes_untrusted_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("demo");
+    let output = run(&["demo", "--out", out.to_str().unwrap()], &[]);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&output.stderr)
+    );
+    assert!(
+        stdout.contains(&out.join("dataset").display().to_string()),
+        "{stdout}"
+    );
+    assert!(stdout.contains("report.html"), "{stdout}");
+    for table in [
+        "organizations",
+        "projects",
+        "repositories",
+        "branch_policies",
+        "findings",
+    ] {
+        let files = parquet_files_under(&out.join("dataset").join(table));
+        assert_eq!(files.len(), 1, "{table}: {files:?}");
+    }
+    let date = chrono::Utc::now().date_naive().to_string();
+    let html =
+        std::fs::read_to_string(out.join("reports").join(&date).join("report.html")).unwrap();
+    assert!(html.contains("id=\"severity-high\""));
+    assert!(html.contains("ADO-REPO-001") && html.contains("ADO-REPO-002"));
+    assert!(
+        !html.contains("<img src=x"),
+        "unescaped markup from Azure DevOps in the report"
+    );
+    assert!(html.contains("&lt;img src=x"));
+    assert!(
+        !html.contains("<script"),
+        "the report must be self-contained and script-free"
+    );
+    let csv =
+        std::fs::read_to_string(out.join("reports").join(&date).join("findings.csv")).unwrap();
+    assert!(
+        !csv.contains(",=HYPERLINK") && !csv.contains(",\"=HYPERLINK"),
+        "formula not defused"
+    );
+}
+
+#[test]
+fn rerun_on_the_same_day_replaces_the_partition() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("demo");
+    for _ in 0..2 {
+        let output = run(&["demo", "--out", out.to_str().unwrap()], &[]);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    }
+    for table in ["organizations", "repositories", "findings"] {
+        let files = parquet_files_under(&out.join("dataset").join(table));
+        assert_eq!(files.len(), 1, "{table}: {files:?}");
+    }
+    assert!(!out.join("dataset").join("_staging").exists());
+}

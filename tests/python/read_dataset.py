@@ -1,0 +1,44 @@
+"""Reads every table of an ado-posture dataset with pyarrow and with DuckDB, Hive partitions
+included, and prints what each reader saw as JSON: {reader: {table: {rows, snapshot_dates}}}."""
+
+import json
+import sys
+from pathlib import Path
+
+import duckdb
+import pyarrow.dataset as ds
+
+TABLES = ["organizations", "projects", "repositories", "branch_policies", "findings"]
+
+
+def with_pyarrow(root: Path) -> dict:
+    seen = {}
+    for table in TABLES:
+        data = ds.dataset(root / table, format="parquet", partitioning="hive").to_table()
+        dates = sorted({str(d) for d in data.column("snapshot_date").to_pylist()})
+        seen[table] = {"rows": data.num_rows, "snapshot_dates": dates}
+    return seen
+
+
+def with_duckdb(root: Path) -> dict:
+    con = duckdb.connect()
+    seen = {}
+    for table in TABLES:
+        source = f"read_parquet('{root / table}/*/*.parquet', hive_partitioning = true)"
+        rows = con.execute(f"SELECT count(*) FROM {source}").fetchone()[0]
+        dates = [str(r[0]) for r in con.execute(
+            f"SELECT DISTINCT CAST(snapshot_date AS VARCHAR) FROM {source} ORDER BY 1").fetchall()]
+        seen[table] = {"rows": rows, "snapshot_dates": dates}
+        if table == "findings":
+            seen[table]["severities"] = [r[0] for r in con.execute(
+                f"SELECT DISTINCT severity FROM {source} ORDER BY 1").fetchall()]
+    return seen
+
+
+def main() -> None:
+    root = Path(sys.argv[1])
+    print(json.dumps({"pyarrow": with_pyarrow(root), "duckdb": with_duckdb(root)}))
+
+
+if __name__ == "__main__":
+    main()
