@@ -24,10 +24,10 @@ pub enum ConfigError {
     #[error("config: {0}")]
     Invalid(String),
     #[error(
-        "connector '{connector}': the secret is read from environment variable {var}, which is not set or empty"
+        "{connector}: the secret is read from environment variable {var}, which is not set or empty"
     )]
     MissingSecretEnv { connector: String, var: String },
-    #[error("connector '{connector}': cannot read secret file {path}: {source}")]
+    #[error("{connector}: cannot read secret file {path}: {source}")]
     SecretFile {
         connector: String,
         path: PathBuf,
@@ -71,12 +71,57 @@ pub struct ConfigFile {
     pub limits: Limits,
     #[serde(default, rename = "connector")]
     pub connectors: Vec<ConnectorConfig>,
-    /// Parsed so that a config written for the full product loads; sending lands with the
-    /// reports issue.
-    pub email: Option<toml::Table>,
+    /// Where the summary e-mail goes; no e-mail when absent.
+    pub email: Option<EmailConfig>,
     /// Parsed so that a config written for the full product loads; applied by the rules issue.
     #[serde(default, rename = "exemption")]
     pub exemptions: Vec<toml::Table>,
+}
+
+/// `[email]`: the summary sent after each run.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailConfig {
+    /// `smtp://host:587` (STARTTLS, required) or `smtps://host:465` (implicit TLS).
+    /// `smtp://127.0.0.1:25?tls=none` (no TLS) is accepted for loopback relays only.
+    pub smtp_url: String,
+    pub from: String,
+    pub to: Vec<String>,
+    #[serde(default)]
+    pub cc: Vec<String>,
+    /// SMTP user name; defaults to `from` when a password is set.
+    pub username: Option<String>,
+    pub password_env: Option<String>,
+    pub password_file: Option<PathBuf>,
+    /// Subject prefix, default `[ado-posture]`.
+    pub subject_prefix: Option<String>,
+    /// Where readers find the full report (e.g. a web share); default: the report's path.
+    pub report_url: Option<String>,
+}
+
+/// How the summary e-mail is sent, validated.
+#[derive(Debug, Clone)]
+pub struct EmailSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub from: String,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    /// (user name, password)
+    pub credentials: Option<(String, Secret)>,
+    pub subject_prefix: String,
+    pub report_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// STARTTLS, required (smtp://, port 587 by default).
+    StartTls,
+    /// TLS from the first byte (smtps://, port 465 by default).
+    Implicit,
+    /// No TLS: loopback relays only (`?tls=none`).
+    None,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -156,6 +201,7 @@ pub struct ResolvedConfig {
     pub output_dir: Option<PathBuf>,
     pub limits: Limits,
     pub connectors: Vec<Connector>,
+    pub email: Option<EmailSettings>,
 }
 
 /// One base URL + one identity, ready to crawl.
@@ -263,10 +309,90 @@ pub fn resolve(
         }
         connectors.push(resolve_connector(c, &env)?);
     }
+    let email = file.email.map(|e| resolve_email(e, &env)).transpose()?;
     Ok(ResolvedConfig {
         output_dir: file.output.dir,
         limits,
         connectors,
+        email,
+    })
+}
+
+fn resolve_email(
+    e: EmailConfig,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<EmailSettings, ConfigError> {
+    let invalid = |m: String| ConfigError::Invalid(format!("[email] {m}"));
+    let url = Url::parse(&e.smtp_url)
+        .map_err(|err| invalid(format!("smtp_url = \"{}\" is not a URL: {err}", e.smtp_url)))?;
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| invalid(format!("smtp_url = \"{}\" has no host", e.smtp_url)))?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            "smtp_url must not hold credentials: use username and password_env (or password_file)"
+                .into(),
+        ));
+    }
+    let no_tls = url.query_pairs().any(|(k, v)| k == "tls" && v == "none");
+    let tls = match (url.scheme(), no_tls) {
+        ("smtps", false) => SmtpTls::Implicit,
+        ("smtp", false) => SmtpTls::StartTls,
+        ("smtp", true) => SmtpTls::None,
+        ("smtps", true) => {
+            return Err(invalid(
+                "smtps:// and tls=none contradict each other".into(),
+            ));
+        }
+        (scheme, _) => {
+            return Err(invalid(format!(
+                "smtp_url scheme must be smtp (STARTTLS) or smtps (implicit TLS), not {scheme}"
+            )));
+        }
+    };
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if tls == SmtpTls::None && !loopback {
+        return Err(invalid(format!(
+            "tls=none sends mail unencrypted and is allowed only to a loopback relay, not {host}"
+        )));
+    }
+    let port = url.port().unwrap_or(match tls {
+        SmtpTls::Implicit => 465,
+        SmtpTls::StartTls => 587,
+        SmtpTls::None => 25,
+    });
+    if e.to.is_empty() {
+        return Err(invalid("to is empty: list at least one recipient".into()));
+    }
+    for address in std::iter::once(&e.from).chain(&e.to).chain(&e.cc) {
+        if address.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(invalid(format!("'{address}' is not an e-mail address")));
+        }
+    }
+    let password = match (e.password_env, e.password_file) {
+        (None, None) => None,
+        (env_var, file) => Some(read_secret("email", env_var, file, env)?),
+    };
+    let credentials = password.map(|p| (e.username.unwrap_or_else(|| e.from.clone()), p));
+    Ok(EmailSettings {
+        host,
+        port,
+        tls,
+        from: e.from,
+        to: e.to,
+        cc: e.cc,
+        credentials,
+        subject_prefix: e
+            .subject_prefix
+            .unwrap_or_else(|| "[ado-posture]".to_string()),
+        report_url: e.report_url,
     })
 }
 
@@ -328,7 +454,12 @@ fn resolve_connector(
         AuthConfig::Pat {
             token_env,
             token_file,
-        } => Credential::Pat(read_secret(&c.name, token_env, token_file, env)?),
+        } => Credential::Pat(read_secret(
+            &format!("connector '{}'", c.name),
+            token_env,
+            token_file,
+            env,
+        )?),
         AuthConfig::ServicePrincipal { .. }
         | AuthConfig::ManagedIdentity { .. }
         | AuthConfig::WorkloadIdentity {}
@@ -353,6 +484,7 @@ fn resolve_connector(
     })
 }
 
+/// Reads a secret from an environment variable or a file; `owner` names its config entry in errors.
 fn read_secret(
     connector: &str,
     env_var: Option<String>,
@@ -376,17 +508,17 @@ fn read_secret(
                 })?;
             if text.trim().is_empty() {
                 return Err(ConfigError::Invalid(format!(
-                    "connector '{connector}': secret file {} is empty",
+                    "{connector}: secret file {} is empty",
                     path.display()
                 )));
             }
             Ok(Secret::new(text.trim()))
         }
         (Some(_), Some(_)) => Err(ConfigError::Invalid(format!(
-            "connector '{connector}': set token_env or token_file, not both"
+            "{connector}: set the secret's environment variable or its file, not both"
         ))),
         (None, None) => Err(ConfigError::Invalid(format!(
-            "connector '{connector}': auth needs token_env (an environment variable name) or token_file"
+            "{connector}: auth needs token_env (an environment variable name) or token_file"
         ))),
     }
 }
@@ -431,10 +563,18 @@ expires = "2027-03-31"
 
     #[test]
     fn design_example_resolves_with_cloud_hosts_derived() {
-        let cfg = resolve(parse(DESIGN_EXAMPLE), |v| {
-            (v == "ADO_PAT").then(|| "secret-pat".to_string())
+        let cfg = resolve(parse(DESIGN_EXAMPLE), |v| match v {
+            "ADO_PAT" => Some("secret-pat".to_string()),
+            "SMTP_PASSWORD" => Some("smtp-secret".to_string()),
+            _ => None,
         })
         .unwrap();
+        let email = cfg.email.as_ref().unwrap();
+        assert_eq!(
+            (email.host.as_str(), email.port, email.tls),
+            ("mail.contoso.com", 587, SmtpTls::StartTls)
+        );
+        assert!(!format!("{cfg:?}").contains("smtp-secret"));
         let c = &cfg.connectors[0];
         assert_eq!(c.deployment, Deployment::Services);
         assert_eq!(
@@ -463,6 +603,21 @@ auth = { kind = "pat", token_env = "X" }
 "#;
         let err = resolve(parse(text), |_| Some("x".into())).unwrap_err();
         assert!(err.to_string().contains("collections"), "{err}");
+    }
+
+    #[test]
+    fn plaintext_smtp_is_refused_except_to_loopback() {
+        let text = |url: &str| {
+            format!(
+                "[[connector]]\nname = \"c\"\nurl = \"https://dev.azure.com\"\norganizations = [\"o\"]\nauth = {{ kind = \"pat\", token_env = \"P\" }}\n[email]\nsmtp_url = \"{url}\"\nfrom = \"a@b.c\"\nto = [\"d@e.f\"]\n"
+            )
+        };
+        let env = |_: &str| Some("x".to_string());
+        assert!(resolve(parse(&text("smtp://mail.example.com:25?tls=none")), env).is_err());
+        let cfg = resolve(parse(&text("smtp://127.0.0.1:2525?tls=none")), env).unwrap();
+        assert_eq!(cfg.email.unwrap().tls, SmtpTls::None);
+        let cfg = resolve(parse(&text("smtps://mail.example.com")), env).unwrap();
+        assert_eq!(cfg.email.unwrap().port, 465);
     }
 
     #[test]

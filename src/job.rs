@@ -14,7 +14,7 @@ use crate::ado::stats::ApiStats;
 use crate::config::ResolvedConfig;
 use crate::crawl::{self, CrawlError};
 use crate::dataset::{Dataset, DatasetError, SnapshotWriter, TableWritten, scan_files};
-use crate::report::{self, ReportError, ReportPaths};
+use crate::report::{self, ReportError, ReportOptions, ReportPaths, ReportSummary};
 use crate::rules::{self, Finding, Rule, RuleError};
 use crate::tables::findings::FINDINGS;
 use crate::tables::inventory::{self, BRANCH_POLICIES, ORGANIZATIONS, PROJECTS, REPOSITORIES};
@@ -63,6 +63,7 @@ pub struct JobOutcome {
     pub dataset_dir: PathBuf,
     pub manifest: PathBuf,
     pub reports: ReportPaths,
+    pub summary: ReportSummary,
     pub tables: Vec<TableWritten>,
     pub findings: Vec<Finding>,
     pub crawl_errors: Vec<CrawlError>,
@@ -77,11 +78,28 @@ pub fn new_run_id() -> String {
     format!("{}-{salt:06x}", now.format("%Y%m%dT%H%M%SZ"))
 }
 
+/// What a run may be told instead of reading the clock (tests and backfills).
+#[derive(Debug, Clone, Default)]
+pub struct JobOptions {
+    /// The snapshot's date (default: today, UTC).
+    pub snapshot_date: Option<NaiveDate>,
+    /// The run id (default: [`new_run_id`]).
+    pub run_id: Option<String>,
+    /// When the reports say they were generated (default: now).
+    pub generated_at: Option<chrono::DateTime<Utc>>,
+}
+
 /// Runs the whole job and writes under `out`: `out/dataset/…` and `out/reports/<date>/…`.
-pub async fn run(config: &ResolvedConfig, out: &Path) -> Result<JobOutcome, JobError> {
+pub async fn run(
+    config: &ResolvedConfig,
+    out: &Path,
+    options: &JobOptions,
+) -> Result<JobOutcome, JobError> {
     let started_at = Utc::now();
-    let run_id = new_run_id();
-    let snapshot_date = started_at.date_naive();
+    let run_id = options.run_id.clone().unwrap_or_else(new_run_id);
+    let snapshot_date = options
+        .snapshot_date
+        .unwrap_or_else(|| started_at.date_naive());
     let catalog = rules::builtin_rules()?;
     tracing::info!(run_id = %run_id, connectors = config.connectors.len(), "crawl started");
 
@@ -128,11 +146,6 @@ pub async fn run(config: &ResolvedConfig, out: &Path) -> Result<JobOutcome, JobE
     } else {
         RunStatus::Partial
     };
-    let reports_dir = out
-        .join("reports")
-        .join(snapshot_date.format("%Y-%m-%d").to_string());
-    let reports = report::build(&dataset, snapshot_date, &catalog, &reports_dir)?;
-
     let rule_errors: Vec<String> = rule_errors.iter().map(ToString::to_string).collect();
     let by_severity: BTreeMap<&str, usize> = ["high", "medium", "low"]
         .into_iter()
@@ -169,6 +182,19 @@ pub async fn run(config: &ResolvedConfig, out: &Path) -> Result<JobOutcome, JobE
     });
     let manifest_path = dataset.write_manifest(&run_id, &manifest)?;
 
+    let report_options = ReportOptions {
+        generated_at: options.generated_at.unwrap_or_else(Utc::now),
+        report_url: config.email.as_ref().and_then(|e| e.report_url.clone()),
+    };
+    let reports_dir = report::reports_dir(out, snapshot_date);
+    let (reports, summary) = report::build(
+        &dataset,
+        snapshot_date,
+        &catalog,
+        &reports_dir,
+        &report_options,
+    )?;
+
     Ok(JobOutcome {
         run_id,
         snapshot_date,
@@ -176,6 +202,7 @@ pub async fn run(config: &ResolvedConfig, out: &Path) -> Result<JobOutcome, JobE
         dataset_dir: dataset.root().to_path_buf(),
         manifest: manifest_path,
         reports,
+        summary,
         tables,
         findings,
         crawl_errors: crawl.errors,

@@ -9,6 +9,7 @@ pub mod ado;
 pub mod config;
 pub mod crawl;
 pub mod dataset;
+pub mod email;
 pub mod job;
 pub mod report;
 pub mod rules;

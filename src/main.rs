@@ -11,7 +11,9 @@ use clap::{Args, Parser, Subcommand};
 use ado_posture::config::{
     self, Connector, Credential, Deployment, Limits, ResolvedConfig, Secret,
 };
-use ado_posture::job::{self, JobError, JobOutcome, RunStatus};
+use ado_posture::dataset::Dataset;
+use ado_posture::job::{self, JobError, JobOptions, JobOutcome, RunStatus};
+use ado_posture::report::{self, ReportOptions, ReportPaths, ReportSummary};
 use ado_posture::sim::{Estate, EstateSizes, SimServer, SimSettings};
 
 /// Exit codes, documented in --help and the README.
@@ -20,6 +22,7 @@ mod exit {
     pub const USAGE: u8 = 2;
     pub const PARTIAL: u8 = 3;
     pub const FAILURE: u8 = 4;
+    pub const EMAIL_FAILED: u8 = 6;
 }
 
 const AFTER_HELP: &str = "\
@@ -28,6 +31,7 @@ Exit codes:
   2  usage or configuration error (nothing was crawled)
   3  partial: some organizations or rules failed; the rest was committed
   4  failure: nothing was committed (e.g. every organization rejected the credential)
+  6  the summary e-mail could not be sent (dataset and reports are kept)
 
 Logs go to stderr; set ADO_POSTURE_LOG (e.g. ADO_POSTURE_LOG=debug) to change their level.
 
@@ -71,6 +75,27 @@ enum Command {
         /// Where to write the dataset and reports (default: [output] dir of the config).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Do not send the summary e-mail even if [email] is configured.
+        #[arg(long)]
+        no_email: bool,
+    },
+    /// Rebuild the reports of the newest snapshot from the dataset.
+    Report {
+        /// The output folder of a run (holding dataset/), or the dataset folder itself.
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// Where to write reports/<date>/ (default: the output folder of --data).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// (Re)send the summary e-mail of the newest snapshot, as configured in [email].
+    Email {
+        /// The config file with the [email] section.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// The output folder of a run (default: [output] dir of the config).
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
     },
     /// Serve a simulated Azure DevOps estate over HTTP on a loopback address, until Ctrl-C.
     ///
@@ -114,6 +139,10 @@ struct EstateArgs {
     /// Repositories per project.
     #[arg(long, default_value_t = 5)]
     repositories: usize,
+    /// Serve the estate as it stands this many days after generation: each day one failing
+    /// repository is fixed and one passing repository loses its policy.
+    #[arg(long, default_value_t = 0)]
+    day: u64,
 }
 
 impl EstateArgs {
@@ -126,6 +155,7 @@ impl EstateArgs {
                 repositories_per_project: self.repositories,
             },
         )
+        .on_day(self.day)
     }
 }
 
@@ -171,7 +201,11 @@ fn init_logging() {
 async fn dispatch(command: Command) -> anyhow::Result<u8> {
     match command {
         Command::Demo { out, estate } => demo(&out, &estate).await,
-        Command::Run { config, out } => {
+        Command::Run {
+            config,
+            out,
+            no_email,
+        } => {
             let config = config::load(&config)?;
             let out = match out.or_else(|| config.output_dir.clone()) {
                 Some(out) => out,
@@ -182,7 +216,74 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                     .into());
                 }
             };
-            run_job(&config, &out).await
+            let (code, outcome) = run_job(&config, &out).await?;
+            let (Some(email), Some(outcome), false) = (&config.email, outcome, no_email) else {
+                return Ok(code);
+            };
+            {
+                {
+                    match ado_posture::email::send(email, &outcome.summary, &outcome.reports).await
+                    {
+                        Ok(()) => Ok(code),
+                        Err(e) => {
+                            eprintln!(
+                                "error: {e}; the dataset and reports are kept, resend with `ado-posture email`"
+                            );
+                            Ok(if code == exit::SUCCESS {
+                                exit::EMAIL_FAILED
+                            } else {
+                                code
+                            })
+                        }
+                    }
+                }
+            }
+        }
+        Command::Report { data, out } => {
+            let (root, _) = output_root(&data)?;
+            let out = out.unwrap_or(root.clone());
+            let (paths, summary) = latest_reports(&root, &out, None)?;
+            println!(
+                "Reports of snapshot {} ({} high, {} medium, {} low):\n  {}\n  {}",
+                summary.snapshot_date,
+                summary.counts.high,
+                summary.counts.medium,
+                summary.counts.low,
+                paths.report_html.display(),
+                paths.dir.display()
+            );
+            Ok(exit::SUCCESS)
+        }
+        Command::Email { config, data } => {
+            let config = config::load(&config)?;
+            let Some(email) = &config.email else {
+                return Err(config::ConfigError::Invalid(
+                    "no [email] section: nothing to send".into(),
+                )
+                .into());
+            };
+            let Some(data) = data.or_else(|| config.output_dir.clone()) else {
+                return Err(config::ConfigError::Invalid(
+                    "no output folder: pass --data DIR or set [output] dir in the config".into(),
+                )
+                .into());
+            };
+            let (root, _) = output_root(&data)?;
+            let (paths, summary) = latest_reports(&root, &root, email.report_url.clone())?;
+            match ado_posture::email::send(email, &summary, &paths).await {
+                Ok(()) => {
+                    println!(
+                        "Sent the summary of snapshot {} to {}",
+                        summary.snapshot_date,
+                        email.to.join(", ")
+                    );
+                    Ok(exit::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Ok(exit::EMAIL_FAILED)
+                }
+            }
         }
         Command::Simulate {
             listen,
@@ -192,6 +293,36 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             truth,
         } => simulate(listen, &estate, pat, page_size as usize, truth.as_deref()).await,
     }
+}
+
+/// The output folder of a run and its dataset, from either of them.
+fn output_root(data: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
+    if data.join("dataset").is_dir() {
+        Ok((data.to_path_buf(), data.join("dataset")))
+    } else if data.join("_runs").is_dir() {
+        let root = data.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok((root, data.to_path_buf()))
+    } else {
+        bail!(
+            "{} holds no ado-posture dataset (no dataset/ or _runs/ folder): run the job first",
+            data.display()
+        )
+    }
+}
+
+/// Rebuilds the newest snapshot's reports from the dataset under `root` into `out`.
+fn latest_reports(
+    root: &Path,
+    out: &Path,
+    report_url: Option<String>,
+) -> anyhow::Result<(ReportPaths, ReportSummary)> {
+    let dataset = Dataset::new(root.join("dataset"));
+    let rules = ado_posture::rules::builtin_rules()?;
+    let options = ReportOptions {
+        report_url,
+        ..ReportOptions::default()
+    };
+    Ok(report::build_latest(&dataset, &rules, out, &options)?)
 }
 
 async fn demo(out: &Path, estate: &EstateArgs) -> anyhow::Result<u8> {
@@ -221,27 +352,30 @@ async fn demo(out: &Path, estate: &EstateArgs) -> anyhow::Result<u8> {
             exclude_projects: Vec::new(),
             credential: Credential::Pat(Secret::new(pat)),
         }],
+        email: None,
     };
-    let code = run_job(&config, out).await;
+    let (code, _) = run_job(&config, out).await?;
     println!("Requests served by the simulator: {}", server.requests());
-    code
+    Ok(code)
 }
 
-async fn run_job(config: &ResolvedConfig, out: &Path) -> anyhow::Result<u8> {
-    match job::run(config, out).await {
+/// Runs the job and prints what it wrote; the exit code, and the outcome when something was committed.
+async fn run_job(config: &ResolvedConfig, out: &Path) -> anyhow::Result<(u8, Option<JobOutcome>)> {
+    match job::run(config, out, &JobOptions::default()).await {
         Ok(outcome) => {
             print_outcome(&outcome);
-            Ok(match outcome.status {
+            let code = match outcome.status {
                 RunStatus::Success => exit::SUCCESS,
                 RunStatus::Partial => exit::PARTIAL,
-            })
+            };
+            Ok((code, Some(outcome)))
         }
         Err(JobError::NothingCrawled(errors)) => {
             eprintln!("error: nothing was crawled, so no snapshot was committed:");
             for e in &errors {
                 eprintln!("  - {}", e.message);
             }
-            Ok(exit::FAILURE)
+            Ok((exit::FAILURE, None))
         }
         Err(e) => Err(e.into()),
     }
@@ -264,7 +398,7 @@ fn print_outcome(o: &JobOutcome) {
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(
         stdout,
-        "Run {} ({}) — snapshot {}\n  dataset:  {}  ({rows} rows)\n  manifest: {}\n  reports:  {}\n            {}\n            {}\n  findings: {} (high {}, medium {}, low {}), {new} new",
+        "Run {} ({}) — snapshot {}\n  dataset:  {}  ({rows} rows)\n  manifest: {}\n  reports:  {}\n            {} (findings.csv, recommendations.csv, summary.csv, email.html)\n  findings: {} (high {}, medium {}, low {}), {new} new, {} resolved",
         o.run_id,
         match o.status {
             RunStatus::Success => "success",
@@ -274,12 +408,12 @@ fn print_outcome(o: &JobOutcome) {
         o.dataset_dir.display(),
         o.manifest.display(),
         o.reports.report_html.display(),
-        o.reports.findings_csv.display(),
-        o.reports.recommendations_csv.display(),
+        o.reports.dir.display(),
         o.findings.len(),
         count("high"),
         count("medium"),
         count("low"),
+        o.summary.resolved,
     );
     for e in &o.crawl_errors {
         let _ = writeln!(stdout, "  not crawled: {}", e.message);

@@ -19,5 +19,16 @@ echo "== cargo fmt --check"
 cargo fmt --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --locked -- -D warnings
+echo "== report in headless Chromium"
+if command -v chromium >/dev/null 2>&1; then
+  shots="${CARGO_TARGET_DIR:-target}/report-check"
+  rm -rf "$shots" && mkdir -p "$shots"
+  cargo run --quiet -- demo --out "$shots/demo" >/dev/null
+  bash scripts/check-report-in-chromium.sh "$shots"/demo/reports/*/report.html "$shots/report.png"
+  bash scripts/check-report-in-chromium.sh "$shots"/demo/reports/*/email.html "$shots/email.png"
+else
+  echo "chromium is not installed: skipped (CI installs it; apt-get install chromium)"
+fi
+
 echo "== cargo test"
 cargo test --locked

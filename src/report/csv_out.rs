@@ -1,8 +1,39 @@
-//! CSV reports. Cells are defused against spreadsheet formula injection.
+//! CSV reports: RFC 4180 (CRLF line ends, quoted as needed), UTF-8, stable column order.
+//! Cells are defused against spreadsheet formula injection.
 
 use std::path::Path;
 
-use super::{FindingRow, RecommendationRow, ReportError};
+use super::ReportError;
+use super::data::ReportData;
+use crate::tables::findings::FINDINGS;
+
+/// Columns of recommendations.csv.
+pub const RECOMMENDATION_COLUMNS: &[&str] = &[
+    "rule_id",
+    "severity",
+    "title",
+    "resource_kind",
+    "affected",
+    "new",
+    "resolved",
+    "description",
+    "remediation",
+    "references",
+];
+
+/// Columns of summary.csv: one row per organization, then one for all (`organization` = `*`).
+pub const SUMMARY_COLUMNS: &[&str] = &[
+    "snapshot_date",
+    "organization",
+    "projects",
+    "repositories",
+    "high",
+    "medium",
+    "low",
+    "total",
+    "new",
+    "resolved",
+];
 
 /// Prefixes a cell that a spreadsheet would evaluate (`=`, `+`, `-`, `@`, tab, CR) with `'`,
 /// as OWASP recommends for CSV injection.
@@ -13,89 +44,111 @@ pub fn defuse(cell: &str) -> String {
     }
 }
 
-fn write_rows<I, R>(path: &Path, header: &[&str], rows: I) -> Result<(), ReportError>
+fn write_rows<I>(path: &Path, header: &[&str], rows: I) -> Result<(), ReportError>
 where
-    I: IntoIterator<Item = R>,
-    R: IntoIterator<Item = String>,
+    I: IntoIterator<Item = Vec<String>>,
 {
-    let write_error = |e: csv::Error| ReportError::Write {
+    let write_error = |message: String| ReportError::Write {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        message,
     };
-    let mut writer = csv::Writer::from_path(path).map_err(write_error)?;
-    writer.write_record(header).map_err(write_error)?;
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_path(path)
+        .map_err(|e| write_error(e.to_string()))?;
+    writer
+        .write_record(header)
+        .map_err(|e| write_error(e.to_string()))?;
     for row in rows {
-        let cells: Vec<String> = row.into_iter().map(|c| defuse(&c)).collect();
-        writer.write_record(&cells).map_err(write_error)?;
+        let cells: Vec<String> = row.iter().map(|c| defuse(c)).collect();
+        writer
+            .write_record(&cells)
+            .map_err(|e| write_error(e.to_string()))?;
     }
-    writer.flush().map_err(|e| ReportError::Write {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })
+    writer.flush().map_err(|e| write_error(e.to_string()))
 }
 
-pub fn write_findings(path: &Path, rows: &[FindingRow]) -> Result<(), ReportError> {
+/// findings.csv: `snapshot_date`, then every column of the findings table in schema order.
+pub fn write_findings(path: &Path, data: &ReportData) -> Result<(), ReportError> {
+    let columns: Vec<&str> = FINDINGS.all_columns().iter().map(|c| c.name).collect();
+    let mut header = vec!["snapshot_date"];
+    header.extend(&columns);
     write_rows(
         path,
-        &[
-            "severity",
-            "rule_id",
-            "title",
-            "status",
-            "connector",
-            "organization",
-            "project",
-            "resource_kind",
-            "resource_name",
-            "resource_id",
-            "details",
-            "finding_id",
-        ],
-        rows.iter().map(|f| {
-            [
-                f.severity.clone(),
-                f.rule_id.clone(),
-                f.title.clone(),
-                f.status.clone(),
-                f.connector.clone(),
-                f.organization.clone(),
-                f.project.clone(),
-                f.resource_kind.clone(),
-                f.resource_name.clone(),
-                f.resource_id.clone(),
-                f.details.clone(),
-                f.finding_id.clone(),
-            ]
+        &header,
+        data.findings.iter().map(|f| {
+            std::iter::once(f.snapshot_date.clone())
+                .chain(columns.iter().map(|c| f.get(c).to_string()))
+                .collect()
         }),
     )
 }
 
-pub fn write_recommendations(path: &Path, rows: &[RecommendationRow]) -> Result<(), ReportError> {
+pub fn write_recommendations(path: &Path, data: &ReportData) -> Result<(), ReportError> {
     write_rows(
         path,
-        &[
-            "rule_id",
-            "severity",
-            "title",
-            "resource_kind",
-            "affected",
-            "new",
-            "remediation",
-            "references",
-        ],
-        rows.iter().map(|r| {
-            [
+        RECOMMENDATION_COLUMNS,
+        data.recommendations.iter().map(|r| {
+            vec![
                 r.rule_id.clone(),
                 r.severity.to_string(),
                 r.title.clone(),
                 r.resource_kind.clone(),
                 r.affected.to_string(),
                 r.new.to_string(),
+                r.resolved.to_string(),
+                r.description.clone(),
                 r.remediation.clone(),
                 r.references.join(" | "),
             ]
         }),
     )
+}
+
+pub fn write_summary(path: &Path, data: &ReportData) -> Result<(), ReportError> {
+    let date = data.snapshot_date.to_string();
+    let row = |organization: &str,
+               projects: u64,
+               repositories: u64,
+               c: &super::SeverityCounts,
+               new: u64,
+               resolved: u64| {
+        vec![
+            date.clone(),
+            organization.to_string(),
+            projects.to_string(),
+            repositories.to_string(),
+            c.high.to_string(),
+            c.medium.to_string(),
+            c.low.to_string(),
+            c.total.to_string(),
+            new.to_string(),
+            resolved.to_string(),
+        ]
+    };
+    let mut rows: Vec<Vec<String>> = data
+        .organizations
+        .iter()
+        .map(|o| {
+            row(
+                &o.organization,
+                o.projects,
+                o.repositories,
+                &o.counts,
+                o.new,
+                o.resolved,
+            )
+        })
+        .collect();
+    rows.push(row(
+        "*",
+        data.inventory.projects,
+        data.inventory.repositories,
+        &data.counts,
+        data.new,
+        data.resolved.len() as u64,
+    ));
+    write_rows(path, SUMMARY_COLUMNS, rows)
 }
 
 #[cfg(test)]
@@ -106,7 +159,10 @@ mod tests {
     fn formulas_are_defused_and_plain_text_kept() {
         assert_eq!(defuse("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(defuse("+cmd"), "'+cmd");
+        assert_eq!(defuse("-1+1"), "'-1+1");
         assert_eq!(defuse("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(defuse("\tx"), "'\tx");
+        assert_eq!(defuse("\rx"), "'\rx");
         assert_eq!(defuse("repo-01"), "repo-01");
         assert_eq!(defuse(""), "");
     }

@@ -1,64 +1,306 @@
-//! The self-contained HTML report (no external scripts, fonts or stylesheets), rendered with
-//! minijinja from `reports/report.html` with HTML auto-escaping on.
+//! report.html and email.html, rendered with minijinja from `reports/`.
+//!
+//! Safety: templates have HTML auto-escaping on (their names end in `.html`), and a formatter
+//! removes control characters from every value before escaping, so nothing Azure DevOps returns
+//! can add markup, break the page or hide text. Long names are clipped for display only.
 
 use std::path::Path;
 
-use chrono::NaiveDate;
-use minijinja::{Environment, context};
+use minijinja::value::Value;
+use minijinja::{Environment, Error, State, context};
+use serde::Serialize;
 
-use super::{FindingRow, InventoryCounts, RecommendationRow, ReportError};
+use super::data::{FindingRow, ReportData, TrendPoint};
+use super::{ReportError, ReportOptions, ReportPaths};
 
-const TEMPLATE: &str = include_str!("../../reports/report.html");
+const REPORT_TEMPLATE: &str = include_str!("../../reports/report.html");
+const EMAIL_TEMPLATE: &str = include_str!("../../reports/email.html");
 
-#[derive(serde::Serialize)]
-struct SeveritySection<'a> {
-    severity: &'static str,
-    recommendations: Vec<&'a RecommendationRow>,
-    findings: Vec<&'a FindingRow>,
+/// Rows the HTML shows per list; the CSV files have every row.
+const MAX_FINDINGS_PER_SEVERITY: usize = 1_000;
+const MAX_ROWS: usize = 2_000;
+/// New high-severity findings listed in the e-mail.
+const EMAIL_NEW_HIGH: usize = 20;
+const EMAIL_RECOMMENDATIONS: usize = 10;
+
+/// Text with control characters replaced (U+FFFD), so they can neither hide nor break markup.
+/// Bidirectional overrides are neutralized by `<bdi>` in the templates, and shown here as U+FFFD
+/// too since they only serve to disguise names.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control()
+                || ('\u{202a}'..='\u{202e}').contains(&c)
+                || ('\u{2066}'..='\u{2069}').contains(&c)
+            {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
-pub fn write_report(
-    path: &Path,
-    date: NaiveDate,
-    findings: &[FindingRow],
-    recommendations: &[RecommendationRow],
-    inventory: &InventoryCounts,
-) -> Result<(), ReportError> {
-    let render_error = |e: minijinja::Error| ReportError::Write {
-        path: path.to_path_buf(),
-        message: format!("rendering the HTML template: {e:#}"),
-    };
+fn environment() -> Result<Environment<'static>, Error> {
     let mut env = Environment::new();
-    // The ".html" name turns minijinja's HTML auto-escaping on for every value.
-    env.add_template("report.html", TEMPLATE)
-        .map_err(render_error)?;
-    let sections: Vec<SeveritySection<'_>> = ["high", "medium", "low"]
+    env.set_formatter(|out, state: &State<'_, '_>, value: &Value| {
+        if let Some(text) = value.as_str() {
+            minijinja::escape_formatter(out, state, &Value::from(clean(text)))
+        } else {
+            minijinja::escape_formatter(out, state, value)
+        }
+    });
+    env.add_filter("clip", |text: String, max: usize| -> String {
+        if text.chars().count() > max {
+            let cut: String = text.chars().take(max).collect();
+            format!("{cut}… ({} characters)", text.chars().count())
+        } else {
+            text
+        }
+    });
+    env.add_filter("thousands", |n: u64| -> String {
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    });
+    env.add_template("report.html", REPORT_TEMPLATE)?;
+    env.add_template("email.html", EMAIL_TEMPLATE)?;
+    Ok(env)
+}
+
+/// A list shown up to a limit, with its full length.
+#[derive(Serialize)]
+struct Capped<'a, T: Serialize> {
+    rows: &'a [T],
+    total: usize,
+}
+
+fn capped<T: Serialize>(rows: &[T], max: usize) -> Capped<'_, T> {
+    Capped {
+        rows: &rows[..rows.len().min(max)],
+        total: rows.len(),
+    }
+}
+
+/// The trend as SVG coordinates (numbers only, so nothing untrusted reaches the chart).
+#[derive(Serialize)]
+struct Chart {
+    width: u32,
+    height: u32,
+    y_max: u64,
+    series: Vec<ChartSeries>,
+    first_date: String,
+    last_date: String,
+}
+
+#[derive(Serialize)]
+struct ChartSeries {
+    severity: &'static str,
+    points: String,
+    dots: Vec<(f64, f64, u64, String)>,
+}
+
+fn chart(trend: &[TrendPoint]) -> Chart {
+    let (width, height, pad) = (640u32, 180u32, 24.0f64);
+    let y_max = trend
+        .iter()
+        .map(|p| p.counts.high.max(p.counts.medium).max(p.counts.low))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let n = trend.len().max(1);
+    let x = |i: usize| {
+        if n == 1 {
+            f64::from(width) / 2.0
+        } else {
+            pad + (f64::from(width) - 2.0 * pad) * i as f64 / (n - 1) as f64
+        }
+    };
+    let y = |v: u64| {
+        f64::from(height) - pad - (f64::from(height) - 2.0 * pad) * v as f64 / y_max as f64
+    };
+    let series = [("high", 0), ("medium", 1), ("low", 2)]
         .into_iter()
-        .map(|severity| SeveritySection {
-            severity,
-            recommendations: recommendations
+        .map(|(severity, k)| {
+            let value = |p: &TrendPoint| [p.counts.high, p.counts.medium, p.counts.low][k];
+            let dots: Vec<(f64, f64, u64, String)> = trend
                 .iter()
-                .filter(|r| r.severity.as_str() == severity)
-                .collect(),
-            findings: findings.iter().filter(|f| f.severity == severity).collect(),
+                .enumerate()
+                .map(|(i, p)| {
+                    (
+                        (x(i) * 10.0).round() / 10.0,
+                        (y(value(p)) * 10.0).round() / 10.0,
+                        value(p),
+                        p.date.clone(),
+                    )
+                })
+                .collect();
+            let points = dots
+                .iter()
+                .map(|(x, y, _, _)| format!("{x},{y}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            ChartSeries {
+                severity,
+                points,
+                dots,
+            }
         })
         .collect();
+    Chart {
+        width,
+        height,
+        y_max,
+        series,
+        first_date: trend.first().map(|p| p.date.clone()).unwrap_or_default(),
+        last_date: trend.last().map(|p| p.date.clone()).unwrap_or_default(),
+    }
+}
+
+fn render(path: &Path, template: &str, ctx: Value) -> Result<(), ReportError> {
+    let render_error = |e: Error| ReportError::Write {
+        path: path.to_path_buf(),
+        message: format!("rendering {template}: {e:#}"),
+    };
+    let env = environment().map_err(render_error)?;
     let html = env
-        .get_template("report.html")
-        .and_then(|t| {
-            t.render(context! {
-                snapshot_date => date.to_string(),
-                generated_at => chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
-                tool_version => env!("CARGO_PKG_VERSION"),
-                total => findings.len(),
-                new_total => findings.iter().filter(|f| f.status == "new").count(),
-                inventory => inventory,
-                sections => sections,
-            })
-        })
+        .get_template(template)
+        .and_then(|t| t.render(ctx))
         .map_err(render_error)?;
     std::fs::write(path, html).map_err(|e| ReportError::Write {
         path: path.to_path_buf(),
         message: e.to_string(),
     })
+}
+
+fn by_severity<'a>(findings: &'a [FindingRow], severity: &str) -> Vec<&'a FindingRow> {
+    findings
+        .iter()
+        .filter(|f| f.get("severity") == severity)
+        .collect()
+}
+
+pub fn write_report(
+    path: &Path,
+    data: &ReportData,
+    options: &ReportOptions,
+) -> Result<(), ReportError> {
+    let sections: Vec<Value> = ["high", "medium", "low"]
+        .into_iter()
+        .map(|severity| {
+            let findings = by_severity(&data.findings, severity);
+            let recommendations: Vec<_> = data
+                .recommendations
+                .iter()
+                .filter(|r| r.severity.as_str() == severity)
+                .collect();
+            context! {
+                severity,
+                recommendations,
+                findings => capped(&findings, MAX_FINDINGS_PER_SEVERITY),
+            }
+        })
+        .collect();
+    let ctx = context! {
+        data => data,
+        sections,
+        resolved => capped(&data.resolved, MAX_ROWS),
+        projects => capped(&data.projects, MAX_ROWS),
+        repositories => capped(&data.repositories, MAX_ROWS),
+        chart => chart(&data.trend),
+        generated_at => options.generated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        tool_version => env!("CARGO_PKG_VERSION"),
+    };
+    render(path, "report.html", ctx)
+}
+
+pub fn write_email(
+    path: &Path,
+    data: &ReportData,
+    options: &ReportOptions,
+    paths: &ReportPaths,
+) -> Result<(), ReportError> {
+    let new_high: Vec<&FindingRow> = data
+        .findings
+        .iter()
+        .filter(|f| f.get("severity") == "high" && f.get("status") == "new")
+        .collect();
+    let top: Vec<_> = data
+        .recommendations
+        .iter()
+        .filter(|r| r.affected > 0)
+        .take(EMAIL_RECOMMENDATIONS)
+        .collect();
+    let ctx = context! {
+        data => data,
+        new_high => capped(&new_high, EMAIL_NEW_HIGH),
+        recommendations => top,
+        resolved_total => data.resolved.len(),
+        report_location => options.report_url.clone().unwrap_or_else(|| paths.report_html.display().to_string()),
+        generated_at => options.generated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        tool_version => env!("CARGO_PKG_VERSION"),
+    };
+    render(path, "email.html", ctx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_removes_controls_and_bidi_overrides() {
+        assert_eq!(
+            clean("a\u{1b}[31mb\r\n\u{202e}c"),
+            "a\u{fffd}[31mb\u{fffd}\u{fffd}\u{fffd}c"
+        );
+    }
+
+    #[test]
+    fn formatter_escapes_markup_after_cleaning() {
+        let mut env = environment().unwrap();
+        env.add_template("t.html", "<td>{{ name }}</td><td>{{ name|clip(5) }}</td>")
+            .unwrap();
+        let html = env
+            .get_template("t.html")
+            .unwrap()
+            .render(context! { name => "\"><img src=x onerror=alert(1)>" })
+            .unwrap();
+        assert!(!html.contains("<img"), "{html}");
+        assert!(html.contains("&lt;img"), "{html}");
+        assert!(html.contains("&quot;&gt;&lt;im… (30 characters)"), "{html}");
+    }
+
+    #[test]
+    fn chart_has_one_series_per_severity_with_numeric_points() {
+        let trend = vec![
+            TrendPoint {
+                date: "2026-01-01".into(),
+                counts: Default::default(),
+            },
+            TrendPoint {
+                date: "2026-01-02".into(),
+                counts: super::super::SeverityCounts {
+                    high: 3,
+                    medium: 1,
+                    low: 0,
+                    total: 4,
+                },
+            },
+        ];
+        let c = chart(&trend);
+        assert_eq!(c.series.len(), 3);
+        assert!(
+            c.series[0]
+                .points
+                .chars()
+                .all(|ch| ch.is_ascii_digit() || ", .".contains(ch))
+        );
+        assert_eq!(c.y_max, 3);
+    }
 }

@@ -1,20 +1,24 @@
 //! Reports built from the dataset (the same data analysts query): `findings.csv`,
-//! `recommendations.csv` and a self-contained `report.html`.
+//! `recommendations.csv`, `summary.csv`, a self-contained `report.html` and `email.html`.
 //!
-//! Everything in a finding came from Azure DevOps and is untrusted: the HTML template
-//! auto-escapes it, and CSV cells that a spreadsheet would run as a formula are defused.
+//! Everything in a finding came from Azure DevOps and is untrusted: the HTML templates
+//! auto-escape it (after control characters are removed), and CSV cells that a spreadsheet
+//! would run as a formula are defused.
 
 mod csv_out;
+mod data;
 mod html;
 
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
-use polars::prelude::*;
-use serde::Serialize;
+use chrono::{DateTime, NaiveDate, Utc};
+use polars::prelude::PolarsError;
 
-use crate::dataset::{Dataset, DatasetError, scan_files};
-use crate::rules::{Rule, Severity};
+use crate::dataset::{Dataset, DatasetError};
+use crate::rules::Rule;
+
+pub use csv_out::defuse;
+pub use data::{ReportData, SeverityCounts};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -22,41 +26,29 @@ pub enum ReportError {
     Dataset(#[from] DatasetError),
     #[error("report: the dataset has no findings for {0}: run the job (or `evaluate`) first")]
     NoFindings(NaiveDate),
+    #[error("report: the dataset at {0} has no snapshot yet: run the job first")]
+    NoSnapshot(PathBuf),
     #[error("report: reading the dataset: {0}")]
     Read(#[from] PolarsError),
     #[error("report: writing {path}: {message}")]
     Write { path: PathBuf, message: String },
 }
 
-/// One row of findings.csv and of the HTML tables.
-#[derive(Debug, Clone, Serialize)]
-pub struct FindingRow {
-    pub severity: String,
-    pub rule_id: String,
-    pub title: String,
-    pub status: String,
-    pub connector: String,
-    pub organization: String,
-    pub project: String,
-    pub resource_kind: String,
-    pub resource_name: String,
-    pub resource_id: String,
-    pub details: String,
-    pub finding_id: String,
+/// What the reports say about themselves.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    pub generated_at: DateTime<Utc>,
+    /// Where readers find the full report (shown in the e-mail), e.g. an internal web share.
+    pub report_url: Option<String>,
 }
 
-/// One row of recommendations.csv: a rule and how many resources fail it.
-#[derive(Debug, Clone, Serialize)]
-pub struct RecommendationRow {
-    pub rule_id: String,
-    pub severity: Severity,
-    pub title: String,
-    pub resource_kind: String,
-    pub affected: u64,
-    pub new: u64,
-    pub description: String,
-    pub remediation: String,
-    pub references: Vec<String>,
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            generated_at: Utc::now(),
+            report_url: None,
+        }
+    }
 }
 
 /// Where the reports were written.
@@ -65,25 +57,54 @@ pub struct ReportPaths {
     pub dir: PathBuf,
     pub findings_csv: PathBuf,
     pub recommendations_csv: PathBuf,
+    pub summary_csv: PathBuf,
     pub report_html: PathBuf,
+    pub email_html: PathBuf,
 }
 
-/// Reads the snapshot's findings and inventory counts and writes every report into `out_dir`.
+/// The headline figures of a snapshot, for the e-mail subject and the CLI.
+#[derive(Debug, Clone)]
+pub struct ReportSummary {
+    pub snapshot_date: NaiveDate,
+    pub counts: SeverityCounts,
+    pub new: u64,
+    pub resolved: u64,
+}
+
+impl ReportSummary {
+    /// The e-mail subject, e.g. `[ado-posture] 2026-11-22: 12 high, 3 medium, 0 low (5 new, 2 resolved)`.
+    pub fn subject(&self, prefix: &str) -> String {
+        format!(
+            "{prefix} {}: {} high, {} medium, {} low ({} new, {} resolved)",
+            self.snapshot_date,
+            self.counts.high,
+            self.counts.medium,
+            self.counts.low,
+            self.new,
+            self.resolved
+        )
+        .trim()
+        .to_string()
+    }
+}
+
+/// The folder of a snapshot's reports under an output folder.
+pub fn reports_dir(out: &Path, date: NaiveDate) -> PathBuf {
+    out.join("reports")
+        .join(date.format("%Y-%m-%d").to_string())
+}
+
+/// Reads the snapshot of `date` from the dataset and writes every report into `out_dir`.
 pub fn build(
     dataset: &Dataset,
     date: NaiveDate,
     rules: &[Rule],
     out_dir: &Path,
-) -> Result<ReportPaths, ReportError> {
-    let files = dataset.partition_files("findings", date)?;
-    if files.is_empty() {
-        return Err(ReportError::NoFindings(date));
-    }
-    let findings_frame = scan_files(&files)?;
-    let findings = read_findings(findings_frame.clone())?;
-    let recommendations = recommendations(findings_frame, rules)?;
-    let inventory = InventoryCounts::read(dataset, date)?;
-
+    options: &ReportOptions,
+) -> Result<(ReportPaths, ReportSummary), ReportError> {
+    let data = ReportData::read(dataset, date, rules)?;
+    // Absolute, so the e-mail can say where the report is.
+    let out_dir = &std::path::absolute(out_dir).unwrap_or_else(|_| out_dir.to_path_buf());
     std::fs::create_dir_all(out_dir).map_err(|e| ReportError::Write {
         path: out_dir.to_path_buf(),
         message: e.to_string(),
@@ -92,167 +113,33 @@ pub fn build(
         dir: out_dir.to_path_buf(),
         findings_csv: out_dir.join("findings.csv"),
         recommendations_csv: out_dir.join("recommendations.csv"),
+        summary_csv: out_dir.join("summary.csv"),
         report_html: out_dir.join("report.html"),
+        email_html: out_dir.join("email.html"),
     };
-    csv_out::write_findings(&paths.findings_csv, &findings)?;
-    csv_out::write_recommendations(&paths.recommendations_csv, &recommendations)?;
-    html::write_report(
-        &paths.report_html,
-        date,
-        &findings,
-        &recommendations,
-        &inventory,
-    )?;
-    Ok(paths)
+    csv_out::write_findings(&paths.findings_csv, &data)?;
+    csv_out::write_recommendations(&paths.recommendations_csv, &data)?;
+    csv_out::write_summary(&paths.summary_csv, &data)?;
+    html::write_report(&paths.report_html, &data, options)?;
+    html::write_email(&paths.email_html, &data, options, &paths)?;
+    let summary = ReportSummary {
+        snapshot_date: date,
+        counts: data.counts,
+        new: data.new,
+        resolved: data.resolved.len() as u64,
+    };
+    Ok((paths, summary))
 }
 
-/// Counts of the inventory in the snapshot, for the report's header.
-#[derive(Debug, Default, Serialize)]
-pub struct InventoryCounts {
-    pub organizations: usize,
-    pub projects: usize,
-    pub repositories: usize,
-}
-
-impl InventoryCounts {
-    fn read(dataset: &Dataset, date: NaiveDate) -> Result<Self, ReportError> {
-        let count = |table: &str| -> Result<usize, ReportError> {
-            let files = dataset.partition_files(table, date)?;
-            if files.is_empty() {
-                return Ok(0);
-            }
-            Ok(scan_files(&files)?.collect()?.height())
-        };
-        Ok(InventoryCounts {
-            organizations: count("organizations")?,
-            projects: count("projects")?,
-            repositories: count("repositories")?,
-        })
-    }
-}
-
-fn severity_rank(severity: &str) -> u8 {
-    match severity {
-        "high" => 0,
-        "medium" => 1,
-        "low" => 2,
-        _ => 3,
-    }
-}
-
-fn read_findings(frame: LazyFrame) -> Result<Vec<FindingRow>, ReportError> {
-    const COLUMNS: [&str; 12] = [
-        "severity",
-        "rule_id",
-        "title",
-        "status",
-        "connector",
-        "organization",
-        "project",
-        "resource_kind",
-        "resource_name",
-        "resource_id",
-        "details",
-        "finding_id",
-    ];
-    let df = frame
-        .select(
-            COLUMNS
-                .iter()
-                .map(|c| col(*c).cast(DataType::String))
-                .collect::<Vec<_>>(),
-        )
-        .collect()?;
-    let columns = COLUMNS
-        .iter()
-        .map(|c| Ok(df.column(c)?.str()?.clone()))
-        .collect::<PolarsResult<Vec<_>>>()?;
-    let mut rows: Vec<FindingRow> = (0..df.height())
-        .map(|i| {
-            let cell = |c: usize| columns[c].get(i).unwrap_or_default().to_string();
-            FindingRow {
-                severity: cell(0),
-                rule_id: cell(1),
-                title: cell(2),
-                status: cell(3),
-                connector: cell(4),
-                organization: cell(5),
-                project: cell(6),
-                resource_kind: cell(7),
-                resource_name: cell(8),
-                resource_id: cell(9),
-                details: cell(10),
-                finding_id: cell(11),
-            }
-        })
-        .collect();
-    rows.sort_by(|a, b| {
-        (
-            severity_rank(&a.severity),
-            &a.rule_id,
-            &a.organization,
-            &a.project,
-            &a.resource_name,
-        )
-            .cmp(&(
-                severity_rank(&b.severity),
-                &b.rule_id,
-                &b.organization,
-                &b.project,
-                &b.resource_name,
-            ))
-    });
-    Ok(rows)
-}
-
-/// One row per rule of the catalog (zero when nothing fails it), counted with Polars.
-fn recommendations(
-    findings: LazyFrame,
+/// Builds the reports of the newest snapshot in the dataset.
+pub fn build_latest(
+    dataset: &Dataset,
     rules: &[Rule],
-) -> Result<Vec<RecommendationRow>, ReportError> {
-    let counts = findings
-        .group_by([col("rule_id")])
-        .agg([
-            len().cast(DataType::UInt64).alias("affected"),
-            col("status")
-                .eq(lit("new"))
-                .cast(DataType::UInt64)
-                .sum()
-                .alias("new"),
-        ])
-        .collect()?;
-    let ids = counts.column("rule_id")?.str()?.clone();
-    let affected = counts.column("affected")?.u64()?.clone();
-    let new = counts.column("new")?.u64()?.clone();
-    let lookup = |rule_id: &str| -> (u64, u64) {
-        (0..counts.height())
-            .find(|&i| ids.get(i) == Some(rule_id))
-            .map(|i| (affected.get(i).unwrap_or(0), new.get(i).unwrap_or(0)))
-            .unwrap_or((0, 0))
+    out: &Path,
+    options: &ReportOptions,
+) -> Result<(ReportPaths, ReportSummary), ReportError> {
+    let Some(date) = dataset.snapshot_dates("findings")?.pop() else {
+        return Err(ReportError::NoSnapshot(dataset.root().to_path_buf()));
     };
-    let mut rows: Vec<RecommendationRow> = rules
-        .iter()
-        .map(|r| {
-            let (affected, new) = lookup(&r.id);
-            RecommendationRow {
-                rule_id: r.id.clone(),
-                severity: r.severity,
-                title: r.title.clone(),
-                resource_kind: r.resource_kind.clone(),
-                affected,
-                new,
-                description: r.description.clone(),
-                remediation: r.remediation.clone(),
-                references: r.references.clone(),
-            }
-        })
-        .collect();
-    rows.sort_by(|a, b| {
-        (a.severity, std::cmp::Reverse(a.affected), &a.rule_id).cmp(&(
-            b.severity,
-            std::cmp::Reverse(b.affected),
-            &b.rule_id,
-        ))
-    });
-    Ok(rows)
+    build(dataset, date, rules, &reports_dir(out, date), options)
 }

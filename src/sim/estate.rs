@@ -116,6 +116,9 @@ pub struct SimProject {
     pub name: String,
     pub visibility: &'static str,
     pub revision: u64,
+    /// Whether a project-wide minimum-reviewers policy covers refs/heads/main.
+    pub project_wide_policy: bool,
+    /// Derived from the flags above and the repositories' protection by `rebuild_policies`.
     pub policies: Vec<SimPolicy>,
 }
 
@@ -128,6 +131,8 @@ pub struct SimRepository {
     pub is_disabled: bool,
     pub size: u64,
     pub protection: Protection,
+    /// A build-validation policy on the default branch, with its build definition id.
+    pub build_policy: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -154,6 +159,8 @@ pub struct SimPolicy {
 pub struct Estate {
     pub seed: u64,
     pub sizes: EstateSizes,
+    /// Days of drift since generation (see [`Estate::on_day`]).
+    pub day: u64,
     pub user_id: String,
     pub user_name: String,
     pub organizations: Vec<SimOrganization>,
@@ -161,13 +168,20 @@ pub struct Estate {
 
 /// Text that real estates hold and reports must not trust: markup, CSV formulas, control bytes.
 const HOSTILE_NAMES: &[&str] = &[
-    "<img src=x onerror=alert(1)>",
-    "=HYPERLINK(\"http://example.invalid\",\"x\")",
+    "<script>alert(1)</script>",
+    "\"><img src=x onerror=alert(1)>",
+    "=HYPERLINK(\"http://x\",\"y\")",
+    "ctl\u{7}\u{1b}[31m\tchars\r\n",
+    "rtl\u{202e}txt.exe",
     "+cmd|' /C calc'!A0",
-    "tab\tand\u{1b}[31mescape",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
 ];
 
+/// Every this-many projects, one repository name is 100 kB long (after the hostile names).
+const HUGE_NAME_EVERY: usize = 8;
+
 impl Estate {
+    /// The estate on day 0.
     pub fn generate(seed: u64, sizes: EstateSizes) -> Self {
         let mut rng = SplitMix64::new(seed);
         let user_id = rng.guid();
@@ -177,38 +191,21 @@ impl Estate {
             let org_id = rng.guid();
             let mut projects = Vec::new();
             let mut repositories = Vec::new();
-            let mut next_policy_id = 1u64;
             for p in 0..sizes.projects_per_organization {
                 let visibility = match rng.below(10) {
                     0 => "public",
                     1 | 2 => "organization",
                     _ => "private",
                 };
-                let mut project = SimProject {
+                projects.push(SimProject {
                     id: rng.guid(),
                     name: format!("project-{o:02}-{p:03}"),
                     visibility,
                     revision: 10 + rng.below(500),
+                    project_wide_policy: rng.percent(PROJECT_WIDE_POLICY_PERCENT),
                     policies: Vec::new(),
-                };
-                if rng.percent(PROJECT_WIDE_POLICY_PERCENT) {
-                    project.policies.push(min_reviewers(
-                        &mut next_policy_id,
-                        None,
-                        Some("refs/heads/main"),
-                        "Exact",
-                        2,
-                        false,
-                    ));
-                }
+                });
                 for r in 0..sizes.repositories_per_project {
-                    let mut name = format!("repo-{o:02}-{p:03}-{r:03}");
-                    // One repository per project carries a hostile name.
-                    if r == 1
-                        && let Some(h) = hostile.next()
-                    {
-                        name = format!("{h} {name}");
-                    }
                     let default_branch = if rng.percent(EMPTY_REPO_PERCENT) {
                         None
                     } else if rng.percent(MASTER_BRANCH_PERCENT) {
@@ -216,34 +213,81 @@ impl Estate {
                     } else {
                         Some("refs/heads/main".to_string())
                     };
-                    let repo = SimRepository {
+                    let mut repo = SimRepository {
                         id: rng.guid(),
-                        name,
+                        name: format!("repo-{o:02}-{p:03}-{r:03}"),
                         project_index: p,
                         default_branch,
                         is_disabled: rng.percent(DISABLED_REPO_PERCENT),
                         size: rng.below(50_000_000),
                         protection: pick_protection(&mut rng),
+                        build_policy: rng.percent(BUILD_POLICY_PERCENT).then(|| 1 + rng.below(50)),
                     };
-                    add_repo_policies(&mut rng, &mut project, &repo, &mut next_policy_id);
+                    // One repository per project carries a hostile name, and is left unprotected
+                    // (on a branch no project-wide policy covers) so every report must show it.
+                    if r == 1
+                        && let Some(h) = hostile.next()
+                    {
+                        repo.name = format!("{h} {}", repo.name);
+                        if (o * sizes.projects_per_organization + p) % HUGE_NAME_EVERY
+                            == HUGE_NAME_EVERY - 1
+                        {
+                            repo.name.push_str(&"x".repeat(100 * 1024));
+                        }
+                        repo.default_branch = Some("refs/heads/master".to_string());
+                        repo.is_disabled = false;
+                        repo.protection = Protection::NoPolicy;
+                    }
                     repositories.push(repo);
                 }
-                projects.push(project);
             }
-            organizations.push(SimOrganization {
+            let mut org = SimOrganization {
                 id: org_id,
                 name: format!("sim-org-{o:02}"),
                 projects,
                 repositories,
-            });
+            };
+            rebuild_policies(&mut org);
+            organizations.push(org);
         }
         Estate {
             seed,
             sizes,
+            day: 0,
             user_id,
             user_name: "Simulated Security Reader".to_string(),
             organizations,
         }
+    }
+
+    /// The same estate `days` days later: each day one failing repository gets fixed (exact
+    /// two-reviewer policy) and one passing repository loses its policy, so consecutive
+    /// snapshots have new, persisting and resolved findings.
+    pub fn on_day(mut self, days: u64) -> Self {
+        for day in 1..=days {
+            let mut rng = SplitMix64::new(self.seed ^ day.wrapping_mul(0xA24B_AED4_963E_E407));
+            let o = rng.below(self.organizations.len() as u64) as usize;
+            let Some(org) = self.organizations.get_mut(o) else {
+                continue;
+            };
+            let failing: Vec<usize> = (0..org.repositories.len())
+                .filter(|&i| org.repositories[i].protection != Protection::ExactTwoReviewers)
+                .collect();
+            let passing: Vec<usize> = (0..org.repositories.len())
+                .filter(|&i| org.repositories[i].protection == Protection::ExactTwoReviewers)
+                .collect();
+            if !failing.is_empty() {
+                let i = failing[rng.below(failing.len() as u64) as usize];
+                org.repositories[i].protection = Protection::ExactTwoReviewers;
+            }
+            if !passing.is_empty() {
+                let i = passing[rng.below(passing.len() as u64) as usize];
+                org.repositories[i].protection = Protection::NoPolicy;
+            }
+            rebuild_policies(org);
+        }
+        self.day += days;
+        self
     }
 
     pub fn organization(&self, name: &str) -> Option<&SimOrganization> {
@@ -256,6 +300,7 @@ impl Estate {
     pub fn ground_truth(&self) -> GroundTruth {
         let mut truth = GroundTruth {
             seed: self.seed,
+            day: self.day,
             sizes: self.sizes.clone(),
             ..Default::default()
         };
@@ -379,73 +424,88 @@ fn min_reviewers(
     }
 }
 
-fn add_repo_policies(
-    rng: &mut SplitMix64,
-    project: &mut SimProject,
-    repo: &SimRepository,
-    next_id: &mut u64,
-) {
-    let branch = repo.default_branch.as_deref().unwrap_or("refs/heads/main");
-    let id = Some(repo.id.as_str());
-    let policy = match repo.protection {
-        Protection::ExactTwoReviewers => {
-            Some(min_reviewers(next_id, id, Some(branch), "Exact", 2, false))
+/// Derives every project's policy configurations from the project flags and the repositories'
+/// protection, with ids numbered per organization in a stable order.
+fn rebuild_policies(org: &mut SimOrganization) {
+    let mut next_id = 1u64;
+    for project in &mut org.projects {
+        project.policies.clear();
+        if project.project_wide_policy {
+            project.policies.push(min_reviewers(
+                &mut next_id,
+                None,
+                Some("refs/heads/main"),
+                "Exact",
+                2,
+                false,
+            ));
         }
-        Protection::PrefixThreeReviewers => Some(min_reviewers(
-            next_id,
-            id,
-            Some("refs/heads/"),
-            "Prefix",
-            3,
-            false,
-        )),
-        Protection::DefaultBranchKind => {
-            Some(min_reviewers(next_id, id, None, "DefaultBranch", 2, false))
+    }
+    for repo in &org.repositories {
+        let project = &mut org.projects[repo.project_index];
+        let branch = repo.default_branch.as_deref().unwrap_or("refs/heads/main");
+        let id = Some(repo.id.as_str());
+        let next = &mut next_id;
+        let policy = match repo.protection {
+            Protection::ExactTwoReviewers => {
+                Some(min_reviewers(next, id, Some(branch), "Exact", 2, false))
+            }
+            Protection::PrefixThreeReviewers => Some(min_reviewers(
+                next,
+                id,
+                Some("refs/heads/"),
+                "Prefix",
+                3,
+                false,
+            )),
+            Protection::DefaultBranchKind => {
+                Some(min_reviewers(next, id, None, "DefaultBranch", 2, false))
+            }
+            Protection::OneReviewer => {
+                Some(min_reviewers(next, id, Some(branch), "Exact", 1, false))
+            }
+            Protection::CreatorVoteCounts => {
+                Some(min_reviewers(next, id, Some(branch), "Exact", 2, true))
+            }
+            Protection::DisabledPolicy => {
+                let mut p = min_reviewers(next, id, Some(branch), "Exact", 2, false);
+                p.enabled = false;
+                Some(p)
+            }
+            Protection::NonBlockingPolicy => {
+                let mut p = min_reviewers(next, id, Some(branch), "Exact", 2, false);
+                p.blocking = false;
+                Some(p)
+            }
+            Protection::OtherBranchOnly => Some(min_reviewers(
+                next,
+                id,
+                Some("refs/heads/release"),
+                "Exact",
+                2,
+                false,
+            )),
+            Protection::NoPolicy => None,
+        };
+        project.policies.extend(policy);
+        if let Some(definition) = repo.build_policy {
+            let policy_id = next_id;
+            next_id += 1;
+            project.policies.push(SimPolicy {
+                id: policy_id,
+                type_id: BUILD_TYPE,
+                enabled: true,
+                blocking: true,
+                scopes: vec![SimScope {
+                    repository_id: Some(repo.id.clone()),
+                    ref_name: Some(branch.to_string()),
+                    match_kind: "Exact",
+                }],
+                min_approvers: None,
+                creator_vote_counts: None,
+                build_definition_id: Some(definition),
+            });
         }
-        Protection::OneReviewer => {
-            Some(min_reviewers(next_id, id, Some(branch), "Exact", 1, false))
-        }
-        Protection::CreatorVoteCounts => {
-            Some(min_reviewers(next_id, id, Some(branch), "Exact", 2, true))
-        }
-        Protection::DisabledPolicy => {
-            let mut p = min_reviewers(next_id, id, Some(branch), "Exact", 2, false);
-            p.enabled = false;
-            Some(p)
-        }
-        Protection::NonBlockingPolicy => {
-            let mut p = min_reviewers(next_id, id, Some(branch), "Exact", 2, false);
-            p.blocking = false;
-            Some(p)
-        }
-        Protection::OtherBranchOnly => Some(min_reviewers(
-            next_id,
-            id,
-            Some("refs/heads/release"),
-            "Exact",
-            2,
-            false,
-        )),
-        Protection::NoPolicy => None,
-    };
-    project.policies.extend(policy);
-    if rng.percent(BUILD_POLICY_PERCENT) {
-        let policy_id = *next_id;
-        *next_id += 1;
-        project.policies.push(SimPolicy {
-            id: policy_id,
-            type_id: BUILD_TYPE,
-            enabled: true,
-            blocking: true,
-            scopes: vec![SimScope {
-                repository_id: Some(repo.id.clone()),
-                ref_name: Some(branch.to_string()),
-                match_kind: "Exact",
-            }],
-            min_approvers: None,
-            creator_vote_counts: None,
-            build_definition_id: Some(1 + rng.below(50)),
-        });
     }
 }
 
@@ -453,6 +513,7 @@ fn add_repo_policies(
 #[derive(Debug, Default, Serialize)]
 pub struct GroundTruth {
     pub seed: u64,
+    pub day: u64,
     pub sizes: EstateSizes,
     pub organizations: Vec<OrganizationTruth>,
     /// Repositories per injected default-branch protection.

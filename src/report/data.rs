@@ -1,0 +1,576 @@
+//! Everything the reports show, read from the Parquet dataset with Polars: the snapshot's
+//! findings, the previous snapshot's (for new / resolved), the trend over past snapshots,
+//! inventory and the run's crawl health from its manifest.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+use serde::Serialize;
+
+use super::ReportError;
+use crate::dataset::{Dataset, scan_files};
+use crate::rules::{Rule, Severity};
+use crate::tables::findings::FINDINGS;
+
+/// One finding, with every column of the findings table.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingRow {
+    pub snapshot_date: String,
+    pub values: BTreeMap<&'static str, String>,
+}
+
+impl FindingRow {
+    /// The value of a findings-table column ("" when null).
+    pub fn get(&self, column: &str) -> &str {
+        self.values
+            .get(column)
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+}
+
+/// Findings counted by severity.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct SeverityCounts {
+    pub high: u64,
+    pub medium: u64,
+    pub low: u64,
+    pub total: u64,
+}
+
+impl SeverityCounts {
+    pub fn add(&mut self, severity: &str) {
+        match severity {
+            "high" => self.high += 1,
+            "medium" => self.medium += 1,
+            "low" => self.low += 1,
+            _ => {}
+        }
+        self.total += 1;
+    }
+}
+
+/// One rule and how many resources fail it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecommendationRow {
+    pub rule_id: String,
+    pub severity: Severity,
+    pub title: String,
+    pub resource_kind: String,
+    pub affected: u64,
+    pub new: u64,
+    pub resolved: u64,
+    pub description: String,
+    pub remediation: String,
+    pub references: Vec<String>,
+}
+
+/// Findings of one organization (and project, when set).
+#[derive(Debug, Clone, Serialize)]
+pub struct ScopeRow {
+    pub organization: String,
+    pub project: String,
+    pub projects: u64,
+    pub repositories: u64,
+    pub counts: SeverityCounts,
+    pub new: u64,
+    pub resolved: u64,
+}
+
+/// A repository in the inventory view, with its protection status and findings.
+#[derive(Debug, Clone, Serialize)]
+pub struct RepositoryRow {
+    pub organization: String,
+    pub project: String,
+    pub repository: String,
+    pub default_branch: String,
+    /// `protected`, `unprotected`, `empty` or `disabled`.
+    pub branch_protection: &'static str,
+    pub counts: SeverityCounts,
+}
+
+/// Findings per severity on one snapshot date.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrendPoint {
+    pub date: String,
+    pub counts: SeverityCounts,
+}
+
+/// The crawl's health, from the run manifest.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CrawlHealth {
+    pub run_id: String,
+    pub status: String,
+    pub api_calls: u64,
+    pub api_errors: u64,
+    pub api_bytes: u64,
+    pub organizations_ok: u64,
+    pub organizations_failed: Vec<(String, String)>,
+    pub rule_errors: Vec<String>,
+}
+
+/// Everything a report shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportData {
+    pub snapshot_date: NaiveDate,
+    pub previous_date: Option<NaiveDate>,
+    /// Lists that can be long are left out of serialization; templates get them capped.
+    #[serde(skip)]
+    pub findings: Vec<FindingRow>,
+    #[serde(skip)]
+    pub resolved: Vec<FindingRow>,
+    pub counts: SeverityCounts,
+    pub new: u64,
+    pub recommendations: Vec<RecommendationRow>,
+    pub organizations: Vec<ScopeRow>,
+    #[serde(skip)]
+    pub projects: Vec<ScopeRow>,
+    #[serde(skip)]
+    pub repositories: Vec<RepositoryRow>,
+    pub inventory: Inventory,
+    pub trend: Vec<TrendPoint>,
+    pub health: CrawlHealth,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Inventory {
+    pub organizations: u64,
+    pub projects: u64,
+    pub repositories: u64,
+    pub repositories_protected: u64,
+}
+
+/// How many past snapshots the trend shows.
+const TREND_SNAPSHOTS: usize = 60;
+
+fn severity_rank(severity: &str) -> u8 {
+    match severity {
+        "high" => 0,
+        "medium" => 1,
+        "low" => 2,
+        _ => 3,
+    }
+}
+
+/// Every column of a partition's table as strings, row by row.
+fn read_rows(
+    dataset: &Dataset,
+    table: &str,
+    date: NaiveDate,
+    columns: &[&str],
+) -> Result<Vec<Vec<String>>, ReportError> {
+    let files = dataset.partition_files(table, date)?;
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    let df = scan_files(&files)?
+        .select(
+            columns
+                .iter()
+                .map(|c| col(*c).cast(DataType::String))
+                .collect::<Vec<_>>(),
+        )
+        .collect()?;
+    let cols = columns
+        .iter()
+        .map(|c| Ok(df.column(c)?.str()?.clone()))
+        .collect::<PolarsResult<Vec<_>>>()?;
+    Ok((0..df.height())
+        .map(|i| {
+            cols.iter()
+                .map(|c| c.get(i).unwrap_or_default().to_string())
+                .collect()
+        })
+        .collect())
+}
+
+fn read_findings(dataset: &Dataset, date: NaiveDate) -> Result<Vec<FindingRow>, ReportError> {
+    let columns: Vec<&'static str> = FINDINGS.all_columns().iter().map(|c| c.name).collect();
+    let mut rows: Vec<FindingRow> = read_rows(dataset, FINDINGS.name, date, &columns)?
+        .into_iter()
+        .map(|cells| FindingRow {
+            snapshot_date: date.to_string(),
+            values: columns.iter().copied().zip(cells).collect(),
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        let key = |f: &FindingRow| {
+            (
+                severity_rank(f.get("severity")),
+                f.get("rule_id").to_string(),
+                f.get("organization").to_string(),
+                f.get("project").to_string(),
+                f.get("resource_name").to_string(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    Ok(rows)
+}
+
+impl ReportData {
+    /// Reads the snapshot of `date` (and its history) from the dataset.
+    pub fn read(dataset: &Dataset, date: NaiveDate, rules: &[Rule]) -> Result<Self, ReportError> {
+        if dataset.partition_files(FINDINGS.name, date)?.is_empty() {
+            return Err(ReportError::NoFindings(date));
+        }
+        let dates = dataset.snapshot_dates(FINDINGS.name)?;
+        let previous_date = dates.iter().copied().rfind(|d| *d < date);
+        let findings = read_findings(dataset, date)?;
+        let previous = match previous_date {
+            Some(d) => read_findings(dataset, d)?,
+            None => Vec::new(),
+        };
+        let current_ids: HashSet<&str> = findings.iter().map(|f| f.get("finding_id")).collect();
+        let resolved: Vec<FindingRow> = previous
+            .into_iter()
+            .filter(|f| !current_ids.contains(f.get("finding_id")))
+            .collect();
+
+        let mut counts = SeverityCounts::default();
+        for f in &findings {
+            counts.add(f.get("severity"));
+        }
+        let new = findings.iter().filter(|f| f.get("status") == "new").count() as u64;
+
+        let recommendations = recommendations(dataset, date, rules, &resolved)?;
+        let (organizations, projects) = scopes(dataset, date, &findings, &resolved)?;
+        let (repositories, inventory) = repositories(
+            dataset,
+            date,
+            &findings,
+            organizations.len() as u64,
+            projects.len() as u64,
+        )?;
+        let trend = trend(dataset, &dates, date)?;
+        let health = health(dataset, date)?;
+        Ok(ReportData {
+            snapshot_date: date,
+            previous_date,
+            findings,
+            resolved,
+            counts,
+            new,
+            recommendations,
+            organizations,
+            projects,
+            repositories,
+            inventory,
+            trend,
+            health,
+        })
+    }
+}
+
+/// One row per rule of the catalog (zero when nothing fails it), counted with Polars.
+fn recommendations(
+    dataset: &Dataset,
+    date: NaiveDate,
+    rules: &[Rule],
+    resolved: &[FindingRow],
+) -> Result<Vec<RecommendationRow>, ReportError> {
+    let files = dataset.partition_files(FINDINGS.name, date)?;
+    let counts = scan_files(&files)?
+        .group_by([col("rule_id")])
+        .agg([
+            len().cast(DataType::UInt64).alias("affected"),
+            col("status")
+                .eq(lit("new"))
+                .cast(DataType::UInt64)
+                .sum()
+                .alias("new"),
+        ])
+        .collect()?;
+    let ids = counts.column("rule_id")?.str()?.clone();
+    let affected = counts.column("affected")?.u64()?.clone();
+    let new = counts.column("new")?.u64()?.clone();
+    let by_rule: HashMap<&str, (u64, u64)> = (0..counts.height())
+        .filter_map(|i| {
+            Some((
+                ids.get(i)?,
+                (affected.get(i).unwrap_or(0), new.get(i).unwrap_or(0)),
+            ))
+        })
+        .collect();
+    let mut rows: Vec<RecommendationRow> = rules
+        .iter()
+        .map(|r| {
+            let (affected, new) = by_rule.get(r.id.as_str()).copied().unwrap_or((0, 0));
+            RecommendationRow {
+                rule_id: r.id.clone(),
+                severity: r.severity,
+                title: r.title.clone(),
+                resource_kind: r.resource_kind.clone(),
+                affected,
+                new,
+                resolved: resolved.iter().filter(|f| f.get("rule_id") == r.id).count() as u64,
+                description: r.description.clone(),
+                remediation: r.remediation.clone(),
+                references: r.references.clone(),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        (a.severity, std::cmp::Reverse(a.affected), &a.rule_id).cmp(&(
+            b.severity,
+            std::cmp::Reverse(b.affected),
+            &b.rule_id,
+        ))
+    });
+    Ok(rows)
+}
+
+/// Per organization and per project: inventory sizes and findings.
+fn scopes(
+    dataset: &Dataset,
+    date: NaiveDate,
+    findings: &[FindingRow],
+    resolved: &[FindingRow],
+) -> Result<(Vec<ScopeRow>, Vec<ScopeRow>), ReportError> {
+    let mut orgs: BTreeMap<String, ScopeRow> = BTreeMap::new();
+    let mut projects: BTreeMap<(String, String), ScopeRow> = BTreeMap::new();
+    let empty = |organization: &str, project: &str| ScopeRow {
+        organization: organization.to_string(),
+        project: project.to_string(),
+        projects: 0,
+        repositories: 0,
+        counts: SeverityCounts::default(),
+        new: 0,
+        resolved: 0,
+    };
+    for row in read_rows(dataset, "organizations", date, &["organization"])? {
+        orgs.entry(row[0].clone())
+            .or_insert_with(|| empty(&row[0], ""));
+    }
+    for row in read_rows(dataset, "projects", date, &["organization", "project"])? {
+        orgs.entry(row[0].clone())
+            .or_insert_with(|| empty(&row[0], ""))
+            .projects += 1;
+        projects
+            .entry((row[0].clone(), row[1].clone()))
+            .or_insert_with(|| empty(&row[0], &row[1]))
+            .projects = 1;
+    }
+    for row in read_rows(dataset, "repositories", date, &["organization", "project"])? {
+        orgs.entry(row[0].clone())
+            .or_insert_with(|| empty(&row[0], ""))
+            .repositories += 1;
+        projects
+            .entry((row[0].clone(), row[1].clone()))
+            .or_insert_with(|| empty(&row[0], &row[1]))
+            .repositories += 1;
+    }
+    for f in findings {
+        let (o, p) = (f.get("organization"), f.get("project"));
+        let org = orgs.entry(o.to_string()).or_insert_with(|| empty(o, ""));
+        org.counts.add(f.get("severity"));
+        let project = projects
+            .entry((o.to_string(), p.to_string()))
+            .or_insert_with(|| empty(o, p));
+        project.counts.add(f.get("severity"));
+        if f.get("status") == "new" {
+            org.new += 1;
+            project.new += 1;
+        }
+    }
+    for f in resolved {
+        let (o, p) = (f.get("organization"), f.get("project"));
+        orgs.entry(o.to_string())
+            .or_insert_with(|| empty(o, ""))
+            .resolved += 1;
+        projects
+            .entry((o.to_string(), p.to_string()))
+            .or_insert_with(|| empty(o, p))
+            .resolved += 1;
+    }
+    let mut projects: Vec<ScopeRow> = projects.into_values().collect();
+    projects.sort_by(|a, b| {
+        (
+            std::cmp::Reverse((a.counts.high, a.counts.total)),
+            &a.organization,
+            &a.project,
+        )
+            .cmp(&(
+                std::cmp::Reverse((b.counts.high, b.counts.total)),
+                &b.organization,
+                &b.project,
+            ))
+    });
+    Ok((orgs.into_values().collect(), projects))
+}
+
+/// The inventory view: every repository with its default-branch protection and findings.
+fn repositories(
+    dataset: &Dataset,
+    date: NaiveDate,
+    findings: &[FindingRow],
+    organizations: u64,
+    projects: u64,
+) -> Result<(Vec<RepositoryRow>, Inventory), ReportError> {
+    let mut by_repo: HashMap<(&str, &str, &str), (SeverityCounts, bool)> = HashMap::new();
+    for f in findings
+        .iter()
+        .filter(|f| f.get("resource_kind") == "repository")
+    {
+        let entry = by_repo
+            .entry((
+                f.get("connector"),
+                f.get("organization"),
+                f.get("resource_id"),
+            ))
+            .or_default();
+        entry.0.add(f.get("severity"));
+        // Branch protection is what ADO-REPO-001 checks: at least two reviewers on the default branch.
+        entry.1 |= f.get("rule_id") == "ADO-REPO-001";
+    }
+    let columns = [
+        "connector",
+        "organization",
+        "project",
+        "repository_id",
+        "repository",
+        "default_branch",
+        "is_disabled",
+    ];
+    let mut rows = Vec::new();
+    let mut inventory = Inventory {
+        organizations,
+        projects,
+        ..Default::default()
+    };
+    for r in read_rows(dataset, "repositories", date, &columns)? {
+        let (counts, unprotected) = by_repo
+            .get(&(r[0].as_str(), r[1].as_str(), r[3].as_str()))
+            .copied()
+            .unwrap_or_default();
+        let branch_protection = if r[6] == "true" {
+            "disabled"
+        } else if r[5].is_empty() {
+            "empty"
+        } else if unprotected {
+            "unprotected"
+        } else {
+            "protected"
+        };
+        inventory.repositories += 1;
+        if branch_protection == "protected" {
+            inventory.repositories_protected += 1;
+        }
+        rows.push(RepositoryRow {
+            organization: r[1].clone(),
+            project: r[2].clone(),
+            repository: r[4].clone(),
+            default_branch: r[5].clone(),
+            branch_protection,
+            counts,
+        });
+    }
+    rows.sort_by(|a, b| {
+        (
+            std::cmp::Reverse((a.counts.high, a.counts.total)),
+            &a.organization,
+            &a.project,
+            &a.repository,
+        )
+            .cmp(&(
+                std::cmp::Reverse((b.counts.high, b.counts.total)),
+                &b.organization,
+                &b.project,
+                &b.repository,
+            ))
+    });
+    Ok((rows, inventory))
+}
+
+/// Findings per severity on each of the last snapshots up to `date`, counted with Polars.
+fn trend(
+    dataset: &Dataset,
+    dates: &[NaiveDate],
+    date: NaiveDate,
+) -> Result<Vec<TrendPoint>, ReportError> {
+    let upto: Vec<NaiveDate> = dates.iter().copied().filter(|d| *d <= date).collect();
+    let recent = &upto[upto.len().saturating_sub(TREND_SNAPSHOTS)..];
+    let mut points = Vec::with_capacity(recent.len());
+    for d in recent {
+        let files = dataset.partition_files(FINDINGS.name, *d)?;
+        if files.is_empty() {
+            continue;
+        }
+        let df = scan_files(&files)?
+            .group_by([col("severity")])
+            .agg([len().cast(DataType::UInt64).alias("n")])
+            .collect()?;
+        let severities = df.column("severity")?.str()?.clone();
+        let n = df.column("n")?.u64()?.clone();
+        let mut counts = SeverityCounts::default();
+        for i in 0..df.height() {
+            let k = n.get(i).unwrap_or(0);
+            match severities.get(i) {
+                Some("high") => counts.high += k,
+                Some("medium") => counts.medium += k,
+                Some("low") => counts.low += k,
+                _ => {}
+            }
+            counts.total += k;
+        }
+        points.push(TrendPoint {
+            date: d.to_string(),
+            counts,
+        });
+    }
+    Ok(points)
+}
+
+/// The manifest of the run that wrote the snapshot (found through the organizations table).
+fn health(dataset: &Dataset, date: NaiveDate) -> Result<CrawlHealth, ReportError> {
+    let Some(run_id) = read_rows(dataset, "organizations", date, &["run_id"])?
+        .into_iter()
+        .next()
+        .map(|r| r[0].clone())
+    else {
+        return Ok(CrawlHealth::default());
+    };
+    let path: PathBuf = dataset.root().join("_runs").join(format!("{run_id}.json"));
+    let Ok(text) = std::fs::read(&path) else {
+        return Ok(CrawlHealth {
+            run_id,
+            status: "unknown (no manifest)".into(),
+            ..Default::default()
+        });
+    };
+    let manifest: serde_json::Value = serde_json::from_slice(&text).unwrap_or_default();
+    let mut health = CrawlHealth {
+        run_id,
+        status: manifest["status"].as_str().unwrap_or("unknown").to_string(),
+        ..Default::default()
+    };
+    if let Some(api) = manifest["api"].as_object() {
+        for endpoint in api.values() {
+            health.api_calls += endpoint["calls"].as_u64().unwrap_or(0);
+            health.api_errors += endpoint["errors"].as_u64().unwrap_or(0);
+            health.api_bytes += endpoint["bytes"].as_u64().unwrap_or(0);
+        }
+    }
+    for org in manifest["organizations"].as_array().into_iter().flatten() {
+        if org["status"] == "ok" {
+            health.organizations_ok += 1;
+        } else {
+            health.organizations_failed.push((
+                org["organization"]
+                    .as_str()
+                    .unwrap_or("(discovery)")
+                    .to_string(),
+                org["error"].as_str().unwrap_or_default().to_string(),
+            ));
+        }
+    }
+    health.rule_errors = manifest["rule_errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.as_str().map(str::to_string))
+        .collect();
+    Ok(health)
+}

@@ -1,0 +1,201 @@
+//! The summary e-mail, sent to a real SMTP server on loopback (aiosmtpd, from tests/run.sh).
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// An aiosmtpd server writing what it receives to a folder; stopped on drop.
+struct SmtpSink {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_smtp_sink(dir: &Path) -> SmtpSink {
+    let python = std::env::var("ADO_POSTURE_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/smtp_sink.py");
+    let mut child = Command::new(&python)
+        .arg(script)
+        .arg(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("cannot run {python}: {e}; run the tests with `bash tests/run.sh`")
+        });
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line.trim().parse().unwrap_or_else(|_| {
+        panic!("smtp_sink.py did not start (aiosmtpd comes from `bash tests/run.sh`): {line:?}")
+    });
+    SmtpSink { child, port }
+}
+
+fn wait_for_message(dir: &Path, n: usize) -> serde_json::Value {
+    let path = dir.join(format!("{n}.json"));
+    let started = Instant::now();
+    while !path.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no message {n} arrived"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn config_with_email(dir: &Path, sim_url: &str, smtp_url: &str) -> std::path::PathBuf {
+    let path = write_config(dir, sim_url, r#"["*"]"#, "E2E_PAT");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(&format!(
+        r#"
+[email]
+smtp_url = "{smtp_url}"
+from = "ado-posture@contoso.example"
+to = ["secops@contoso.example", "platform@contoso.example"]
+cc = ["ciso@contoso.example"]
+subject_prefix = "[posture]"
+report_url = "https://reports.contoso.example/ado-posture/"
+"#
+    ));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn run_sends_the_summary_with_findings_attached_and_email_resends_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mail = tmp.path().join("mail");
+    let sink = start_smtp_sink(&mail);
+    let sim = start_simulator(&["--organizations", "2", "--projects", "3"]);
+    let config = config_with_email(
+        tmp.path(),
+        &sim.url,
+        &format!("smtp://127.0.0.1:{}?tls=none", sink.port),
+    );
+    let out = tmp.path().join("out");
+    let output = run(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[("E2E_PAT", SIM_PAT)],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+
+    let message = wait_for_message(&mail, 1);
+    assert_eq!(message["mail_from"], "ado-posture@contoso.example");
+    assert_eq!(
+        message["rcpt_tos"],
+        serde_json::json!([
+            "secops@contoso.example",
+            "platform@contoso.example",
+            "ciso@contoso.example"
+        ])
+    );
+    let subject = message["subject"].as_str().unwrap();
+    assert!(subject.starts_with("[posture] "), "{subject}");
+    assert!(
+        subject.contains(" high, ") && subject.contains(" new"),
+        "{subject}"
+    );
+    let html = message["html"].as_str().unwrap();
+    assert!(html.contains("Azure DevOps security posture"));
+    // minijinja escapes "/" as &#x2f;, which mail clients render as "/".
+    assert!(
+        html.contains("https:&#x2f;&#x2f;reports.contoso.example&#x2f;ado-posture&#x2f;"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("<script"),
+        "e-mail HTML must not carry scripts"
+    );
+    assert!(message["text"].as_str().unwrap().contains("findings.csv"));
+    let attachments = message["attachments"].as_array().unwrap();
+    assert_eq!(attachments.len(), 1);
+    assert_eq!(attachments[0]["filename"], "findings.csv");
+    assert_eq!(attachments[0]["content_type"], "text/csv");
+    let csv = attachments[0]["content"].as_str().unwrap();
+    assert!(
+        csv.starts_with("snapshot_date,run_id,connector,organization,"),
+        "{}",
+        &csv[..80.min(csv.len())]
+    );
+    let date = chrono::Utc::now().date_naive().to_string();
+    let on_disk =
+        std::fs::read_to_string(out.join("reports").join(&date).join("findings.csv")).unwrap();
+    assert_eq!(csv.replace("\r\n", "\n"), on_disk.replace("\r\n", "\n"));
+
+    let resend = run(
+        &[
+            "email",
+            "--config",
+            config.to_str().unwrap(),
+            "--data",
+            out.to_str().unwrap(),
+        ],
+        &[("E2E_PAT", SIM_PAT)],
+    );
+    assert_eq!(resend.status.code(), Some(0), "{}", text(&resend.stderr));
+    assert_eq!(wait_for_message(&mail, 2)["subject"], message["subject"]);
+}
+
+#[test]
+fn a_failed_send_has_its_own_exit_code_and_keeps_data_and_reports() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A port nothing listens on: bind one, then free it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let sim = start_simulator(&["--organizations", "1"]);
+    let config = config_with_email(
+        tmp.path(),
+        &sim.url,
+        &format!("smtp://127.0.0.1:{port}?tls=none"),
+    );
+    let out = tmp.path().join("out");
+    let output = run(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[("E2E_PAT", SIM_PAT)],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(6), "{stderr}");
+    assert!(stderr.contains(&format!("127.0.0.1:{port}")), "{stderr}");
+    let date = chrono::Utc::now().date_naive().to_string();
+    assert!(out.join("reports").join(&date).join("report.html").exists());
+    assert_eq!(
+        parquet_files_under(&out.join("dataset").join("findings")).len(),
+        1
+    );
+}
