@@ -19,20 +19,12 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("config file {path} is not valid: {message}")]
+    #[error("config file {path} is not valid TOML for ado-posture: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("config: {0}")]
     Invalid(String),
-    #[error(
-        "{connector}: the secret is read from environment variable {var}, which is not set or empty"
-    )]
-    MissingSecretEnv { connector: String, var: String },
-    #[error("{connector}: cannot read secret file {path}: {source}")]
-    SecretFile {
-        connector: String,
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error("the config has {} problem(s):\n{}", .0.len(), .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Problems(Vec<String>),
 }
 
 /// A secret value (PAT, client secret, password). Its `Debug` and `Display` never show it.
@@ -63,7 +55,6 @@ impl fmt::Display for Secret {
 
 /// The config file as written.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     #[serde(default)]
     pub output: OutputConfig,
@@ -80,7 +71,6 @@ pub struct ConfigFile {
 
 /// `[email]`: the summary sent after each run.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct EmailConfig {
     /// `smtp://host:587` (STARTTLS, required) or `smtps://host:465` (implicit TLS).
     /// `smtp://127.0.0.1:25?tls=none` (no TLS) is accepted for loopback relays only.
@@ -125,7 +115,6 @@ pub enum SmtpTls {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct OutputConfig {
     /// Where the dataset and reports go; `--out` wins over it.
     pub dir: Option<PathBuf>,
@@ -134,7 +123,7 @@ pub struct OutputConfig {
 
 /// Rate limits per identity per organization, like Azure DevOps' own accounting.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct Limits {
     pub requests_per_second: u32,
     pub burst: u32,
@@ -152,7 +141,6 @@ impl Default for Limits {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ConnectorConfig {
     pub name: String,
     /// `https://dev.azure.com` for Azure DevOps Services, `https://host/tfs` for Server.
@@ -199,6 +187,8 @@ pub enum AuthConfig {
 #[derive(Debug, Clone)]
 pub struct ResolvedConfig {
     pub output_dir: Option<PathBuf>,
+    /// Snapshots and reports older than this many days are pruned after a successful run.
+    pub retain_days: Option<u32>,
     pub limits: Limits,
     pub connectors: Vec<Connector>,
     pub email: Option<EmailSettings>,
@@ -266,17 +256,28 @@ impl Connector {
     }
 }
 
-/// Reads, parses, validates and resolves a config file.
+/// Reads, parses, validates and resolves a config file. Every problem found is reported at
+/// once (unknown keys, missing secrets, bad URLs, bad patterns), each naming its key.
 pub fn load(path: &Path) -> Result<ResolvedConfig, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    let file: ConfigFile = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+    let mut unknown = Vec::new();
+    let deserializer = toml::Deserializer::parse(&text).map_err(|e| ConfigError::Parse {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
-    resolve(file, |var| std::env::var(var).ok())
+    let file: ConfigFile = serde_ignored::deserialize(deserializer, |key| {
+        unknown.push(format!(
+            "unknown key `{key}`: remove it or fix its spelling"
+        ));
+    })
+    .map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    resolve_with(file, |var| std::env::var(var).ok(), unknown)
 }
 
 /// Validates a parsed config and loads its secrets; `env` looks up environment variables.
@@ -284,104 +285,178 @@ pub fn resolve(
     file: ConfigFile,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<ResolvedConfig, ConfigError> {
+    resolve_with(file, env, Vec::new())
+}
+
+fn resolve_with(
+    file: ConfigFile,
+    env: impl Fn(&str) -> Option<String>,
+    mut problems: Vec<String>,
+) -> Result<ResolvedConfig, ConfigError> {
     if file.connectors.is_empty() {
-        return Err(ConfigError::Invalid(
+        problems.push(
             "no [[connector]] is configured: add one with name, url, organizations and auth".into(),
-        ));
+        );
     }
     let limits = file.limits;
-    if limits.requests_per_second == 0 || limits.burst == 0 || limits.max_concurrency == 0 {
-        return Err(ConfigError::Invalid(
-            "[limits] requests_per_second, burst and max_concurrency must all be at least 1".into(),
-        ));
+    for (key, value) in [
+        ("requests_per_second", limits.requests_per_second as usize),
+        ("burst", limits.burst as usize),
+        ("max_concurrency", limits.max_concurrency),
+    ] {
+        if value == 0 {
+            problems.push(format!("[limits] {key} must be at least 1"));
+        }
     }
     let mut names = HashSet::new();
     let mut connectors = Vec::new();
     for c in file.connectors {
         if c.name.trim().is_empty() {
-            return Err(ConfigError::Invalid("a connector has an empty name".into()));
-        }
-        if !names.insert(c.name.clone()) {
-            return Err(ConfigError::Invalid(format!(
-                "two connectors are named '{}': names must be unique",
+            problems.push("[[connector]] name is empty".into());
+        } else if !names.insert(c.name.clone()) {
+            problems.push(format!(
+                "[[connector]] name: two connectors are named '{}'; names must be unique",
                 c.name
-            )));
+            ));
         }
-        connectors.push(resolve_connector(c, &env)?);
+        if let Some(connector) = resolve_connector(c, &env, &mut problems) {
+            connectors.push(connector);
+        }
     }
-    let email = file.email.map(|e| resolve_email(e, &env)).transpose()?;
+    let email = file
+        .email
+        .and_then(|e| resolve_email(e, &env, &mut problems));
+    if !problems.is_empty() {
+        return Err(ConfigError::Problems(problems));
+    }
     Ok(ResolvedConfig {
         output_dir: file.output.dir,
+        retain_days: file.output.retain_days,
         limits,
         connectors,
         email,
     })
 }
 
+/// Checks that the output folder exists and is writable, or can be created; touches nothing
+/// but a probe file that it removes.
+pub fn check_output_dir(out: &Path) -> Result<(), String> {
+    let mut existing = out;
+    while !existing.exists() {
+        match existing.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => existing = parent,
+            _ => {
+                existing = Path::new(".");
+                break;
+            }
+        }
+    }
+    if !existing.is_dir() {
+        return Err(format!(
+            "output folder {}: {} is not a folder",
+            out.display(),
+            existing.display()
+        ));
+    }
+    let probe = existing.join(format!(".ado-posture-write-probe-{}", std::process::id()));
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(format!(
+            "output folder {}: cannot write in {}: {e}",
+            out.display(),
+            existing.display()
+        )),
+    }
+}
+
 fn resolve_email(
     e: EmailConfig,
     env: &impl Fn(&str) -> Option<String>,
-) -> Result<EmailSettings, ConfigError> {
-    let invalid = |m: String| ConfigError::Invalid(format!("[email] {m}"));
-    let url = Url::parse(&e.smtp_url)
-        .map_err(|err| invalid(format!("smtp_url = \"{}\" is not a URL: {err}", e.smtp_url)))?;
-    let host = url
-        .host_str()
-        .filter(|h| !h.is_empty())
-        .ok_or_else(|| invalid(format!("smtp_url = \"{}\" has no host", e.smtp_url)))?
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_string();
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid(
-            "smtp_url must not hold credentials: use username and password_env (or password_file)"
-                .into(),
-        ));
-    }
-    let no_tls = url.query_pairs().any(|(k, v)| k == "tls" && v == "none");
-    let tls = match (url.scheme(), no_tls) {
-        ("smtps", false) => SmtpTls::Implicit,
-        ("smtp", false) => SmtpTls::StartTls,
-        ("smtp", true) => SmtpTls::None,
-        ("smtps", true) => {
-            return Err(invalid(
-                "smtps:// and tls=none contradict each other".into(),
-            ));
+    problems: &mut Vec<String>,
+) -> Option<EmailSettings> {
+    let before = problems.len();
+    let mut problem = |m: String| problems.push(format!("[email] {m}"));
+    let mut server = None;
+    match Url::parse(&e.smtp_url) {
+        Err(err) => problem(format!("smtp_url = \"{}\" is not a URL: {err}", e.smtp_url)),
+        Ok(url) => {
+            let host = url
+                .host_str()
+                .unwrap_or_default()
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string();
+            let no_tls = url.query_pairs().any(|(k, v)| k == "tls" && v == "none");
+            let tls = match (url.scheme(), no_tls) {
+                ("smtps", false) => Some(SmtpTls::Implicit),
+                ("smtp", false) => Some(SmtpTls::StartTls),
+                ("smtp", true) => Some(SmtpTls::None),
+                ("smtps", true) => {
+                    problem("smtp_url: smtps:// and tls=none contradict each other".into());
+                    None
+                }
+                (scheme, _) => {
+                    problem(format!(
+                        "smtp_url scheme must be smtp (STARTTLS) or smtps (implicit TLS), not {scheme}"
+                    ));
+                    None
+                }
+            };
+            let loopback = host == "localhost"
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if host.is_empty() {
+                problem(format!("smtp_url = \"{}\" has no host", e.smtp_url));
+            } else if !url.username().is_empty() || url.password().is_some() {
+                problem(
+                    "smtp_url must not hold credentials: use username and password_env (or password_file)"
+                        .into(),
+                );
+            } else if tls == Some(SmtpTls::None) && !loopback {
+                problem(format!(
+                    "smtp_url: tls=none sends mail unencrypted and is allowed only to a loopback relay, not {host}"
+                ));
+            } else if let Some(tls) = tls {
+                let port = url.port().unwrap_or(match tls {
+                    SmtpTls::Implicit => 465,
+                    SmtpTls::StartTls => 587,
+                    SmtpTls::None => 25,
+                });
+                server = Some((host, port, tls));
+            }
         }
-        (scheme, _) => {
-            return Err(invalid(format!(
-                "smtp_url scheme must be smtp (STARTTLS) or smtps (implicit TLS), not {scheme}"
-            )));
-        }
-    };
-    let loopback = host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    if tls == SmtpTls::None && !loopback {
-        return Err(invalid(format!(
-            "tls=none sends mail unencrypted and is allowed only to a loopback relay, not {host}"
-        )));
     }
-    let port = url.port().unwrap_or(match tls {
-        SmtpTls::Implicit => 465,
-        SmtpTls::StartTls => 587,
-        SmtpTls::None => 25,
-    });
     if e.to.is_empty() {
-        return Err(invalid("to is empty: list at least one recipient".into()));
+        problem("to is empty: list at least one recipient".into());
     }
-    for address in std::iter::once(&e.from).chain(&e.to).chain(&e.cc) {
+    for (key, address) in std::iter::once(("from", &e.from))
+        .chain(e.to.iter().map(|a| ("to", a)))
+        .chain(e.cc.iter().map(|a| ("cc", a)))
+    {
         if address.parse::<lettre::message::Mailbox>().is_err() {
-            return Err(invalid(format!("'{address}' is not an e-mail address")));
+            problem(format!("{key}: '{address}' is not an e-mail address"));
         }
     }
     let password = match (e.password_env, e.password_file) {
         (None, None) => None,
-        (env_var, file) => Some(read_secret("email", env_var, file, env)?),
+        (env_var, file) => match read_secret("[email] password", env_var, file, env) {
+            Ok(secret) => Some(secret),
+            Err(message) => {
+                problems.push(message);
+                None
+            }
+        },
     };
+    let (host, port, tls) = server?;
+    if problems.len() > before {
+        return None;
+    }
     let credentials = password.map(|p| (e.username.unwrap_or_else(|| e.from.clone()), p));
-    Ok(EmailSettings {
+    Some(EmailSettings {
         host,
         port,
         tls,
@@ -396,26 +471,91 @@ fn resolve_email(
     })
 }
 
-fn parse_base_url(connector: &str, key: &str, value: &str) -> Result<Url, ConfigError> {
-    let url = Url::parse(value.trim_end_matches('/')).map_err(|e| {
-        ConfigError::Invalid(format!(
-            "connector '{connector}': {key} = \"{value}\" is not a URL: {e}"
-        ))
-    })?;
+fn parse_base_url(connector: &str, key: &str, value: &str) -> Result<Url, String> {
+    let url = Url::parse(value.trim_end_matches('/'))
+        .map_err(|e| format!("connector '{connector}': {key} = \"{value}\" is not a URL: {e}"))?;
     if url.scheme() != "https" && url.scheme() != "http" {
-        return Err(ConfigError::Invalid(format!(
+        return Err(format!(
             "connector '{connector}': {key} must be an http(s) URL, not {}",
             url.scheme()
-        )));
+        ));
     }
     Ok(url)
+}
+
+/// A project name pattern (`*` and `?` wildcards): not empty, no path separators.
+fn check_pattern(connector: &str, key: &str, pattern: &str) -> Result<(), String> {
+    if pattern.trim().is_empty() || pattern.contains(['/', '\\']) {
+        Err(format!(
+            "connector '{connector}': {key} pattern \"{pattern}\" is not a project name pattern \
+             (use * and ? wildcards; no empty patterns or slashes)"
+        ))
+    } else {
+        Ok(())
+    }
 }
 
 fn resolve_connector(
     c: ConnectorConfig,
     env: &impl Fn(&str) -> Option<String>,
-) -> Result<Connector, ConfigError> {
-    let url = parse_base_url(&c.name, "url", &c.url)?;
+    problems: &mut Vec<String>,
+) -> Option<Connector> {
+    let before = problems.len();
+    let mut keep = |r: Result<Url, String>| match r {
+        Ok(url) => Some(url),
+        Err(e) => {
+            problems.push(e);
+            None
+        }
+    };
+    let url = keep(parse_base_url(&c.name, "url", &c.url));
+    let vssps_override = c
+        .vssps_url
+        .as_deref()
+        .map(|v| keep(parse_base_url(&c.name, "vssps_url", v)));
+    let advsec_override = c
+        .advsec_url
+        .as_deref()
+        .map(|v| keep(parse_base_url(&c.name, "advsec_url", v)));
+    for (key, patterns) in [
+        ("include_projects", &c.include_projects),
+        ("exclude_projects", &c.exclude_projects),
+    ] {
+        for p in patterns {
+            if let Err(e) = check_pattern(&c.name, key, p) {
+                problems.push(e);
+            }
+        }
+    }
+    let credential = match c.auth {
+        AuthConfig::Pat {
+            token_env,
+            token_file,
+        } => match read_secret(
+            &format!("connector '{}': auth", c.name),
+            token_env,
+            token_file,
+            env,
+        ) {
+            Ok(secret) => Some(Credential::Pat(secret)),
+            Err(e) => {
+                problems.push(e);
+                None
+            }
+        },
+        AuthConfig::ServicePrincipal { .. }
+        | AuthConfig::ManagedIdentity { .. }
+        | AuthConfig::WorkloadIdentity {}
+        | AuthConfig::AzureCli {} => {
+            problems.push(format!(
+                "connector '{}': auth kind: only \"pat\" is supported in this version; \
+                 Entra identities arrive with the crawler's auth work",
+                c.name
+            ));
+            None
+        }
+    };
+    let url = url?;
     let is_cloud = url.host_str() == Some("dev.azure.com");
     // Server collections live under a path (https://host/tfs); the cloud and simulators at a host root.
     let deployment = if !is_cloud && url.path() != "/" && !url.path().is_empty() {
@@ -423,55 +563,46 @@ fn resolve_connector(
     } else {
         Deployment::Services
     };
-    let vssps_url = match &c.vssps_url {
-        Some(v) => Some(parse_base_url(&c.name, "vssps_url", v)?),
+    let vssps_url = match vssps_override {
+        Some(v) => v,
         None if is_cloud => Url::parse("https://app.vssps.visualstudio.com").ok(),
         None => None,
     };
-    let advsec_url = match &c.advsec_url {
-        Some(v) => Some(parse_base_url(&c.name, "advsec_url", v)?),
+    let advsec_url = match advsec_override {
+        Some(v) => v,
         None if is_cloud => Url::parse("https://advsec.dev.azure.com").ok(),
         None => None,
     };
     let organizations = if c.organizations.iter().any(|o| o == "*") {
         if vssps_url.is_none() {
-            return Err(ConfigError::Invalid(format!(
+            problems.push(format!(
                 "connector '{}': organizations = [\"*\"] needs account discovery, which {} does not offer; \
                  list the organizations (collections) by name, or set vssps_url",
                 c.name, c.url
-            )));
+            ));
         }
         None
     } else if c.organizations.is_empty() {
-        return Err(ConfigError::Invalid(format!(
+        problems.push(format!(
             "connector '{}': organizations is empty; use [\"*\"] for all or list names",
             c.name
-        )));
+        ));
+        None
     } else {
+        for o in &c.organizations {
+            if o.trim().is_empty() || o.contains(['/', '\\', '?', '#']) {
+                problems.push(format!(
+                    "connector '{}': organizations: \"{o}\" is not an organization name",
+                    c.name
+                ));
+            }
+        }
         Some(c.organizations)
     };
-    let credential = match c.auth {
-        AuthConfig::Pat {
-            token_env,
-            token_file,
-        } => Credential::Pat(read_secret(
-            &format!("connector '{}'", c.name),
-            token_env,
-            token_file,
-            env,
-        )?),
-        AuthConfig::ServicePrincipal { .. }
-        | AuthConfig::ManagedIdentity { .. }
-        | AuthConfig::WorkloadIdentity {}
-        | AuthConfig::AzureCli {} => {
-            return Err(ConfigError::Invalid(format!(
-                "connector '{}': only auth kind \"pat\" is supported in this version; \
-                 Entra identities arrive with the crawler's auth work",
-                c.name
-            )));
-        }
-    };
-    Ok(Connector {
+    if problems.len() > before {
+        return None;
+    }
+    Some(Connector {
         name: c.name,
         url,
         vssps_url,
@@ -480,46 +611,38 @@ fn resolve_connector(
         organizations,
         include_projects: c.include_projects,
         exclude_projects: c.exclude_projects,
-        credential,
+        credential: credential?,
     })
 }
 
-/// Reads a secret from an environment variable or a file; `owner` names its config entry in errors.
+/// Reads a secret from an environment variable or a file; `owner` names its config key in errors.
 fn read_secret(
-    connector: &str,
+    owner: &str,
     env_var: Option<String>,
     file: Option<PathBuf>,
     env: &impl Fn(&str) -> Option<String>,
-) -> Result<Secret, ConfigError> {
+) -> Result<Secret, String> {
     match (env_var, file) {
         (Some(var), None) => match env(&var) {
             Some(v) if !v.trim().is_empty() => Ok(Secret::new(v.trim())),
-            _ => Err(ConfigError::MissingSecretEnv {
-                connector: connector.to_string(),
-                var,
-            }),
+            _ => Err(format!(
+                "{owner}: the secret is read from environment variable {var}, which is not set or empty"
+            )),
         },
         (None, Some(path)) => {
-            let text =
-                std::fs::read_to_string(&path).map_err(|source| ConfigError::SecretFile {
-                    connector: connector.to_string(),
-                    path: path.clone(),
-                    source,
-                })?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("{owner}: cannot read secret file {}: {e}", path.display()))?;
             if text.trim().is_empty() {
-                return Err(ConfigError::Invalid(format!(
-                    "{connector}: secret file {} is empty",
-                    path.display()
-                )));
+                return Err(format!("{owner}: secret file {} is empty", path.display()));
             }
             Ok(Secret::new(text.trim()))
         }
-        (Some(_), Some(_)) => Err(ConfigError::Invalid(format!(
-            "{connector}: set the secret's environment variable or its file, not both"
-        ))),
-        (None, None) => Err(ConfigError::Invalid(format!(
-            "{connector}: auth needs token_env (an environment variable name) or token_file"
-        ))),
+        (Some(_), Some(_)) => Err(format!(
+            "{owner}: set the secret's environment variable or its file, not both"
+        )),
+        (None, None) => Err(format!(
+            "{owner}: needs an environment variable name (token_env / password_env) or a file (token_file / password_file)"
+        )),
     }
 }
 
@@ -621,8 +744,32 @@ auth = { kind = "pat", token_env = "X" }
     }
 
     #[test]
-    fn unknown_keys_are_rejected() {
-        let text = "[limits]\nrequests_per_secnd = 3\n";
-        assert!(toml::from_str::<ConfigFile>(text).is_err());
+    fn all_problems_are_reported_together_naming_their_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            r#"
+[limits]
+requests_per_secnd = 3
+
+[[connector]]
+name = "c"
+url = "htps//nope"
+organizations = ["o"]
+exclude_projects = [""]
+auth = { kind = "pat", token_env = "ADO_POSTURE_TEST_SURELY_UNSET" }
+"#,
+        )
+        .unwrap();
+        let err = load(&path).unwrap_err().to_string();
+        for needle in [
+            "limits.requests_per_secnd",
+            "url = \"htps//nope\"",
+            "exclude_projects",
+            "ADO_POSTURE_TEST_SURELY_UNSET",
+        ] {
+            assert!(err.contains(needle), "{needle} missing from:\n{err}");
+        }
     }
 }

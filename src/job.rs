@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::ado::stats::ApiStats;
 use crate::config::ResolvedConfig;
-use crate::crawl::{self, CrawlError};
+use crate::crawl::{self, CrawlError, CrawlProgress, NoProgress};
 use crate::dataset::{Dataset, DatasetError, SnapshotWriter, TableWritten, scan_files};
 use crate::report::{self, ReportError, ReportOptions, ReportPaths, ReportSummary};
 use crate::rules::{self, Finding, Rule, RuleError};
@@ -68,6 +68,11 @@ pub struct JobOutcome {
     pub findings: Vec<Finding>,
     pub crawl_errors: Vec<CrawlError>,
     pub rule_errors: Vec<String>,
+    /// Organizations crawled completely.
+    pub organizations: usize,
+    /// API calls made, and how many of them failed.
+    pub api_calls: u64,
+    pub api_errors: u64,
 }
 
 /// A run id that sorts by time and does not collide between runs in the same second.
@@ -95,6 +100,16 @@ pub async fn run(
     out: &Path,
     options: &JobOptions,
 ) -> Result<JobOutcome, JobError> {
+    run_with_progress(config, out, options, &NoProgress).await
+}
+
+/// [`run`], telling `progress` how the crawl advances.
+pub async fn run_with_progress(
+    config: &ResolvedConfig,
+    out: &Path,
+    options: &JobOptions,
+    progress: &dyn CrawlProgress,
+) -> Result<JobOutcome, JobError> {
     let started_at = Utc::now();
     let run_id = options.run_id.clone().unwrap_or_else(new_run_id);
     let snapshot_date = options
@@ -104,7 +119,7 @@ pub async fn run(
     tracing::info!(run_id = %run_id, connectors = config.connectors.len(), "crawl started");
 
     let stats = Arc::new(ApiStats::default());
-    let crawl = crawl::crawl(&config.connectors, &config.limits, stats.clone()).await;
+    let crawl = crawl::crawl(&config.connectors, &config.limits, stats.clone(), progress).await;
     if crawl.organizations.is_empty() {
         return Err(JobError::NothingCrawled(crawl.errors));
     }
@@ -205,8 +220,11 @@ pub async fn run(
         summary,
         tables,
         findings,
+        organizations: crawl.organizations.len(),
         crawl_errors: crawl.errors,
         rule_errors,
+        api_calls: stats.snapshot().values().map(|e| e.calls).sum(),
+        api_errors: stats.snapshot().values().map(|e| e.errors).sum(),
     })
 }
 

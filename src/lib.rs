@@ -11,6 +11,7 @@ pub mod crawl;
 pub mod dataset;
 pub mod email;
 pub mod job;
+pub mod lock;
 pub mod report;
 pub mod rules;
 pub mod sim;

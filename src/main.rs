@@ -1,55 +1,110 @@
-//! The command line: parses arguments, calls one stage per subcommand, maps errors to exit codes.
+//! The command line: parses arguments, calls one stage per subcommand, maps outcomes to exit
+//! codes, and keeps a scheduled run safe (lock, signals, retention, a final summary line).
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use ado_posture::config::{
-    self, Connector, Credential, Deployment, Limits, ResolvedConfig, Secret,
+    self, ConfigError, Connector, Credential, Deployment, Limits, ResolvedConfig, Secret,
 };
+use ado_posture::crawl::CrawlProgress;
 use ado_posture::dataset::Dataset;
 use ado_posture::job::{self, JobError, JobOptions, JobOutcome, RunStatus};
+use ado_posture::lock::{LockError, RunLock};
 use ado_posture::report::{self, ReportOptions, ReportPaths, ReportSummary};
+use ado_posture::rules::Severity;
 use ado_posture::sim::{Estate, EstateSizes, SimServer, SimSettings};
 
-/// Exit codes, documented in --help and the README.
+/// Exit codes: documented in --help (AFTER_HELP) and the README.
 mod exit {
     pub const SUCCESS: u8 = 0;
     pub const USAGE: u8 = 2;
     pub const PARTIAL: u8 = 3;
     pub const FAILURE: u8 = 4;
+    pub const FINDINGS: u8 = 5;
     pub const EMAIL_FAILED: u8 = 6;
+    pub const LOCKED: u8 = 7;
+    pub const INTERRUPTED: u8 = 130;
+
+    pub fn reason(code: u8) -> &'static str {
+        match code {
+            SUCCESS => "success",
+            USAGE => "usage or configuration error",
+            PARTIAL => "partial crawl",
+            FAILURE => "failure, nothing committed",
+            FINDINGS => "findings at or above --fail-on",
+            EMAIL_FAILED => "e-mail failed",
+            LOCKED => "another run holds the lock",
+            INTERRUPTED => "interrupted",
+            _ => "unknown",
+        }
+    }
 }
 
 const AFTER_HELP: &str = "\
-Exit codes:
-  0  success
-  2  usage or configuration error (nothing was crawled)
-  3  partial: some organizations or rules failed; the rest was committed
-  4  failure: nothing was committed (e.g. every organization rejected the credential)
-  6  the summary e-mail could not be sent (dataset and reports are kept)
+Exit codes (when several apply, the first in this list wins):
+  4    failure: nothing was committed (e.g. every organization rejected the credential)
+  2    usage or configuration error (nothing was crawled)
+  7    another run holds the lock of the output folder
+  130  interrupted by SIGINT or SIGTERM (nothing half-committed; the previous snapshot stays)
+  3    partial: some organizations or rules failed; the rest was committed
+  6    the summary e-mail could not be sent (dataset and reports are kept)
+  5    open findings at or above --fail-on
+  0    success
 
-Logs go to stderr; set ADO_POSTURE_LOG (e.g. ADO_POSTURE_LOG=debug) to change their level.
+Logs go to stderr: text on a terminal, JSON lines otherwise (--log-format). Filter them with
+ADO_POSTURE_LOG or RUST_LOG (e.g. RUST_LOG=debug, RUST_LOG=ado_posture=debug).
 
 Examples:
   ado-posture demo --out ./demo
-  ADO_PAT=... ado-posture run --config /etc/ado-posture/config.toml --out /var/lib/ado-posture
+  ado-posture run --config /etc/ado-posture/config.toml --check
+  ADO_PAT=... ado-posture run --config /etc/ado-posture/config.toml --fail-on high
   ado-posture simulate --listen 127.0.0.1:8080 --seed 42 --truth truth.json";
 
 /// Security posture of Azure DevOps organizations, as a Parquet dataset and reports.
 ///
 /// Crawls every configured organization (Azure DevOps Services or Server) inside the global
 /// consumption limit, writes inventory and posture tables as Hive-partitioned Parquet, evaluates
-/// security recommendations and writes CSV and HTML reports.
+/// security recommendations and writes CSV and HTML reports and an e-mailed summary.
 #[derive(Debug, Parser)]
 #[command(name = "ado-posture", version, after_help = AFTER_HELP)]
 struct Cli {
+    /// Log format on stderr: text for people, json (one object per line) for log collectors.
+    #[arg(long, value_enum, default_value_t = LogFormat::Auto, global = true)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    /// text on a terminal, json otherwise
+    Auto,
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FailOn {
+    High,
+    Medium,
+    Low,
+}
+
+impl FailOn {
+    fn severity(self) -> Severity {
+        match self {
+            FailOn::High => Severity::High,
+            FailOn::Medium => Severity::Medium,
+            FailOn::Low => Severity::Low,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -66,7 +121,9 @@ enum Command {
         estate: EstateArgs,
     },
     /// The nightly job: crawl the configured connectors, write the snapshot, evaluate the
-    /// recommendations, write the reports.
+    /// recommendations, write the reports, e-mail the summary.
+    ///
+    /// One run at a time per output folder (a lock in it); SIGINT/SIGTERM stop it cleanly.
     Run {
         /// The config file (TOML; see the README). Secrets are read from the environment
         /// variables or files it names.
@@ -75,6 +132,16 @@ enum Command {
         /// Where to write the dataset and reports (default: [output] dir of the config).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Validate the config, its secrets and the output folder, report every problem, and exit.
+        #[arg(long)]
+        check: bool,
+        /// Exit with code 5 when open findings at or above this severity exist (a pipeline gate).
+        #[arg(long, value_enum, value_name = "SEVERITY")]
+        fail_on: Option<FailOn>,
+        /// After a successful run, delete snapshots and reports older than this many days
+        /// (default: [output] retain_days; none when unset).
+        #[arg(long, value_name = "DAYS")]
+        retain_days: Option<u32>,
         /// Do not send the summary e-mail even if [email] is configured.
         #[arg(long)]
         no_email: bool,
@@ -118,6 +185,9 @@ enum Command {
         /// Largest page the paged lists (projects, policy configurations) return.
         #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
         page_size: u32,
+        /// Milliseconds added to every response.
+        #[arg(long, default_value_t = 0, value_name = "MS")]
+        latency_ms: u64,
         /// Write the estate's ground truth (counts, injected misconfigurations, expected
         /// findings) to this JSON file.
         #[arg(long, value_name = "FILE")]
@@ -161,7 +231,8 @@ impl EstateArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    init_logging(cli.log_format);
+    let started = Instant::now();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -172,30 +243,70 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::FAILURE);
         }
     };
-    let result = runtime.block_on(dispatch(cli.command));
-    match result {
-        Ok(code) => ExitCode::from(code),
+    let code = match runtime.block_on(dispatch(cli.command)) {
+        Ok(code) => code,
         Err(e) => {
+            tracing::error!("{e:#}");
             eprintln!("error: {e:#}");
-            let code = if e.downcast_ref::<config::ConfigError>().is_some() {
+            if e.downcast_ref::<ConfigError>().is_some() {
                 exit::USAGE
             } else {
                 exit::FAILURE
-            };
-            ExitCode::from(code)
+            }
         }
+    };
+    // Don't wait for background tasks (e.g. a simulator) after the answer is known.
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        exit_code = code,
+        "exit"
+    );
+    ExitCode::from(code)
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ADO_POSTURE_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let terminal = std::io::stderr().is_terminal();
+    let json = match format {
+        LogFormat::Json => true,
+        LogFormat::Text => false,
+        LogFormat::Auto => !terminal,
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    if json {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder.with_ansi(terminal).init();
     }
 }
 
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ADO_POSTURE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+/// Resolves when SIGINT or SIGTERM arrives, with the signal's name.
+async fn shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "SIGINT"
+    }
 }
 
 async fn dispatch(command: Command) -> anyhow::Result<u8> {
@@ -204,40 +315,36 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
         Command::Run {
             config,
             out,
+            check,
+            fail_on,
+            retain_days,
             no_email,
         } => {
-            let config = config::load(&config)?;
-            let out = match out.or_else(|| config.output_dir.clone()) {
-                Some(out) => out,
-                None => {
-                    return Err(config::ConfigError::Invalid(
-                        "no output folder: pass --out DIR or set [output] dir in the config".into(),
-                    )
-                    .into());
-                }
-            };
-            let (code, outcome) = run_job(&config, &out).await?;
-            let (Some(email), Some(outcome), false) = (&config.email, outcome, no_email) else {
-                return Ok(code);
-            };
-            {
-                {
-                    match ado_posture::email::send(email, &outcome.summary, &outcome.reports).await
-                    {
-                        Ok(()) => Ok(code),
-                        Err(e) => {
-                            eprintln!(
-                                "error: {e}; the dataset and reports are kept, resend with `ado-posture email`"
-                            );
-                            Ok(if code == exit::SUCCESS {
-                                exit::EMAIL_FAILED
-                            } else {
-                                code
-                            })
-                        }
+            let (config, out) = load_for_run(&config, out.as_deref())?;
+            if check {
+                let orgs: usize = config
+                    .connectors
+                    .iter()
+                    .map(|c| c.organizations.as_ref().map_or(0, Vec::len))
+                    .sum();
+                println!(
+                    "config OK: {} connector(s), {orgs} organization(s) listed (others discovered), output {}{}",
+                    config.connectors.len(),
+                    out.display(),
+                    if config.email.is_some() {
+                        ", e-mail on"
+                    } else {
+                        ""
                     }
-                }
+                );
+                return Ok(exit::SUCCESS);
             }
+            let settings = RunSettings {
+                fail_on: fail_on.map(FailOn::severity),
+                retain_days: retain_days.or(config.retain_days),
+                email: !no_email,
+            };
+            scheduled_run(&config, &out, &settings).await
         }
         Command::Report { data, out } => {
             let (root, _) = output_root(&data)?;
@@ -257,13 +364,12 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
         Command::Email { config, data } => {
             let config = config::load(&config)?;
             let Some(email) = &config.email else {
-                return Err(config::ConfigError::Invalid(
-                    "no [email] section: nothing to send".into(),
-                )
-                .into());
+                return Err(
+                    ConfigError::Invalid("no [email] section: nothing to send".into()).into(),
+                );
             };
             let Some(data) = data.or_else(|| config.output_dir.clone()) else {
-                return Err(config::ConfigError::Invalid(
+                return Err(ConfigError::Invalid(
                     "no output folder: pass --data DIR or set [output] dir in the config".into(),
                 )
                 .into());
@@ -290,8 +396,233 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             estate,
             pat,
             page_size,
+            latency_ms,
             truth,
-        } => simulate(listen, &estate, pat, page_size as usize, truth.as_deref()).await,
+        } => {
+            let settings = SimSettings {
+                pat,
+                max_page_size: page_size as usize,
+                latency: Duration::from_millis(latency_ms),
+            };
+            simulate(listen, &estate, settings, truth.as_deref()).await
+        }
+    }
+}
+
+/// Loads the config and checks the output folder, reporting every problem at once.
+fn load_for_run(path: &Path, out: Option<&Path>) -> anyhow::Result<(ResolvedConfig, PathBuf)> {
+    let mut problems = Vec::new();
+    let config = match config::load(path) {
+        Ok(c) => Some(c),
+        Err(ConfigError::Problems(p)) => {
+            problems.extend(p);
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let (out, key) = match (out, config.as_ref().and_then(|c| c.output_dir.clone())) {
+        (Some(out), _) => (Some(out.to_path_buf()), "--out"),
+        (None, Some(dir)) => (Some(dir), "[output] dir"),
+        (None, None) => {
+            if config.is_some() {
+                problems.push("no output folder: pass --out DIR or set [output] dir".into());
+            }
+            (None, "")
+        }
+    };
+    if let Some(out) = &out
+        && let Err(e) = config::check_output_dir(out)
+    {
+        problems.push(format!("{key}: {e}"));
+    }
+    match (config, out) {
+        (Some(config), Some(out)) if problems.is_empty() => Ok((config, out)),
+        _ => Err(ConfigError::Problems(problems).into()),
+    }
+}
+
+/// What `run` does besides the job itself.
+struct RunSettings {
+    fail_on: Option<Severity>,
+    retain_days: Option<u32>,
+    email: bool,
+}
+
+/// The nightly run: lock, job (interruptible), e-mail, retention, exit code, summary line.
+async fn scheduled_run(
+    config: &ResolvedConfig,
+    out: &Path,
+    settings: &RunSettings,
+) -> anyhow::Result<u8> {
+    let started = Instant::now();
+    let lock = match RunLock::acquire(out) {
+        Ok(lock) => lock,
+        Err(e @ LockError::Held { .. }) => {
+            eprintln!("error: {e}");
+            log_summary(None, exit::LOCKED, started.elapsed());
+            return Ok(exit::LOCKED);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(previous) = &lock.taken_over_from {
+        tracing::warn!(lock = %lock.path().display(), "took over the lock of a run that is no longer running ({previous})");
+    }
+    let progress = ProgressBar::new();
+    let work = async {
+        let (code, outcome) = run_job(config, out, &progress).await?;
+        progress.finish();
+        let Some(outcome) = outcome else {
+            return Ok::<_, anyhow::Error>((code, None));
+        };
+        let mut code = code;
+        if settings.email
+            && let Some(email) = &config.email
+            && let Err(e) =
+                ado_posture::email::send(email, &outcome.summary, &outcome.reports).await
+        {
+            eprintln!(
+                "error: {e}; the dataset and reports are kept, resend with `ado-posture email`"
+            );
+            if code == exit::SUCCESS {
+                code = exit::EMAIL_FAILED;
+            }
+        }
+        if let Some(days) = settings.retain_days
+            && outcome.status == RunStatus::Success
+        {
+            prune(out, outcome.snapshot_date, days)?;
+        }
+        if code == exit::SUCCESS
+            && let Some(threshold) = settings.fail_on
+        {
+            let failing = outcome
+                .findings
+                .iter()
+                .filter(|f| f.severity <= threshold)
+                .count();
+            if failing > 0 {
+                eprintln!(
+                    "{failing} open finding(s) at or above {threshold} severity (--fail-on {threshold})"
+                );
+                code = exit::FINDINGS;
+            }
+        }
+        Ok((code, Some(outcome)))
+    };
+    let (code, outcome) = tokio::select! {
+        result = work => result?,
+        signal = shutdown_signal() => {
+            progress.finish();
+            eprintln!("error: interrupted by {signal}: in-flight requests cancelled, nothing new committed; the previous snapshot is intact");
+            (exit::INTERRUPTED, None)
+        }
+    };
+    drop(lock);
+    log_summary(outcome.as_ref(), code, started.elapsed());
+    Ok(code)
+}
+
+/// Deletes snapshots and reports older than `days` before `today`.
+fn prune(out: &Path, today: chrono::NaiveDate, days: u32) -> anyhow::Result<()> {
+    let cutoff = today - chrono::Days::new(u64::from(days));
+    let partitions = Dataset::new(out.join("dataset")).prune_before(cutoff)?;
+    let reports = report::prune_before(out, cutoff)
+        .with_context(|| format!("pruning reports under {}", out.display()))?;
+    tracing::info!(%cutoff, partitions, reports, "retention: removed snapshots and reports older than {days} days");
+    Ok(())
+}
+
+/// The one line a scheduler's log keeps: what was crawled, found and spent, and why it exited.
+fn log_summary(outcome: Option<&JobOutcome>, code: u8, elapsed: Duration) {
+    let reason = exit::reason(code);
+    let seconds = (elapsed.as_secs_f64() * 10.0).round() / 10.0;
+    match outcome {
+        Some(o) => {
+            let count = |s: Severity| o.findings.iter().filter(|f| f.severity == s).count();
+            let repositories = o
+                .tables
+                .iter()
+                .find(|t| t.table == "repositories")
+                .map_or(0, |t| t.rows);
+            tracing::info!(
+                organizations = o.organizations,
+                organizations_failed = o.crawl_errors.len(),
+                repositories,
+                high = count(Severity::High),
+                medium = count(Severity::Medium),
+                low = count(Severity::Low),
+                new = o.summary.new,
+                resolved = o.summary.resolved,
+                api_calls = o.api_calls,
+                api_errors = o.api_errors,
+                throttled = 0,
+                duration_s = seconds,
+                exit_code = code,
+                exit_reason = reason,
+                "summary: {} organizations ({} failed), {repositories} repositories, findings {} high / {} medium / {} low ({} new, {} resolved), {} API calls ({} failed, 0 throttled), {seconds} s, exit {code} ({reason})",
+                o.organizations,
+                o.crawl_errors.len(),
+                count(Severity::High),
+                count(Severity::Medium),
+                count(Severity::Low),
+                o.summary.new,
+                o.summary.resolved,
+                o.api_calls,
+                o.api_errors,
+            );
+        }
+        None => tracing::info!(
+            duration_s = seconds,
+            exit_code = code,
+            exit_reason = reason,
+            "summary: nothing committed, {seconds} s, exit {code} ({reason})"
+        ),
+    }
+}
+
+/// Organizations crawled, as a bar on a terminal; nothing otherwise.
+struct ProgressBar {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl ProgressBar {
+    fn new() -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} organizations {pos}/{len} {wide_msg} [{elapsed}]",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        ProgressBar { bar }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl CrawlProgress for ProgressBar {
+    fn organizations_found(&self, _connector: &str, count: usize) {
+        if let Some(bar) = &self.bar {
+            bar.inc_length(count as u64);
+        }
+    }
+
+    fn organization_done(&self, connector: &str, organization: &str, crawled: bool) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+            bar.set_message(format!(
+                "{connector}/{organization}{}",
+                if crawled { "" } else { " failed" }
+            ));
+        }
     }
 }
 
@@ -336,6 +667,7 @@ async fn demo(out: &Path, estate: &EstateArgs) -> anyhow::Result<u8> {
     println!("Simulated Azure DevOps estate serving on {}", server.url());
     let config = ResolvedConfig {
         output_dir: None,
+        retain_days: None,
         limits: Limits {
             requests_per_second: 200,
             burst: 50,
@@ -354,14 +686,18 @@ async fn demo(out: &Path, estate: &EstateArgs) -> anyhow::Result<u8> {
         }],
         email: None,
     };
-    let (code, _) = run_job(&config, out).await?;
+    let (code, _) = run_job(&config, out, &ado_posture::crawl::NoProgress).await?;
     println!("Requests served by the simulator: {}", server.requests());
     Ok(code)
 }
 
 /// Runs the job and prints what it wrote; the exit code, and the outcome when something was committed.
-async fn run_job(config: &ResolvedConfig, out: &Path) -> anyhow::Result<(u8, Option<JobOutcome>)> {
-    match job::run(config, out, &JobOptions::default()).await {
+async fn run_job(
+    config: &ResolvedConfig,
+    out: &Path,
+    progress: &dyn CrawlProgress,
+) -> anyhow::Result<(u8, Option<JobOutcome>)> {
+    match job::run_with_progress(config, out, &JobOptions::default(), progress).await {
         Ok(outcome) => {
             print_outcome(&outcome);
             let code = match outcome.status {
@@ -426,8 +762,7 @@ fn print_outcome(o: &JobOutcome) {
 async fn simulate(
     listen: SocketAddr,
     estate: &EstateArgs,
-    pat: String,
-    page_size: usize,
+    settings: SimSettings,
     truth: Option<&Path>,
 ) -> anyhow::Result<u8> {
     if !listen.ip().is_loopback() {
@@ -439,16 +774,9 @@ async fn simulate(
         std::fs::write(path, text)
             .with_context(|| format!("writing ground truth to {}", path.display()))?;
     }
-    let server = SimServer::start(
-        listen,
-        estate,
-        SimSettings {
-            pat,
-            max_page_size: page_size,
-        },
-    )
-    .await
-    .with_context(|| format!("cannot listen on {listen}"))?;
+    let server = SimServer::start(listen, estate, settings)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
     {
         let mut stdout = std::io::stdout().lock();
         writeln!(
@@ -459,7 +787,7 @@ async fn simulate(
         stdout.flush()?;
     }
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
+        _ = shutdown_signal() => {}
         _ = server.wait() => {}
     }
     Ok(exit::SUCCESS)

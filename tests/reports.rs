@@ -21,6 +21,7 @@ async fn snapshot(estate: Estate, out: &Path, date: NaiveDate, run_id: &str) -> 
     let url = url::Url::parse(&server.url()).unwrap();
     let config = ResolvedConfig {
         output_dir: None,
+        retain_days: None,
         limits: Limits::default(),
         connectors: vec![Connector {
             name: "fixture".into(),

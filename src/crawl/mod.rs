@@ -61,6 +61,19 @@ impl CrawlError {
     }
 }
 
+/// Hears how the crawl advances (for a progress bar); every method has a no-op default.
+pub trait CrawlProgress: Send + Sync {
+    /// A connector's organizations are known.
+    fn organizations_found(&self, _connector: &str, _count: usize) {}
+    /// One organization is done, crawled or failed.
+    fn organization_done(&self, _connector: &str, _organization: &str, _crawled: bool) {}
+}
+
+/// Progress nobody watches.
+pub struct NoProgress;
+
+impl CrawlProgress for NoProgress {}
+
 /// What a crawl produced: complete organizations, and what failed.
 #[derive(Debug, Default)]
 pub struct CrawlOutcome {
@@ -74,6 +87,7 @@ pub async fn crawl(
     connectors: &[Connector],
     limits: &Limits,
     stats: Arc<ApiStats>,
+    progress: &dyn CrawlProgress,
 ) -> CrawlOutcome {
     let mut outcome = CrawlOutcome::default();
     for connector in connectors {
@@ -113,6 +127,7 @@ pub async fn crawl(
             organizations = organizations.len(),
             "crawling organizations"
         );
+        progress.organizations_found(&connector.name, organizations.len());
         let mut tasks = JoinSet::new();
         for org in organizations {
             let client = client.clone();
@@ -125,6 +140,7 @@ pub async fn crawl(
         while let Some(joined) = tasks.join_next().await {
             match joined {
                 Ok((_, Ok(inventory))) => {
+                    progress.organization_done(&inventory.connector, &inventory.organization, true);
                     tracing::info!(
                         connector = %inventory.connector,
                         organization = %inventory.organization,
@@ -135,6 +151,7 @@ pub async fn crawl(
                     outcome.organizations.push(inventory);
                 }
                 Ok((org, Err(e))) => {
+                    progress.organization_done(&connector.name, &org, false);
                     tracing::error!(connector = %connector.name, organization = %org, "{e}");
                     outcome
                         .errors

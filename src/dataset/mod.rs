@@ -182,3 +182,46 @@ pub fn scan_files(files: &[PathBuf]) -> polars::prelude::PolarsResult<polars::pr
         _ => concat(frames, UnionArgs::default()),
     }
 }
+
+impl Dataset {
+    /// Removes every table's partitions and the run manifests older than `cutoff`.
+    /// Returns the number of partitions removed.
+    pub fn prune_before(&self, cutoff: NaiveDate) -> Result<usize, DatasetError> {
+        let mut removed = 0;
+        let entries = match fs::read_dir(&self.root) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(io_error("listing", &self.root)(e)),
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(table) = name.to_str() else { continue };
+            if table.starts_with(['_', '.']) || !entry.path().is_dir() {
+                continue;
+            }
+            for date in self.snapshot_dates(table)? {
+                if date < cutoff {
+                    let dir = self.partition_dir(table, date);
+                    fs::remove_dir_all(&dir).map_err(io_error("removing", &dir))?;
+                    removed += 1;
+                }
+            }
+        }
+        // Manifests are named <run_id>.json and run ids start with the run's UTC date.
+        let runs = self.root.join("_runs");
+        if let Ok(entries) = fs::read_dir(&runs) {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let date = name
+                    .to_str()
+                    .and_then(|n| n.get(..8))
+                    .and_then(|d| NaiveDate::parse_from_str(d, "%Y%m%d").ok());
+                if date.is_some_and(|d| d < cutoff) {
+                    let path = entry.path();
+                    fs::remove_file(&path).map_err(io_error("removing", &path))?;
+                }
+            }
+        }
+        Ok(removed)
+    }
+}

@@ -143,3 +143,25 @@ pub fn build_latest(
     };
     build(dataset, date, rules, &reports_dir(out, date), options)
 }
+
+/// Removes the report folders (`out/reports/YYYY-MM-DD`) older than `cutoff`; returns how many.
+pub fn prune_before(out: &Path, cutoff: NaiveDate) -> std::io::Result<usize> {
+    let dir = out.join("reports");
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let date = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| NaiveDate::parse_from_str(n, "%Y-%m-%d").ok());
+        if date.is_some_and(|d| d < cutoff) {
+            std::fs::remove_dir_all(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}

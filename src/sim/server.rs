@@ -26,6 +26,8 @@ pub struct SimSettings {
     pub pat: String,
     /// The largest page a paged list returns, whatever `$top` asks for.
     pub max_page_size: usize,
+    /// Added to every response (network and server time of a real estate).
+    pub latency: std::time::Duration,
 }
 
 impl Default for SimSettings {
@@ -33,6 +35,7 @@ impl Default for SimSettings {
         SimSettings {
             pat: "simulated-pat".to_string(),
             max_page_size: 100,
+            latency: std::time::Duration::ZERO,
         }
     }
 }
@@ -120,6 +123,9 @@ const LATEST_API_VERSION: (u32, u32) = (7, 2);
 
 async fn handle(State(state): State<Arc<SimState>>, request: Request) -> Response {
     state.requests.fetch_add(1, Ordering::Relaxed);
+    if !state.settings.latency.is_zero() {
+        tokio::time::sleep(state.settings.latency).await;
+    }
     let (parts, _) = request.into_parts();
     if parts.method != Method::GET {
         return error(
