@@ -231,7 +231,7 @@ impl EstateArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.log_format);
+    let json_logs = init_logging(cli.log_format);
     let started = Instant::now();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -246,7 +246,9 @@ fn main() -> ExitCode {
     let code = match runtime.block_on(dispatch(cli.command)) {
         Ok(code) => code,
         Err(e) => {
-            tracing::error!("{e:#}");
+            if json_logs {
+                tracing::error!("{e:#}");
+            }
             eprintln!("error: {e:#}");
             if e.downcast_ref::<ConfigError>().is_some() {
                 exit::USAGE
@@ -265,7 +267,8 @@ fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
-fn init_logging(format: LogFormat) {
+/// Sets up logging to stderr; returns whether the logs are JSON.
+fn init_logging(format: LogFormat) -> bool {
     let filter = tracing_subscriber::EnvFilter::try_from_env("ADO_POSTURE_LOG")
         .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -284,6 +287,7 @@ fn init_logging(format: LogFormat) {
     } else {
         builder.with_ansi(terminal).init();
     }
+    json
 }
 
 /// Resolves when SIGINT or SIGTERM arrives, with the signal's name.
@@ -420,7 +424,15 @@ fn load_for_run(path: &Path, out: Option<&Path>) -> anyhow::Result<(ResolvedConf
         }
         Err(e) => return Err(e.into()),
     };
-    let (out, key) = match (out, config.as_ref().and_then(|c| c.output_dir.clone())) {
+    // When the config has problems, still check the output folder it names.
+    let configured_dir = match &config {
+        Some(c) => c.output_dir.clone(),
+        None => std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| text.parse::<toml::Table>().ok())
+            .and_then(|t| t.get("output")?.get("dir")?.as_str().map(PathBuf::from)),
+    };
+    let (out, key) = match (out, configured_dir) {
         (Some(out), _) => (Some(out.to_path_buf()), "--out"),
         (None, Some(dir)) => (Some(dir), "[output] dir"),
         (None, None) => {

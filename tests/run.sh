@@ -11,7 +11,7 @@ if [ ! -x "$venv/bin/python" ]; then
   echo "== creating Python virtualenv $venv"
   python3 -m venv "$venv"
 fi
-echo "== installing test requirements (pyarrow, duckdb)"
+echo "== installing test requirements (pyarrow, duckdb, aiosmtpd, PyYAML)"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
 export ADO_POSTURE_PYTHON="$venv/bin/python"
 
@@ -28,6 +28,14 @@ if command -v chromium >/dev/null 2>&1; then
   bash scripts/check-report-in-chromium.sh "$shots"/demo/reports/*/email.html "$shots/email.png"
 else
   echo "chromium is not installed: skipped (CI installs it; apt-get install chromium)"
+fi
+
+echo "== schedules in cron/ (systemd-analyze verify, crontab, YAML)"
+if command -v systemd-analyze >/dev/null 2>&1; then
+  cargo build --quiet
+  bash scripts/verify-schedules.sh "${CARGO_TARGET_DIR:-target}/debug/ado-posture" "$ADO_POSTURE_PYTHON"
+else
+  echo "systemd-analyze is not installed: skipped (CI installs it; apt-get install systemd)"
 fi
 
 echo "== cargo test"

@@ -1,0 +1,355 @@
+//! Unattended operation: every exit code of `ado-posture run`, driven against the simulator,
+//! the lock, signals, retention, config checking and the logs a scheduler keeps.
+
+mod common;
+
+use std::fs::OpenOptions;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+fn run_config(config: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run(&args, &[("E2E_PAT", SIM_PAT)])
+}
+
+fn today() -> String {
+    chrono::Utc::now().date_naive().to_string()
+}
+
+/// Files of a table's partitions, sorted, as relative paths.
+fn table_files(out: &Path, table: &str) -> Vec<String> {
+    let mut files: Vec<String> = parquet_files_under(&out.join("dataset").join(table))
+        .iter()
+        .map(|p| p.strip_prefix(out).unwrap().display().to_string())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn exit_3_when_one_organization_fails_and_the_others_are_committed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = start_simulator(&["--organizations", "2"]);
+    let config = write_config(
+        tmp.path(),
+        &sim.url,
+        r#"["sim-org-00", "no-such-org", "sim-org-01"]"#,
+        "E2E_PAT",
+    );
+    let out = tmp.path().join("out");
+    let output = run_config(&config, &out, &[]);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{stdout}\n{}",
+        text(&output.stderr)
+    );
+    assert!(
+        stdout.contains("not crawled: organization 'no-such-org'"),
+        "{stdout}"
+    );
+    let manifest = manifest(&out.join("dataset"));
+    assert_eq!(manifest["status"], "partial");
+    assert_eq!(manifest["tables"]["organizations"]["rows"], 2);
+    let failed: Vec<_> = manifest["organizations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["status"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["organization"], "no-such-org");
+    assert_eq!(failed[0]["http_status"], 404);
+}
+
+#[test]
+fn exit_5_with_findings_at_or_above_fail_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = start_simulator(&["--organizations", "1"]);
+    let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
+    let out = tmp.path().join("out");
+    let output = run_config(&config, &out, &["--fail-on", "high"]);
+    assert_eq!(output.status.code(), Some(5), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("--fail-on high"));
+    // The snapshot and reports are there all the same.
+    assert_eq!(table_files(&out, "findings").len(), 1);
+    assert!(
+        out.join("reports")
+            .join(today())
+            .join("report.html")
+            .exists()
+    );
+}
+
+#[test]
+fn exit_7_while_a_live_process_holds_the_lock_and_a_stale_lock_is_taken_over() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = start_simulator(&["--organizations", "1"]);
+    let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let lock_path = out.join(".ado-posture.lock");
+
+    // A live holder: this test process, with an flock on the file like a running job's.
+    let held = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(&lock_path)
+        .unwrap();
+    std::fs::write(&lock_path, "pid=4242\nhost=nightly-1\n").unwrap();
+    held.lock().unwrap();
+    let output = run_config(&config, &out, &[]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(7), "{stderr}");
+    assert!(
+        stderr.contains("another ado-posture run holds the lock") && stderr.contains("pid=4242"),
+        "{stderr}"
+    );
+    assert!(
+        table_files(&out, "findings").is_empty(),
+        "a locked-out run wrote data"
+    );
+    held.unlock().unwrap();
+    drop(held);
+
+    // A stale lock: the file of a run that died (nobody holds the flock).
+    std::fs::write(
+        &lock_path,
+        "pid=999999\nhost=nightly-1\nstarted=2026-01-01T02:15:00Z\n",
+    )
+    .unwrap();
+    let output = run_config(&config, &out, &[]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("took over the lock") && stderr.contains("pid=999999"),
+        "{stderr}"
+    );
+    assert!(
+        !lock_path.exists(),
+        "the lock file is removed when the run ends"
+    );
+}
+
+#[test]
+fn sigterm_mid_crawl_exits_130_keeps_the_previous_snapshot_and_releases_the_lock() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let fast = start_simulator(&["--organizations", "1"]);
+    let config = write_config(tmp.path(), &fast.url, r#"["*"]"#, "E2E_PAT");
+    assert_eq!(run_config(&config, &out, &[]).status.code(), Some(0));
+    let before: Vec<String> = ["organizations", "repositories", "findings"]
+        .iter()
+        .flat_map(|t| table_files(&out, t))
+        .collect();
+    let manifests_before = std::fs::read_dir(out.join("dataset").join("_runs"))
+        .unwrap()
+        .count();
+
+    // The same estate, each response 2 s slow: the crawl is surely in flight after 1 s.
+    let slow = start_simulator(&["--organizations", "1", "--latency-ms", "2000"]);
+    let config = write_config(tmp.path(), &slow.url, r#"["*"]"#, "E2E_PAT");
+    let child = Command::new(BIN)
+        .args([
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .env("E2E_PAT", SIM_PAT)
+        .env("ADO_POSTURE_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lock_path = out.join(".ado-posture.lock");
+    let started = Instant::now();
+    while !lock_path.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the run never took the lock"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(1000));
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted by SIGTERM"), "{stderr}");
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "the run did not stop promptly"
+    );
+
+    let after: Vec<String> = ["organizations", "repositories", "findings"]
+        .iter()
+        .flat_map(|t| table_files(&out, t))
+        .collect();
+    assert_eq!(before, after, "the previous snapshot changed");
+    assert_eq!(
+        std::fs::read_dir(out.join("dataset").join("_runs"))
+            .unwrap()
+            .count(),
+        manifests_before
+    );
+    assert!(
+        !out.join("dataset").join("_staging").exists(),
+        "a half-written run is left behind"
+    );
+    assert!(!lock_path.exists(), "the lock was not released");
+}
+
+#[test]
+fn check_reports_three_mistakes_together_naming_each_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("config.toml");
+    std::fs::write(
+        &config,
+        r#"
+[output]
+dir = "/proc/ado-posture-cannot-write-here"
+
+[limits]
+requests_per_secnd = 10
+
+[[connector]]
+name = "contoso"
+url = "https//dev.azure.com"
+organizations = ["*"]
+auth = { kind = "pat", token_env = "ADO_POSTURE_TEST_UNSET_PAT" }
+"#,
+    )
+    .unwrap();
+    let output = run(
+        &["run", "--config", config.to_str().unwrap(), "--check"],
+        &[],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    for needle in [
+        "unknown key `limits.requests_per_secnd`",
+        "connector 'contoso': url = \"https//dev.azure.com\" is not a URL",
+        "environment variable ADO_POSTURE_TEST_UNSET_PAT",
+        "[output] dir: output folder /proc/ado-posture-cannot-write-here",
+    ] {
+        assert!(stderr.contains(needle), "missing {needle:?} in:\n{stderr}");
+    }
+    assert!(stderr.contains("4 problem(s)"), "{stderr}");
+}
+
+#[test]
+fn check_accepts_a_good_config_without_crawling() {
+    let tmp = tempfile::tempdir().unwrap();
+    // No simulator is running: --check must not make any request.
+    let config = write_config(
+        tmp.path(),
+        "http://127.0.0.1:9",
+        r#"["sim-org-00"]"#,
+        "E2E_PAT",
+    );
+    let out = tmp.path().join("out");
+    let output = run_config(&config, &out, &["--check"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).starts_with("config OK: 1 connector(s), 1 organization(s)"));
+    assert!(!out.join("dataset").exists());
+}
+
+#[test]
+fn retention_prunes_old_snapshots_and_reports_after_a_successful_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = start_simulator(&["--organizations", "1"]);
+    let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
+    let out = tmp.path().join("out");
+    assert_eq!(run_config(&config, &out, &[]).status.code(), Some(0));
+    // Make the snapshot look 400 days old, as if written long ago.
+    let old = "2025-01-01";
+    for table in [
+        "organizations",
+        "projects",
+        "repositories",
+        "branch_policies",
+        "findings",
+    ] {
+        let dir = out.join("dataset").join(table);
+        std::fs::rename(
+            dir.join(format!("snapshot_date={}", today())),
+            dir.join(format!("snapshot_date={old}")),
+        )
+        .unwrap();
+    }
+    std::fs::rename(
+        out.join("reports").join(today()),
+        out.join("reports").join(old),
+    )
+    .unwrap();
+
+    let output = run_config(&config, &out, &["--retain-days", "30"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    for table in ["organizations", "findings"] {
+        let files = table_files(&out, table);
+        assert_eq!(files.len(), 1, "{files:?}");
+        assert!(files[0].contains(&today()), "{files:?}");
+    }
+    assert!(!out.join("reports").join(old).exists());
+    assert!(out.join("reports").join(today()).exists());
+}
+
+#[test]
+fn logs_are_json_lines_off_a_terminal_and_end_with_a_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = start_simulator(&["--organizations", "2"]);
+    let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
+    let out = tmp.path().join("out");
+    let output = Command::new(BIN)
+        .args([
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .env("E2E_PAT", SIM_PAT)
+        .env("RUST_LOG", "info")
+        .env_remove("ADO_POSTURE_LOG")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> = text(&output.stderr)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let summary = lines.last().unwrap();
+    assert!(
+        summary["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("summary: 2 organizations"),
+        "{summary}"
+    );
+    assert_eq!(summary["exit_code"], 0);
+    assert_eq!(summary["exit_reason"], "success");
+    assert!(summary["api_calls"].as_u64().unwrap() > 0);
+    assert!(
+        !text(&output.stderr).contains(SIM_PAT),
+        "the PAT leaked into the logs"
+    );
+}
