@@ -1,12 +1,14 @@
-//! Embeds every built-in rule (`sql/rules/*.sql`) so that adding a rule is adding one file.
+//! Embeds every built-in rule (`sql/rules/*.sql`) and view (`sql/views/*.sql`), so that adding
+//! a rule is adding one file.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-fn main() {
+/// `(file name, SQL text)` entries of every `.sql` file in `sql/<folder>`, sorted by name.
+fn embed(folder: &str, constant: &str, code: &mut String) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("sql")
-        .join("rules");
+        .join(folder);
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .map(|entries| {
@@ -17,9 +19,11 @@ fn main() {
         })
         .unwrap_or_default();
     files.sort();
-    let mut code = String::from(
-        "/// (file name, SQL text) of each built-in rule.\npub const BUILTIN_RULES: &[(&str, &str)] = &[\n",
+    let _ = writeln!(
+        code,
+        "/// (file name, SQL text) of each file in sql/{folder}/."
     );
+    let _ = writeln!(code, "pub const {constant}: &[(&str, &str)] = &[");
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());
         let name = file
@@ -33,6 +37,12 @@ fn main() {
         );
     }
     code.push_str("];\n");
+}
+
+fn main() {
+    let mut code = String::new();
+    embed("rules", "BUILTIN_RULES", &mut code);
+    embed("views", "BUILTIN_VIEWS", &mut code);
     let out = Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into()))
         .join("builtin_rules.rs");
     if let Err(e) = std::fs::write(&out, code) {

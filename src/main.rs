@@ -10,9 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use ado_posture::config::{
-    self, ConfigError, Connector, Credential, Deployment, Limits, ResolvedConfig, Secret,
-};
+use ado_posture::config::{self, ConfigError, Limits, ResolvedConfig};
 use ado_posture::crawl::CrawlProgress;
 use ado_posture::dataset::Dataset;
 use ado_posture::job::{self, JobError, JobOptions, JobOutcome, RunStatus};
@@ -567,11 +565,10 @@ fn log_summary(outcome: Option<&JobOutcome>, code: u8, elapsed: Duration) {
                 resolved = o.summary.resolved,
                 api_calls = o.api_calls,
                 api_errors = o.api_errors,
-                throttled = 0,
                 duration_s = seconds,
                 exit_code = code,
                 exit_reason = reason,
-                "summary: {} organizations ({} failed), {repositories} repositories, findings {} high / {} medium / {} low ({} new, {} resolved), {} API calls ({} failed, 0 throttled), {seconds} s, exit {code} ({reason})",
+                "summary: {} organizations ({} failed), {repositories} repositories, findings {} high / {} medium / {} low ({} new, {} resolved), {} API calls ({} failed), {seconds} s, exit {code} ({reason})",
                 o.organizations,
                 o.crawl_errors.len(),
                 count(Severity::High),
@@ -669,13 +666,10 @@ fn latest_reports(
 }
 
 async fn demo(out: &Path, estate: &EstateArgs) -> anyhow::Result<u8> {
-    let settings = SimSettings::default();
-    let pat = settings.pat.clone();
     let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
-    let server = SimServer::start(loopback, estate.estate(), settings)
+    let server = SimServer::start(loopback, estate.estate(), SimSettings::default())
         .await
         .context("cannot start the simulator on a loopback port")?;
-    let url = url::Url::parse(&server.url()).context("simulator URL")?;
     println!("Simulated Azure DevOps estate serving on {}", server.url());
     let config = ResolvedConfig {
         output_dir: None,
@@ -685,17 +679,7 @@ async fn demo(out: &Path, estate: &EstateArgs) -> anyhow::Result<u8> {
             burst: 50,
             max_concurrency: 8,
         },
-        connectors: vec![Connector {
-            name: "demo".into(),
-            url: url.clone(),
-            vssps_url: Some(url.clone()),
-            advsec_url: Some(url),
-            deployment: Deployment::Services,
-            organizations: None,
-            include_projects: Vec::new(),
-            exclude_projects: Vec::new(),
-            credential: Credential::Pat(Secret::new(pat)),
-        }],
+        connectors: vec![server.connector("demo")],
         email: None,
     };
     let (code, _) = run_job(&config, out, &ado_posture::crawl::NoProgress).await?;

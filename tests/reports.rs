@@ -6,34 +6,25 @@ mod common;
 use std::net::SocketAddr;
 use std::path::Path;
 
-use ado_posture::config::{Connector, Credential, Deployment, Limits, ResolvedConfig, Secret};
+use ado_posture::config::{Limits, ResolvedConfig};
 use ado_posture::job::{self, JobOptions};
 use ado_posture::sim::{Estate, EstateSizes, SimServer, SimSettings};
 use chrono::{NaiveDate, TimeZone, Utc};
 
 /// Runs the job against an in-process simulator serving `estate`, as of `date`.
 async fn snapshot(estate: Estate, out: &Path, date: NaiveDate, run_id: &str) -> job::JobOutcome {
-    let settings = SimSettings::default();
-    let pat = settings.pat.clone();
-    let server = SimServer::start(SocketAddr::from(([127, 0, 0, 1], 0)), estate, settings)
-        .await
-        .unwrap();
-    let url = url::Url::parse(&server.url()).unwrap();
+    let server = SimServer::start(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        estate,
+        SimSettings::default(),
+    )
+    .await
+    .unwrap();
     let config = ResolvedConfig {
         output_dir: None,
         retain_days: None,
         limits: Limits::default(),
-        connectors: vec![Connector {
-            name: "fixture".into(),
-            url: url.clone(),
-            vssps_url: Some(url.clone()),
-            advsec_url: Some(url),
-            deployment: Deployment::Services,
-            organizations: None,
-            include_projects: Vec::new(),
-            exclude_projects: Vec::new(),
-            credential: Credential::Pat(Secret::new(pat)),
-        }],
+        connectors: vec![server.connector("fixture")],
         email: None,
     };
     let options = JobOptions {

@@ -6,25 +6,13 @@
 -- remediation: Project settings > Repositories > (repository) > Policies > Branch policies > (default branch): turn on "Require a minimum number of reviewers", set it to 2 or more and leave it Required. For every repository at once, set the policy under Project settings > Repositories > Policies > Branch policies, or POST a policy configuration of type fa4e907d-c16b-4a4c-9dfa-4906e5d171dd (minimumApproverCount >= 2, isBlocking true) to _apis/policy/configurations.
 -- references: Defender for Cloud: Azure DevOps repositories should require minimum two-reviewer approval for code pushes | PSRule: Azure.ADO.Repos.Policies.MinimumReviewers (ADO-RP-003) | https://learn.microsoft.com/azure/devops/repos/git/branch-policies#require-a-minimum-number-of-reviewers
 --
--- A policy covers the default branch when it is enabled, blocking and not deleted, its scope is
--- project-wide (scope_repository_id null) or names the repository, and its ref matches: Exact
--- (same ref), Prefix (the default branch starts with it) or DefaultBranch. Empty (no default
--- branch) and disabled repositories are not evaluated.
-WITH covering AS (
-    SELECT r.connector, r.organization, r.repository_id, p.min_approver_count
-    FROM repositories r
-    JOIN branch_policies p
-      ON p.connector = r.connector AND p.organization = r.organization AND p.project_id = r.project_id
-    WHERE p.policy_type_id = 'fa4e907d-c16b-4a4c-9dfa-4906e5d171dd'
-      AND p.is_enabled AND p.is_blocking AND NOT p.is_deleted
-      AND (p.scope_repository_id IS NULL OR p.scope_repository_id = r.repository_id)
-      AND (   (p.scope_match_kind = 'Exact' AND p.scope_ref_name = r.default_branch)
-           OR (p.scope_match_kind = 'Prefix' AND STARTS_WITH(r.default_branch, p.scope_ref_name))
-           OR p.scope_match_kind = 'DefaultBranch')
-      AND p.min_approver_count >= 2
-),
-protected AS (
-    SELECT DISTINCT connector, organization, repository_id FROM covering
+-- Reads the default_branch_policies view (sql/views/), which resolves policy scopes exactly.
+-- Empty (no default branch) and disabled repositories are not evaluated.
+WITH protected AS (
+    SELECT DISTINCT connector, organization, repository_id
+    FROM default_branch_policies
+    WHERE policy_type_id = 'fa4e907d-c16b-4a4c-9dfa-4906e5d171dd'
+      AND min_approver_count >= 2
 )
 SELECT r.connector, r.organization, r.project_id, r.project,
        r.repository_id AS resource_id, r.repository AS resource_name,

@@ -6,24 +6,15 @@
 -- remediation: In the default branch's "Require a minimum number of reviewers" policy, clear "Allow requestors to approve their own changes" (settings.creatorVoteCounts = false), and keep the policy enabled and Required. Where no such policy exists yet, create it as for ADO-REPO-001.
 -- references: Defender for Cloud: Azure DevOps repositories should not allow requestors to approve their own Pull Requests | PSRule: Azure.ADO.Repos.Policies.RequestorApproval (ADO-RP-004) | https://learn.microsoft.com/azure/devops/repos/git/branch-policies#require-a-minimum-number-of-reviewers
 --
--- Passes when at least one enabled, blocking, not deleted minimum-reviewers policy that covers
--- the default branch (same scope resolution as ADO-REPO-001) has creatorVoteCounts = false:
--- Azure DevOps enforces every covering policy, so one that ignores the author's vote is enough.
-WITH covering AS (
-    SELECT r.connector, r.organization, r.repository_id
-    FROM repositories r
-    JOIN branch_policies p
-      ON p.connector = r.connector AND p.organization = r.organization AND p.project_id = r.project_id
-    WHERE p.policy_type_id = 'fa4e907d-c16b-4a4c-9dfa-4906e5d171dd'
-      AND p.is_enabled AND p.is_blocking AND NOT p.is_deleted
-      AND (p.scope_repository_id IS NULL OR p.scope_repository_id = r.repository_id)
-      AND (   (p.scope_match_kind = 'Exact' AND p.scope_ref_name = r.default_branch)
-           OR (p.scope_match_kind = 'Prefix' AND STARTS_WITH(r.default_branch, p.scope_ref_name))
-           OR p.scope_match_kind = 'DefaultBranch')
-      AND p.creator_vote_counts = false
-),
-protected AS (
-    SELECT DISTINCT connector, organization, repository_id FROM covering
+-- Passes when at least one minimum-reviewers policy in default_branch_policies (enabled,
+-- blocking, covering the default branch) has creatorVoteCounts = false: Azure DevOps enforces
+-- every covering policy, so one that ignores the author's vote is enough. A missing setting
+-- counts as failing, never as a silent pass.
+WITH protected AS (
+    SELECT DISTINCT connector, organization, repository_id
+    FROM default_branch_policies
+    WHERE policy_type_id = 'fa4e907d-c16b-4a4c-9dfa-4906e5d171dd'
+      AND creator_vote_counts = false
 )
 SELECT r.connector, r.organization, r.project_id, r.project,
        r.repository_id AS resource_id, r.repository AS resource_name,

@@ -119,6 +119,46 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
     })
 }
 
+/// A named query over the tables that rules (and analysts) read like a table, e.g.
+/// `default_branch_policies`. Declared in `sql/views/<name>.sql` with `-- view:` and
+/// `-- description:` header lines.
+#[derive(Debug, Clone, Serialize)]
+pub struct View {
+    pub name: String,
+    pub description: String,
+    #[serde(skip)]
+    pub sql: String,
+}
+
+/// Parses a view file's header and keeps its query.
+pub fn parse_view(file: &str, text: &str) -> Result<View, RuleError> {
+    let header = |key: &str| {
+        text.lines()
+            .map_while(|l| l.trim_start().strip_prefix("--"))
+            .filter_map(|c| c.split_once(':'))
+            .find(|(k, _)| k.trim() == key)
+            .map(|(_, v)| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| RuleError::Header {
+                file: file.to_string(),
+                message: format!("the header has no '-- {key}: …' line"),
+            })
+    };
+    Ok(View {
+        name: header("view")?,
+        description: header("description")?,
+        sql: text.to_string(),
+    })
+}
+
+/// The built-in views, in file-name order (a view may read the views before it).
+pub fn builtin_views() -> Result<Vec<View>, RuleError> {
+    builtin::BUILTIN_VIEWS
+        .iter()
+        .map(|(file, text)| parse_view(file, text))
+        .collect()
+}
+
 /// The built-in catalog, sorted by id. A built-in rule that does not parse is a build defect,
 /// which the catalog test catches.
 pub fn builtin_rules() -> Result<Vec<Rule>, RuleError> {
@@ -146,6 +186,15 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), rules.len());
         assert!(rules.iter().all(|r| !r.references.is_empty()));
+    }
+
+    #[test]
+    fn builtin_views_parse_with_names_matching_file_names() {
+        let views = builtin_views().unwrap();
+        assert!(!views.is_empty());
+        for (view, (file, _)) in views.iter().zip(builtin::BUILTIN_VIEWS) {
+            assert_eq!(format!("{}.sql", view.name), *file);
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use polars::prelude::*;
 use polars::sql::SQLContext;
 
-use super::catalog::{Rule, RuleError};
+use super::catalog::{Rule, RuleError, builtin_views};
 
 /// The columns every rule query returns, in any order (extra columns are ignored).
 pub const RULE_OUTPUT_COLUMNS: &[&str] = &[
@@ -46,8 +46,16 @@ pub fn evaluate(
 ) -> (Vec<Finding>, Vec<RuleError>) {
     let mut findings = Vec::new();
     let mut errors = Vec::new();
+    let mut tables = tables.clone();
+    match materialize_views(&tables) {
+        Ok(views) => tables.extend(views),
+        Err(e) => {
+            tracing::error!("{e}");
+            errors.push(e);
+        }
+    }
     for rule in rules {
-        match run_rule(rule, tables, previous) {
+        match run_rule(rule, &tables, previous) {
             Ok(mut rows) => {
                 tracing::debug!(rule = %rule.id, findings = rows.len(), "rule evaluated");
                 findings.append(&mut rows);
@@ -61,6 +69,31 @@ pub fn evaluate(
     findings.sort_by(|a, b| a.finding_id.cmp(&b.finding_id));
     findings.dedup_by(|a, b| a.finding_id == b.finding_id);
     (findings, errors)
+}
+
+/// Computes each built-in view once over the tables (and the views before it).
+fn materialize_views(
+    tables: &BTreeMap<String, LazyFrame>,
+) -> Result<BTreeMap<String, LazyFrame>, RuleError> {
+    let mut ctx = SQLContext::new();
+    for (name, frame) in tables {
+        ctx.register(name, frame.clone());
+    }
+    let mut views = BTreeMap::new();
+    for view in builtin_views()? {
+        let view_error = |e: PolarsError| RuleError::Query {
+            rule: format!("view {}", view.name),
+            message: e.to_string(),
+        };
+        let frame = ctx
+            .execute(&view.sql)
+            .and_then(|f| f.collect())
+            .map_err(view_error)?
+            .lazy();
+        ctx.register(&view.name, frame.clone());
+        views.insert(view.name.clone(), frame);
+    }
+    Ok(views)
 }
 
 fn run_rule(
@@ -157,7 +190,10 @@ mod tests {
             "connector" => vec!["c"; n],
             "organization" => vec!["o"; n],
             "project_id" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            "policy_id" => (0..n as i64).collect::<Vec<_>>(),
             "policy_type_id" => vec![MIN_REVIEWERS; n],
+            "policy_type" => vec!["Minimum number of reviewers"; n],
+            "reset_on_source_push" => vec![true; n],
             "is_enabled" => rows.iter().map(|r| r.6).collect::<Vec<_>>(),
             "is_blocking" => rows.iter().map(|r| r.7).collect::<Vec<_>>(),
             "is_deleted" => vec![false; n],

@@ -97,6 +97,24 @@ impl SimServer {
         format!("http://{}", self.addr)
     }
 
+    /// A connector that crawls this simulator (every host at its address) with its PAT.
+    pub fn connector(&self, name: &str) -> crate::config::Connector {
+        use crate::config::{Connector, Credential, Deployment, Secret};
+        let url = url::Url::parse(&self.url())
+            .unwrap_or_else(|_| unreachable!("a socket address is a valid URL host"));
+        Connector {
+            name: name.to_string(),
+            url: url.clone(),
+            vssps_url: Some(url.clone()),
+            advsec_url: Some(url),
+            deployment: Deployment::Services,
+            organizations: None,
+            include_projects: Vec::new(),
+            exclude_projects: Vec::new(),
+            credential: Credential::Pat(Secret::new(self.state.settings.pat.clone())),
+        }
+    }
+
     /// Requests served so far.
     pub fn requests(&self) -> u64 {
         self.state.requests.load(Ordering::Relaxed)
