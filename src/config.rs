@@ -128,6 +128,10 @@ pub struct Limits {
     pub requests_per_second: u32,
     pub burst: u32,
     pub max_concurrency: usize,
+    /// Attempts per request before a resource is given up (retries = attempts - 1).
+    pub max_attempts: u32,
+    /// First retry waits about this long; each next one twice as long (with jitter), at most 60 s.
+    pub backoff_base_ms: u64,
 }
 
 impl Default for Limits {
@@ -136,6 +140,8 @@ impl Default for Limits {
             requests_per_second: 10,
             burst: 20,
             max_concurrency: 8,
+            max_attempts: 6,
+            backoff_base_ms: 500,
         }
     }
 }
@@ -303,6 +309,7 @@ fn resolve_with(
         ("requests_per_second", limits.requests_per_second as usize),
         ("burst", limits.burst as usize),
         ("max_concurrency", limits.max_concurrency),
+        ("max_attempts", limits.max_attempts as usize),
     ] {
         if value == 0 {
             problems.push(format!("[limits] {key} must be at least 1"));

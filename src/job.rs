@@ -16,7 +16,7 @@ use crate::crawl::{self, CrawlError, CrawlProgress, NoProgress};
 use crate::dataset::{Dataset, DatasetError, SnapshotWriter, TableWritten, scan_files};
 use crate::report::{self, ReportError, ReportOptions, ReportPaths, ReportSummary};
 use crate::rules::{self, Finding, Rule, RuleError};
-use crate::tables::findings::FINDINGS;
+use crate::tables::findings::{CRAWL_ERRORS, FINDINGS};
 use crate::tables::inventory::{self, BRANCH_POLICIES, ORGANIZATIONS, PROJECTS, REPOSITORIES};
 use crate::tables::{RowContext, TableBuilder, TableError, Value};
 
@@ -153,6 +153,10 @@ pub async fn run_with_progress(
     let (findings, rule_errors) = evaluate_staged(&writer, &dataset, &catalog)?;
     let findings_batch = findings_batch(&run_id, &findings)?;
     writer.write_table(&FINDINGS, &[findings_batch])?;
+    writer.write_table(
+        &CRAWL_ERRORS,
+        &[crawl_errors_batch(&run_id, &crawl.errors)?],
+    )?;
     let tables = writer.commit()?;
     tracing::info!(run_id = %run_id, findings = findings.len(), "snapshot committed");
 
@@ -266,6 +270,28 @@ fn previous_finding_ids(dataset: &Dataset, date: NaiveDate) -> Result<HashSet<St
     Ok((0..ids.len())
         .filter_map(|i| ids.get(i).map(str::to_string))
         .collect())
+}
+
+fn crawl_errors_batch(run_id: &str, errors: &[CrawlError]) -> Result<RecordBatch, TableError> {
+    let mut builder = TableBuilder::new(&CRAWL_ERRORS);
+    for e in errors {
+        let ctx = RowContext {
+            run_id,
+            connector: &e.connector,
+            organization: e.organization.as_deref().unwrap_or("(discovery)"),
+            project: None,
+        };
+        builder.push(
+            &ctx,
+            &[
+                Value::Str(Some(&e.kind)),
+                Value::Int(e.status.map(i64::from)),
+                Value::Str(e.url.as_deref()),
+                Value::Str(Some(&e.message)),
+            ],
+        )?;
+    }
+    builder.finish()
 }
 
 fn findings_batch(run_id: &str, findings: &[Finding]) -> Result<RecordBatch, TableError> {

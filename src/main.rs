@@ -186,6 +186,8 @@ enum Command {
         /// Milliseconds added to every response.
         #[arg(long, default_value_t = 0, value_name = "MS")]
         latency_ms: u64,
+        #[command(flatten)]
+        behaviour: SimBehaviourArgs,
         /// Write the estate's ground truth (counts, injected misconfigurations, expected
         /// findings) to this JSON file.
         #[arg(long, value_name = "FILE")]
@@ -211,6 +213,73 @@ struct EstateArgs {
     /// repository is fixed and one passing repository loses its policy.
     #[arg(long, default_value_t = 0)]
     day: u64,
+}
+
+/// The simulator's consumption limit and faults.
+#[derive(Debug, Args)]
+struct SimBehaviourArgs {
+    /// Enforce a consumption limit of this many TSTUs per identity and organization per window
+    /// (Azure DevOps: 200); off when absent.
+    #[arg(long, value_name = "TSTU")]
+    tstu_budget: Option<f64>,
+    /// Length of the limit's sliding window (Azure DevOps: 300).
+    #[arg(long, default_value_t = 300.0, value_name = "SECONDS")]
+    window_seconds: f64,
+    /// TSTU cost of one request.
+    #[arg(long, default_value_t = 1.0, value_name = "TSTU")]
+    tstu_cost: f64,
+    /// TSTU cost of one route, e.g. --route-cost git/repositories=3 (repeatable).
+    #[arg(long, value_name = "ROUTE=TSTU", value_parser = parse_route_cost)]
+    route_cost: Vec<(String, f64)>,
+    /// Past budget × this factor, requests are blocked (429) rather than delayed.
+    #[arg(long, default_value_t = 1.5)]
+    block_factor: f64,
+    /// How long a request over the budget is delayed.
+    #[arg(long, default_value_t = 500, value_name = "MS")]
+    delay_ms: u64,
+    /// Share of requests (0 to 1) that fail once: 500, 503, a reset connection or malformed JSON.
+    #[arg(long, default_value_t = 0.0, value_name = "RATE")]
+    fault_rate: f64,
+    /// Share of requests (0 to 1) whose body arrives slowly.
+    #[arg(long, default_value_t = 0.0, value_name = "RATE")]
+    slow_rate: f64,
+    /// An organization whose paged lists repeat their continuation token forever (repeatable).
+    #[arg(long, value_name = "ORG")]
+    repeat_token_org: Vec<String>,
+    /// An organization that answers every request with HTTP 500 (repeatable).
+    #[arg(long, value_name = "ORG")]
+    broken_org: Vec<String>,
+}
+
+fn parse_route_cost(text: &str) -> Result<(String, f64), String> {
+    let (route, cost) = text
+        .split_once('=')
+        .ok_or("expected ROUTE=TSTU, e.g. git/repositories=3")?;
+    let cost: f64 = cost.parse().map_err(|e| format!("{cost}: {e}"))?;
+    Ok((route.to_string(), cost))
+}
+
+impl SimBehaviourArgs {
+    fn limit(&self) -> Option<ado_posture::sim::ConsumptionLimit> {
+        self.tstu_budget
+            .map(|budget| ado_posture::sim::ConsumptionLimit {
+                budget,
+                window: Duration::from_secs_f64(self.window_seconds.max(0.001)),
+                cost: self.tstu_cost,
+                route_costs: self.route_cost.iter().cloned().collect(),
+                block_factor: self.block_factor,
+                delay: Duration::from_millis(self.delay_ms),
+            })
+    }
+
+    fn faults(&self) -> ado_posture::sim::Faults {
+        ado_posture::sim::Faults {
+            rate: self.fault_rate.clamp(0.0, 1.0),
+            slow_rate: self.slow_rate.clamp(0.0, 1.0),
+            repeat_token_organizations: self.repeat_token_org.clone(),
+            broken_organizations: self.broken_org.clone(),
+        }
+    }
 }
 
 impl EstateArgs {
@@ -399,12 +468,15 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             pat,
             page_size,
             latency_ms,
+            behaviour,
             truth,
         } => {
             let settings = SimSettings {
                 pat,
                 max_page_size: page_size as usize,
                 latency: Duration::from_millis(latency_ms),
+                limit: behaviour.limit(),
+                faults: behaviour.faults(),
             };
             simulate(listen, &estate, settings, truth.as_deref()).await
         }
@@ -677,7 +749,7 @@ async fn demo(out: &Path, estate: &EstateArgs) -> anyhow::Result<u8> {
         limits: Limits {
             requests_per_second: 200,
             burst: 50,
-            max_concurrency: 8,
+            ..Limits::default()
         },
         connectors: vec![server.connector("demo")],
         email: None,
@@ -782,9 +854,11 @@ async fn simulate(
         )?;
         stdout.flush()?;
     }
-    tokio::select! {
-        _ = shutdown_signal() => {}
-        _ = server.wait() => {}
-    }
+    let signal = shutdown_signal().await;
+    // What the simulated service did, for benchmarks and tests that read stderr.
+    eprintln!(
+        "simulator stopped by {signal}: {}",
+        serde_json::to_string(&server.counters()).unwrap_or_default()
+    );
     Ok(exit::SUCCESS)
 }

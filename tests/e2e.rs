@@ -251,3 +251,121 @@ fn rerun_on_the_same_day_replaces_the_partition() {
     }
     assert!(!out.join("dataset").join("_staging").exists());
 }
+
+#[test]
+fn five_percent_injected_faults_change_nothing_but_the_retry_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let truth_path = tmp.path().join("truth.json");
+    let sim = start_simulator(&[
+        "--seed",
+        "9",
+        "--organizations",
+        "3",
+        "--projects",
+        "6",
+        "--repositories",
+        "4",
+        "--page-size",
+        "2",
+        "--fault-rate",
+        "0.05",
+        "--slow-rate",
+        "0.02",
+        "--truth",
+        truth_path.to_str().unwrap(),
+    ]);
+    let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
+    let out = tmp.path().join("out");
+    let output = run(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[("E2E_PAT", SIM_PAT)],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&truth_path).unwrap()).unwrap();
+    let manifest = manifest(&out.join("dataset"));
+    let orgs = truth["organizations"].as_array().unwrap();
+    let sum = |key: &str| orgs.iter().map(|o| o[key].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(
+        manifest["tables"]["projects"]["rows"].as_u64().unwrap(),
+        sum("projects")
+    );
+    assert_eq!(
+        manifest["tables"]["repositories"]["rows"].as_u64().unwrap(),
+        sum("repositories")
+    );
+    assert_eq!(
+        manifest["tables"]["branch_policies"]["rows"]
+            .as_u64()
+            .unwrap(),
+        sum("policy_scope_rows")
+    );
+    assert_eq!(
+        manifest["findings"]["total"].as_u64().unwrap(),
+        truth["expected_findings"].as_array().unwrap().len() as u64
+    );
+    assert_eq!(manifest["tables"]["crawl_errors"]["rows"], 0);
+    let retries: u64 = manifest["api"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|e| e["retries"].as_u64().unwrap())
+        .sum();
+    assert!(
+        retries > 0,
+        "5% faults over {} calls and no retry: {}",
+        manifest["api"],
+        manifest["api"]
+    );
+}
+
+#[test]
+fn a_repeated_continuation_token_stops_that_organization_instead_of_looping() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = start_simulator(&[
+        "--organizations",
+        "2",
+        "--page-size",
+        "2",
+        "--repeat-token-org",
+        "sim-org-01",
+    ]);
+    let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
+    let out = tmp.path().join("out");
+    let output = run(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[("E2E_PAT", SIM_PAT)],
+    );
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{stdout}\n{}",
+        text(&output.stderr)
+    );
+    assert!(
+        stdout.contains("returned the continuation token '1' twice"),
+        "{stdout}"
+    );
+    let manifest = manifest(&out.join("dataset"));
+    assert_eq!(manifest["tables"]["organizations"]["rows"], 1);
+    assert_eq!(manifest["tables"]["crawl_errors"]["rows"], 1);
+}

@@ -23,6 +23,7 @@ fn pyarrow_and_duckdb_read_every_table_with_its_hive_partition() {
     let result = Command::new(python())
         .arg(script)
         .arg(&dataset)
+        .args(ado_posture::tables::ALL_TABLES.iter().map(|t| t.name))
         .output()
         .unwrap_or_else(|e| {
             panic!(

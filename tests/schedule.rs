@@ -71,6 +71,39 @@ fn exit_3_when_one_organization_fails_and_the_others_are_committed() {
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0]["organization"], "no-such-org");
     assert_eq!(failed[0]["http_status"], 404);
+    assert_eq!(manifest["tables"]["crawl_errors"]["rows"], 1);
+}
+
+#[test]
+fn exit_3_when_an_organization_keeps_failing_after_retries() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = start_simulator(&["--organizations", "3", "--broken-org", "sim-org-02"]);
+    let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
+    let out = tmp.path().join("out");
+    let output = run_config(&config, &out, &[]);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{stdout}\n{}",
+        text(&output.stderr)
+    );
+    assert!(
+        stdout.contains("not crawled: organization 'sim-org-02': HTTP 500"),
+        "{stdout}"
+    );
+    let manifest = manifest(&out.join("dataset"));
+    assert_eq!(manifest["tables"]["organizations"]["rows"], 2);
+    assert_eq!(manifest["tables"]["crawl_errors"]["rows"], 1);
+    // Retried up to the bound (6 attempts), then given up.
+    assert_eq!(
+        manifest["api"]["core/projects"]["retries"]
+            .as_u64()
+            .unwrap(),
+        5,
+        "{}",
+        manifest["api"]
+    );
 }
 
 #[test]

@@ -16,7 +16,8 @@ use url::Url;
 
 use super::error::{AdoError, error_message, sanitize_message, strip_bom};
 use super::models::Envelope;
-use super::stats::ApiStats;
+use super::pace::{Pace, RetryPolicy};
+use super::stats::{ApiStats, Attempt};
 use crate::config::{Credential, Limits};
 
 /// The header that makes a rejected credential answer 401 instead of a 203 sign-in page.
@@ -43,6 +44,8 @@ pub struct AdoClient {
     authorization: HeaderValue,
     limiter: Arc<DefaultKeyedRateLimiter<LimiterKey>>,
     concurrency: Arc<Semaphore>,
+    pace: Arc<Pace>,
+    retry: RetryPolicy,
     stats: Arc<ApiStats>,
 }
 
@@ -91,6 +94,12 @@ impl AdoClient {
                 Quota::per_second(rate).allow_burst(burst),
             )),
             concurrency: Arc::new(Semaphore::new(limits.max_concurrency.max(1))),
+            pace: Arc::new(Pace::default()),
+            retry: RetryPolicy {
+                max_attempts: limits.max_attempts.max(1),
+                base: std::time::Duration::from_millis(limits.backoff_base_ms),
+                cap: std::time::Duration::from_secs(60),
+            },
             stats,
         })
     }
@@ -103,8 +112,10 @@ impl AdoClient {
         endpoint: &str,
         url: Url,
     ) -> Result<T, AdoError> {
-        let (body, _) = self.get_bytes(organization, endpoint, &url).await?;
-        decode(organization, &url, &body)
+        self.fetch(organization, endpoint, &url, |body, _| {
+            decode(organization, &url, body)
+        })
+        .await
     }
 
     /// GETs a `{count, value}` list and follows `x-ms-continuationtoken` to the last page.
@@ -126,16 +137,21 @@ impl AdoClient {
                     .query_pairs_mut()
                     .append_pair("continuationToken", token);
             }
-            let (body, headers) = self.get_bytes(organization, endpoint, &page_url).await?;
-            let envelope: Envelope<serde_json::Value> = decode(organization, &page_url, &body)?;
+            let (envelope, token) = self
+                .fetch(organization, endpoint, &page_url, |body, headers| {
+                    let envelope: Envelope<serde_json::Value> =
+                        decode(organization, &page_url, body)?;
+                    let token = headers
+                        .get(CONTINUATION_HEADER)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_string);
+                    Ok((envelope, token))
+                })
+                .await?;
             pages += 1;
             items.extend(envelope.value);
-            let token = headers
-                .get(CONTINUATION_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
             match token {
                 None => return Ok(PagedList { items, pages }),
                 Some(token) => {
@@ -152,28 +168,68 @@ impl AdoClient {
         }
     }
 
-    async fn get_bytes(
+    /// One request with everything around it: the key's pace and the rate limiter before, the
+    /// concurrency bound during, adaptation to the rate-limit headers after, and retries with
+    /// exponential backoff and jitter for what may pass on a second try (429, 5xx, timeouts,
+    /// broken connections, malformed bodies). `parse` turns a 2xx body into the result.
+    async fn fetch<T>(
         &self,
         organization: &str,
         endpoint: &str,
         url: &Url,
-    ) -> Result<(Vec<u8>, HeaderMap), AdoError> {
+        parse: impl Fn(&[u8], &HeaderMap) -> Result<T, AdoError>,
+    ) -> Result<T, AdoError> {
         let key = (self.identity.clone(), organization.to_string());
-        self.limiter.until_key_ready(&key).await;
-        // The semaphore is never closed, so acquiring only fails if that changes; go on unbounded then.
-        let _permit = self.concurrency.acquire().await.ok();
-        let started = Instant::now();
-        let result = self.send(organization, url).await;
-        let (bytes, failed) = match &result {
-            Ok((body, _)) => (body.len() as u64, false),
-            Err(_) => (0, true),
-        };
-        self.stats
-            .record(endpoint, bytes, started.elapsed(), failed);
-        result
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            self.pace.wait(&key).await;
+            self.limiter.until_key_ready(&key).await;
+            // The semaphore is never closed, so acquiring only fails if that changes; go on unbounded then.
+            let permit = self.concurrency.acquire().await.ok();
+            let started = Instant::now();
+            let sent = self.send(organization, url).await;
+            drop(permit);
+            let mut record = Attempt {
+                latency: started.elapsed(),
+                retry: attempt > 1,
+                ..Default::default()
+            };
+            let outcome = match sent {
+                Err(e) => Err(e),
+                Ok((status, headers, body)) => {
+                    record.bytes = body.len() as u64;
+                    record.blocked = status == StatusCode::TOO_MANY_REQUESTS;
+                    record.delayed_seconds = self.pace.observe(&key, &headers, status);
+                    check_status(organization, url, status, &body)
+                        .and_then(|()| parse(&body, &headers))
+                }
+            };
+            record.failed = outcome.is_err();
+            self.stats.record(endpoint, record);
+            match outcome {
+                Ok(value) => return Ok(value),
+                Err(e) if is_retryable(&e) && attempt < self.retry.max_attempts => {
+                    let wait = self.retry.backoff(attempt);
+                    tracing::debug!(
+                        organization,
+                        endpoint,
+                        attempt,
+                        wait_ms = wait.as_millis() as u64,
+                        "retrying: {e}"
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
-    async fn send(&self, organization: &str, url: &Url) -> Result<(Vec<u8>, HeaderMap), AdoError> {
+    async fn send(
+        &self,
+        organization: &str,
+        url: &Url,
+    ) -> Result<(StatusCode, HeaderMap, Vec<u8>), AdoError> {
         let transport = |e: reqwest::Error| AdoError::Transport {
             organization: organization.to_string(),
             url: url.to_string(),
@@ -189,36 +245,55 @@ impl AdoClient {
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(transport)?.to_vec();
-        let organization = organization.to_string();
-        let url_text = url.to_string();
-        match status {
-            // 203 is the sign-in page Azure DevOps serves to a rejected credential without the
-            // FedAuthRedirect header: an authentication failure, never data.
-            StatusCode::UNAUTHORIZED | StatusCode::NON_AUTHORITATIVE_INFORMATION => {
-                Err(AdoError::Unauthorized {
-                    organization,
-                    status: status.as_u16(),
-                    url: url_text,
-                })
-            }
-            StatusCode::FORBIDDEN => Err(AdoError::Forbidden {
+        Ok((status, headers, body))
+    }
+}
+
+/// Maps a non-2xx answer to its error; 203 is the sign-in page Azure DevOps serves to a
+/// rejected credential without the FedAuthRedirect header: an authentication failure, never data.
+fn check_status(
+    organization: &str,
+    url: &Url,
+    status: StatusCode,
+    body: &[u8],
+) -> Result<(), AdoError> {
+    let organization = organization.to_string();
+    let url = url.to_string();
+    match status {
+        StatusCode::UNAUTHORIZED | StatusCode::NON_AUTHORITATIVE_INFORMATION => {
+            Err(AdoError::Unauthorized {
                 organization,
-                url: url_text,
-                message: error_message(&body),
-            }),
-            StatusCode::NOT_FOUND => Err(AdoError::NotFound {
-                organization,
-                url: url_text,
-                message: error_message(&body),
-            }),
-            s if s.is_success() => Ok((body, headers)),
-            s => Err(AdoError::Status {
-                organization,
-                status: s.as_u16(),
-                url: url_text,
-                message: error_message(&body),
-            }),
+                status: status.as_u16(),
+                url,
+            })
         }
+        StatusCode::FORBIDDEN => Err(AdoError::Forbidden {
+            organization,
+            url,
+            message: error_message(body),
+        }),
+        StatusCode::NOT_FOUND => Err(AdoError::NotFound {
+            organization,
+            url,
+            message: error_message(body),
+        }),
+        s if s.is_success() => Ok(()),
+        s => Err(AdoError::Status {
+            organization,
+            status: s.as_u16(),
+            url,
+            message: error_message(body),
+        }),
+    }
+}
+
+/// Whether another attempt may succeed: throttling, server errors, transport trouble and
+/// malformed bodies; never an authentication, permission or not-found answer.
+fn is_retryable(error: &AdoError) -> bool {
+    match error {
+        AdoError::Status { status, .. } => matches!(status, 408 | 429 | 500 | 502 | 503 | 504),
+        AdoError::Transport { .. } | AdoError::Decode { .. } => true,
+        _ => false,
     }
 }
 

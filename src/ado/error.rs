@@ -68,6 +68,19 @@ impl AdoError {
         }
     }
 
+    /// The URL the request went to.
+    pub fn url(&self) -> &str {
+        match self {
+            AdoError::Unauthorized { url, .. }
+            | AdoError::Forbidden { url, .. }
+            | AdoError::NotFound { url, .. }
+            | AdoError::Status { url, .. }
+            | AdoError::Transport { url, .. }
+            | AdoError::Decode { url, .. }
+            | AdoError::RepeatedContinuationToken { url, .. } => url,
+        }
+    }
+
     /// A short machine-readable kind for the manifest and the crawl_errors table.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -6,6 +6,7 @@
 pub mod client;
 pub mod error;
 pub mod models;
+pub mod pace;
 pub mod stats;
 
 pub use client::{AdoClient, PagedList};

@@ -1,4 +1,5 @@
-//! Per-endpoint request statistics, kept for the run manifest so each run shows its API cost.
+//! Per-endpoint request statistics, kept for the run manifest so each run shows what it cost:
+//! calls, retries, throttling (blocked = 429, delayed = server-reported delay), bytes, latency.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -6,14 +7,39 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+/// What happened to one HTTP attempt, for the counters.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Attempt {
+    pub bytes: u64,
+    pub latency: Duration,
+    /// The attempt failed (any error, retried or not).
+    pub failed: bool,
+    /// It is a retry of an earlier attempt.
+    pub retry: bool,
+    /// The server blocked it (429).
+    pub blocked: bool,
+    /// Seconds the server says it delayed the request (`X-RateLimit-Delay`).
+    pub delayed_seconds: f64,
+}
+
 /// Counters for one endpoint (a URL template such as `git/repositories`).
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct EndpointStats {
+    /// HTTP requests sent, retries included.
     pub calls: u64,
+    pub retries: u64,
+    /// Attempts that failed (and were retried, or gave up).
     pub errors: u64,
+    /// 429 answers (TF400733: blocked by the consumption limit).
+    pub blocked: u64,
+    /// Sum of X-RateLimit-Delay the server reported.
+    pub delayed_seconds: f64,
     pub bytes: u64,
-    pub total_latency_ms: u64,
-    pub max_latency_ms: u64,
+    pub latency_ms_p50: u64,
+    pub latency_ms_p95: u64,
+    pub latency_ms_max: u64,
+    #[serde(skip)]
+    latencies_ms: Vec<u64>,
 }
 
 /// Thread-safe map of endpoint → counters.
@@ -23,27 +49,96 @@ pub struct ApiStats {
 }
 
 impl ApiStats {
-    pub fn record(&self, endpoint: &str, bytes: u64, latency: Duration, failed: bool) {
+    pub fn record(&self, endpoint: &str, attempt: Attempt) {
         // A poisoned lock only means another thread panicked mid-update; the counters stay usable.
         let mut map = self
             .endpoints
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let entry = map.entry(endpoint.to_string()).or_default();
-        let ms = latency.as_millis() as u64;
         entry.calls += 1;
-        entry.bytes += bytes;
-        entry.total_latency_ms += ms;
-        entry.max_latency_ms = entry.max_latency_ms.max(ms);
-        if failed {
-            entry.errors += 1;
-        }
+        entry.retries += u64::from(attempt.retry);
+        entry.errors += u64::from(attempt.failed);
+        entry.blocked += u64::from(attempt.blocked);
+        entry.delayed_seconds += attempt.delayed_seconds;
+        entry.bytes += attempt.bytes;
+        entry.latencies_ms.push(attempt.latency.as_millis() as u64);
     }
 
+    /// The counters, with latency percentiles computed.
     pub fn snapshot(&self) -> BTreeMap<String, EndpointStats> {
-        self.endpoints
+        let map = self
+            .endpoints
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        map.iter()
+            .map(|(name, stats)| {
+                let mut stats = stats.clone();
+                let mut sorted = std::mem::take(&mut stats.latencies_ms);
+                sorted.sort_unstable();
+                let at = |q: f64| {
+                    sorted
+                        .get(((sorted.len() as f64 - 1.0) * q).round() as usize)
+                        .copied()
+                        .unwrap_or(0)
+                };
+                stats.latency_ms_p50 = at(0.5);
+                stats.latency_ms_p95 = at(0.95);
+                stats.latency_ms_max = sorted.last().copied().unwrap_or(0);
+                (name.clone(), stats)
+            })
+            .collect()
+    }
+
+    /// Totals over every endpoint.
+    pub fn totals(&self) -> EndpointStats {
+        let mut total = EndpointStats::default();
+        for s in self.snapshot().values() {
+            total.calls += s.calls;
+            total.retries += s.retries;
+            total.errors += s.errors;
+            total.blocked += s.blocked;
+            total.delayed_seconds += s.delayed_seconds;
+            total.bytes += s.bytes;
+            total.latency_ms_max = total.latency_ms_max.max(s.latency_ms_max);
+        }
+        total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_and_totals() {
+        let stats = ApiStats::default();
+        for ms in 1..=100 {
+            stats.record(
+                "a",
+                Attempt {
+                    latency: Duration::from_millis(ms),
+                    retry: ms > 98,
+                    ..Default::default()
+                },
+            );
+        }
+        stats.record(
+            "b",
+            Attempt {
+                blocked: true,
+                failed: true,
+                ..Default::default()
+            },
+        );
+        let snap = stats.snapshot();
+        assert_eq!(snap["a"].latency_ms_p50, 51);
+        assert_eq!(snap["a"].latency_ms_p95, 95);
+        assert_eq!(snap["a"].latency_ms_max, 100);
+        let total = stats.totals();
+        assert_eq!(
+            (total.calls, total.retries, total.blocked, total.errors),
+            (101, 2, 1, 1)
+        );
     }
 }

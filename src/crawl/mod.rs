@@ -46,6 +46,8 @@ pub struct CrawlError {
     pub organization: Option<String>,
     pub kind: String,
     pub status: Option<u16>,
+    /// The request that failed, when one did.
+    pub url: Option<String>,
     pub message: String,
 }
 
@@ -56,6 +58,7 @@ impl CrawlError {
             organization: organization.map(str::to_string),
             kind: error.kind().to_string(),
             status: error.status(),
+            url: Some(error.url().to_string()),
             message: error.to_string(),
         }
     }
@@ -104,6 +107,7 @@ pub async fn crawl(
                     organization: None,
                     kind: "client".into(),
                     status: None,
+                    url: None,
                     message: format!(
                         "connector '{}': cannot build HTTP client: {e}",
                         connector.name
@@ -162,6 +166,7 @@ pub async fn crawl(
                     organization: None,
                     kind: "internal".into(),
                     status: None,
+                    url: None,
                     message: format!("an organization's crawl task failed: {join_error}"),
                 }),
             }

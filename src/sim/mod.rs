@@ -4,8 +4,10 @@
 //! It shares no parsing or model code with the client (`ado`): it builds its JSON from its own
 //! model, so a wrong field name on one side cannot hide behind the same mistake on the other.
 
+pub mod behaviour;
 pub mod estate;
 pub mod server;
 
+pub use behaviour::{ConsumptionLimit, Faults};
 pub use estate::{Estate, EstateSizes, GroundTruth};
-pub use server::{SimServer, SimSettings};
+pub use server::{SimCounters, SimServer, SimSettings};

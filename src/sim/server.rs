@@ -17,6 +17,9 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use futures_util::StreamExt as _;
+
+use super::behaviour::{ConsumptionLimit, Fault, FaultDraw, Faults, Usage, Verdict};
 use super::estate::{Estate, SimOrganization, SimPolicy, SimProject};
 
 /// How the simulator serves its estate.
@@ -28,6 +31,9 @@ pub struct SimSettings {
     pub max_page_size: usize,
     /// Added to every response (network and server time of a real estate).
     pub latency: std::time::Duration,
+    /// The consumption limit, when the simulator enforces one.
+    pub limit: Option<ConsumptionLimit>,
+    pub faults: Faults,
 }
 
 impl Default for SimSettings {
@@ -36,6 +42,8 @@ impl Default for SimSettings {
             pat: "simulated-pat".to_string(),
             max_page_size: 100,
             latency: std::time::Duration::ZERO,
+            limit: None,
+            faults: Faults::default(),
         }
     }
 }
@@ -44,6 +52,17 @@ struct SimState {
     estate: Estate,
     settings: SimSettings,
     requests: AtomicU64,
+    usage: Usage,
+    draw: FaultDraw,
+}
+
+/// Counters of a running simulator.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct SimCounters {
+    pub requests: u64,
+    pub delayed: u64,
+    pub blocked: u64,
+    pub faults: u64,
 }
 
 /// A running simulator. Dropping it stops the server.
@@ -64,9 +83,11 @@ impl SimServer {
         let listener = TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(SimState {
+            draw: FaultDraw::new(estate.seed),
             estate,
             settings,
             requests: AtomicU64::new(0),
+            usage: Usage::default(),
         });
         let app = Router::new().fallback(handle).with_state(state.clone());
         let (tx, rx) = oneshot::channel::<()>();
@@ -115,6 +136,16 @@ impl SimServer {
         }
     }
 
+    /// What the simulator did: requests, delayed and blocked by the limit, faults injected.
+    pub fn counters(&self) -> SimCounters {
+        SimCounters {
+            requests: self.requests(),
+            delayed: self.state.usage.delayed.load(Ordering::Relaxed),
+            blocked: self.state.usage.blocked.load(Ordering::Relaxed),
+            faults: self.state.draw.injected.load(Ordering::Relaxed),
+        }
+    }
+
     /// Requests served so far.
     pub fn requests(&self) -> u64 {
         self.state.requests.load(Ordering::Relaxed)
@@ -139,21 +170,188 @@ impl Drop for SimServer {
 /// The newest api-version the simulated service knows.
 const LATEST_API_VERSION: (u32, u32) = (7, 2);
 
+/// Path segments, percent-decoded.
+fn path_segments(path: &str) -> Vec<String> {
+    path.split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
+/// The route's name for costs and logs, e.g. `core/projects`, `git/repositories`.
+fn route_name(segments: &[String]) -> String {
+    match segments.iter().position(|s| s == "_apis") {
+        Some(i) => segments[i + 1..]
+            .iter()
+            .take(2)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("/"),
+        None => "(none)".to_string(),
+    }
+}
+
+/// Paged routes (continuation token in the `x-ms-continuationtoken` header).
+const PAGED_ROUTES: &[&str] = &["projects", "policy/configurations"];
+
+/// Everything around a route: latency, authentication, the consumption limit, faults.
 async fn handle(State(state): State<Arc<SimState>>, request: Request) -> Response {
     state.requests.fetch_add(1, Ordering::Relaxed);
     if !state.settings.latency.is_zero() {
         tokio::time::sleep(state.settings.latency).await;
     }
     let (parts, _) = request.into_parts();
+    if !authorized(&parts.headers, &state.settings.pat) {
+        return unauthorized(&parts.headers);
+    }
+    let segments = path_segments(parts.uri.path());
+    let organization = match segments.first() {
+        Some(first) if first != "_apis" => first.to_ascii_lowercase(),
+        _ => "(vssps)".to_string(),
+    };
+    let route = route_name(&segments);
+    let faults = &state.settings.faults;
+    if faults
+        .broken_organizations
+        .iter()
+        .any(|o| o.eq_ignore_ascii_case(&organization))
+    {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "TF246017: Azure DevOps Server could not connect to the database. Verify that the server that is hosting the database is operational.",
+            "DatabaseConnectionException",
+        );
+    }
+    let mut limit_headers = Vec::new();
+    if let Some(limit) = &state.settings.limit {
+        let identity = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        match state.usage.charge(limit, identity, &organization, &route) {
+            Verdict::Serve(h) => limit_headers = h,
+            Verdict::Delay(delay, h) => {
+                tokio::time::sleep(delay).await;
+                limit_headers = h;
+            }
+            Verdict::Block(_, h) => {
+                let mut response = error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "TF400733: The request has been canceled: Request was blocked due to exceeding usage of resource 'Core/TSTU (simulated)' in namespace 'User'.",
+                    "RequestBlockedException",
+                );
+                add_headers(&mut response, &h);
+                return response;
+            }
+        }
+    }
+    let fault = state.draw.draw(faults);
+    match fault {
+        Some(Fault::InternalError) => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "VS402490: An unexpected error occurred (simulated).",
+                "UnexpectedErrorException",
+            );
+        }
+        Some(Fault::Unavailable) => {
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "TF400898: An Internal Error Occurred. The service is temporarily unavailable (simulated).",
+                "ServiceUnavailableException",
+            );
+        }
+        _ => {}
+    }
+    let mut response = route_request(&state, &parts, &segments);
+    add_headers(&mut response, &limit_headers);
+    if PAGED_ROUTES.contains(&route.as_str())
+        && response.status().is_success()
+        && faults
+            .repeat_token_organizations
+            .iter()
+            .any(|o| o.eq_ignore_ascii_case(&organization))
+    {
+        response
+            .headers_mut()
+            .insert("x-ms-continuationtoken", HeaderValue::from_static("1"));
+    }
+    match fault {
+        Some(Fault::ResetConnection) => reset_body(response),
+        Some(Fault::MalformedJson) => truncate_body(response).await,
+        Some(Fault::SlowBody) => slow_body(response).await,
+        _ => response,
+    }
+}
+
+fn add_headers(response: &mut Response, headers: &[(&'static str, String)]) {
+    for (name, value) in headers {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            response.headers_mut().insert(*name, value);
+        }
+    }
+}
+
+/// The headers go out, then the connection breaks mid-body.
+fn reset_body(response: Response) -> Response {
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let chunks: Vec<Result<&'static [u8], std::io::Error>> = vec![
+        Ok(b"{\"count\":".as_slice()),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "simulated connection reset",
+        )),
+    ];
+    Response::from_parts(parts, Body::from_stream(futures_util::stream::iter(chunks)))
+}
+
+/// A 200 whose JSON stops half-way.
+async fn truncate_body(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let half = bytes.slice(..bytes.len() / 2);
+    Response::from_parts(parts, Body::from(half))
+}
+
+/// The whole body, in small pieces with pauses between them.
+async fn slow_body(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let pieces: Vec<axum::body::Bytes> = bytes
+        .chunks(bytes.len().div_ceil(4).max(1))
+        .map(axum::body::Bytes::copy_from_slice)
+        .collect();
+    let stream = futures_util::stream::iter(pieces).then(|piece| async move {
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        Ok::<_, std::io::Error>(piece)
+    });
+    Response::from_parts(parts, Body::from_stream(stream))
+}
+
+/// The routes themselves: the estate as the real service returns it.
+fn route_request(
+    state: &SimState,
+    parts: &axum::http::request::Parts,
+    segments: &[String],
+) -> Response {
     if parts.method != Method::GET {
         return error(
             StatusCode::METHOD_NOT_ALLOWED,
             "The requested resource does not support http method.",
             "HttpMethodNotAllowedException",
         );
-    }
-    if !authorized(&parts.headers, &state.settings.pat) {
-        return unauthorized(&parts.headers);
     }
     let query: Vec<(String, String)> = parts
         .uri
@@ -173,17 +371,6 @@ async fn handle(State(state): State<Arc<SimState>>, request: Request) -> Respons
     if let Some(response) = param("api-version").and_then(api_version_error) {
         return response;
     }
-    let segments: Vec<String> = parts
-        .uri
-        .path()
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            percent_encoding::percent_decode_str(s)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-        .collect();
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
     let estate = &state.estate;
     let page_size = |top: Option<&str>| {

@@ -1,7 +1,8 @@
-//! The findings table: one row per (rule, resource) that fails a recommendation in a snapshot.
+//! The run's own tables: findings (one row per (rule, resource) failing a recommendation) and
+//! crawl_errors (what could not be read).
 
-use super::ColumnType::Utf8;
-use super::{TableDef, required};
+use super::ColumnType::{Int64, Utf8};
+use super::{TableDef, optional, required};
 
 pub const FINDINGS: TableDef = TableDef {
     name: "findings",
@@ -33,5 +34,30 @@ pub const FINDINGS: TableDef = TableDef {
             "`new` (not failing in the previous snapshot) or `persisting`.",
         ),
         required("details", Utf8, "Why the resource fails, in one sentence."),
+    ],
+};
+
+/// Parts of the estate a run could not read: an organization that failed, or discovery.
+pub const CRAWL_ERRORS: TableDef = TableDef {
+    name: "crawl_errors",
+    doc: "One row per part of the estate the run could not read (after retries); its data is missing from this snapshot.",
+    project_scoped: false,
+    columns: &[
+        required(
+            "kind",
+            Utf8,
+            "`unauthorized`, `forbidden`, `not_found`, `http_status`, `transport`, `decode`, `repeated_continuation_token`, `client` or `internal`.",
+        ),
+        optional(
+            "http_status",
+            Int64,
+            "HTTP status of the last answer, when the server answered.",
+        ),
+        optional(
+            "url",
+            Utf8,
+            "The request that failed (no credentials are ever in URLs).",
+        ),
+        required("message", Utf8, "What went wrong, as printed by the run."),
     ],
 };

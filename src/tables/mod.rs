@@ -143,6 +143,7 @@ pub const ALL_TABLES: &[&TableDef] = &[
     &inventory::REPOSITORIES,
     &inventory::BRANCH_POLICIES,
     &findings::FINDINGS,
+    &findings::CRAWL_ERRORS,
 ];
 
 /// Looks a table up by name.

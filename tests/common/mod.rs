@@ -58,6 +58,7 @@ pub fn write_config(dir: &Path, sim_url: &str, organizations: &str, pat_env: &st
 requests_per_second = 500
 burst = 100
 max_concurrency = 8
+backoff_base_ms = 20
 
 [[connector]]
 name = "e2e"

@@ -1,5 +1,6 @@
-"""Reads every table of an ado-posture dataset with pyarrow and with DuckDB, Hive partitions
-included, and prints what each reader saw as JSON: {reader: {table: {rows, snapshot_dates}}}."""
+"""Reads tables of an ado-posture dataset with pyarrow and with DuckDB, Hive partitions included,
+and prints what each reader saw as JSON: {reader: {table: {rows, snapshot_dates}}}.
+Usage: read_dataset.py DATASET_DIR TABLE..."""
 
 import json
 import sys
@@ -8,22 +9,21 @@ from pathlib import Path
 import duckdb
 import pyarrow.dataset as ds
 
-TABLES = ["organizations", "projects", "repositories", "branch_policies", "findings"]
 
 
-def with_pyarrow(root: Path) -> dict:
+def with_pyarrow(root: Path, tables: list) -> dict:
     seen = {}
-    for table in TABLES:
+    for table in tables:
         data = ds.dataset(root / table, format="parquet", partitioning="hive").to_table()
         dates = sorted({str(d) for d in data.column("snapshot_date").to_pylist()})
         seen[table] = {"rows": data.num_rows, "snapshot_dates": dates}
     return seen
 
 
-def with_duckdb(root: Path) -> dict:
+def with_duckdb(root: Path, tables: list) -> dict:
     con = duckdb.connect()
     seen = {}
-    for table in TABLES:
+    for table in tables:
         source = f"read_parquet('{root / table}/*/*.parquet', hive_partitioning = true)"
         rows = con.execute(f"SELECT count(*) FROM {source}").fetchone()[0]
         dates = [str(r[0]) for r in con.execute(
@@ -36,8 +36,8 @@ def with_duckdb(root: Path) -> dict:
 
 
 def main() -> None:
-    root = Path(sys.argv[1])
-    print(json.dumps({"pyarrow": with_pyarrow(root), "duckdb": with_duckdb(root)}))
+    root, tables = Path(sys.argv[1]), sys.argv[2:]
+    print(json.dumps({"pyarrow": with_pyarrow(root, tables), "duckdb": with_duckdb(root, tables)}))
 
 
 if __name__ == "__main__":
