@@ -105,6 +105,8 @@ impl FailOn {
     }
 }
 
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the full job against a built-in simulated estate: no credentials, no network.
