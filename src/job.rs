@@ -119,7 +119,9 @@ pub async fn run_with_progress(
     tracing::info!(run_id = %run_id, connectors = config.connectors.len(), "crawl started");
 
     let stats = Arc::new(ApiStats::default());
+    let crawl_started = std::time::Instant::now();
     let crawl = crawl::crawl(&config.connectors, &config.limits, stats.clone(), progress).await;
+    let crawl_seconds = crawl_started.elapsed().as_secs_f64();
     if crawl.organizations.is_empty() {
         return Err(JobError::NothingCrawled(crawl.errors));
     }
@@ -182,6 +184,7 @@ pub async fn run_with_progress(
         "snapshot_date": snapshot_date.to_string(),
         "started_at": started_at.to_rfc3339(),
         "finished_at": Utc::now().to_rfc3339(),
+        "crawl_seconds": (crawl_seconds * 1000.0).round() / 1000.0,
         "status": status,
         "organizations": crawl.organizations.iter().map(|o| json!({
             "connector": o.connector, "organization": o.organization, "status": "ok",
@@ -198,6 +201,7 @@ pub async fn run_with_progress(
         },
         "rule_errors": rule_errors,
         "api": stats.snapshot(),
+        "api_totals": stats.totals(),
     });
     let manifest_path = dataset.write_manifest(&run_id, &manifest)?;
 

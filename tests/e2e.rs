@@ -369,3 +369,48 @@ fn a_repeated_continuation_token_stops_that_organization_instead_of_looping() {
     assert_eq!(manifest["tables"]["organizations"]["rows"], 1);
     assert_eq!(manifest["tables"]["crawl_errors"]["rows"], 1);
 }
+
+#[test]
+fn a_binding_consumption_limit_is_respected_without_blocks_or_delays() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 100 TSTU per 2 s per identity and organization (delays of 100 ms past it); the client is
+    // configured for 500 req/s, so only its reading of the rate-limit headers keeps it inside.
+    let sim = start_simulator(&[
+        "--organizations",
+        "1",
+        "--projects",
+        "300",
+        "--repositories",
+        "1",
+        "--tstu-budget",
+        "100",
+        "--window-seconds",
+        "2",
+        "--delay-ms",
+        "100",
+    ]);
+    let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
+    let out = tmp.path().join("out");
+    let output = run(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[("E2E_PAT", SIM_PAT)],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let manifest = manifest(&out.join("dataset"));
+    let totals = &manifest["api_totals"];
+    let calls = totals["calls"].as_f64().unwrap();
+    assert!(calls > 300.0, "{totals}");
+    assert_eq!(totals["blocked"], 0, "{totals}");
+    let delayed = (totals["delayed_seconds"].as_f64().unwrap() / 0.1).round();
+    assert!(
+        delayed <= calls * 0.01,
+        "{delayed} of {calls} requests delayed: {totals}"
+    );
+    assert_eq!(manifest["tables"]["projects"]["rows"], 300);
+}

@@ -183,10 +183,11 @@ impl AdoClient {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
+            // The semaphore is never closed, so acquiring only fails if that changes; go on unbounded then.
+            // Pace after the permit: a start time is reserved only by a request about to go.
+            let permit = self.concurrency.acquire().await.ok();
             self.pace.wait(&key).await;
             self.limiter.until_key_ready(&key).await;
-            // The semaphore is never closed, so acquiring only fails if that changes; go on unbounded then.
-            let permit = self.concurrency.acquire().await.ok();
             let started = Instant::now();
             let sent = self.send(organization, url).await;
             drop(permit);

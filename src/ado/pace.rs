@@ -1,10 +1,10 @@
 //! How fast to go: retry backoff, and the per-(identity, organization) pace that adapts to what
 //! Azure DevOps says about its consumption limit.
 //!
-//! The service reports its view in headers (../shared/ado-api/README.md §2): `Retry-After`
-//! pauses the key until then (even on a 200); `X-RateLimit-Delay` or a low
-//! `X-RateLimit-Remaining` doubles the spacing between the key's requests; clean answers shrink
-//! it again slowly. This sits on top of the configured governor rate, never above it.
+//! The service reports its view in headers (../shared/ado-api/README.md §2); [`Pace::observe`]
+//! turns them into a minimum interval between the key's request starts, which [`Pace::wait`]
+//! enforces across concurrent requests. This sits under the configured governor rate, never
+//! above it.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -35,17 +35,52 @@ impl RetryPolicy {
     }
 }
 
-/// Spacing added when the service says it is delaying us, and its bounds.
-const MIN_SPACING: Duration = Duration::from_millis(50);
-const MAX_SPACING: Duration = Duration::from_secs(10);
-/// Below this share of X-RateLimit-Limit left, slow down before delays start.
-const LOW_REMAINING: f64 = 0.2;
+/// Bounds of the interval between a key's request starts after a delay or a 429.
+const MIN_INTERVAL: Duration = Duration::from_millis(50);
+const MAX_INTERVAL: Duration = Duration::from_secs(2);
+/// Share of the budget the client lets itself spend in any window.
+const BUDGET_SHARE: f64 = 0.95;
+/// How long the client remembers its own requests before it knows the window (Azure DevOps:
+/// five minutes).
+const DEFAULT_HORIZON: Duration = Duration::from_secs(15 * 60);
+
+/// The service's budget, learnt from its headers: `X-RateLimit-Limit` TSTUs per window, the
+/// window from `X-RateLimit-Reset` (usage returns to zero one window after the last request),
+/// and the TSTU cost of our requests from how much of the limit our own requests used.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    limit: f64,
+    window: Duration,
+    cost: f64,
+}
 
 #[derive(Debug, Default)]
 struct KeyPace {
+    /// Nothing starts before this (Retry-After).
     pause_until: Option<Instant>,
-    spacing: Duration,
+    /// Minimum time between two request starts, raised by delays and 429s, decaying after.
+    interval: Duration,
+    /// Start times of this key's requests inside the window (or the default horizon).
+    sent: std::collections::VecDeque<Instant>,
+    budget: Option<Budget>,
     resource: Option<String>,
+}
+
+impl KeyPace {
+    fn horizon(&self) -> Duration {
+        self.budget.map_or(DEFAULT_HORIZON, |b| b.window)
+    }
+
+    fn forget_before(&mut self, time: Instant) {
+        let horizon = self.horizon();
+        while self
+            .sent
+            .front()
+            .is_some_and(|t| time.saturating_duration_since(*t) >= horizon)
+        {
+            self.sent.pop_front();
+        }
+    }
 }
 
 /// The adaptive pace of every key.
@@ -63,50 +98,98 @@ fn header_f64(headers: &HeaderMap, name: &str) -> Option<f64> {
 }
 
 impl Pace {
-    /// Waits as long as the key's pause and spacing ask.
+    /// Reserves the key's next start time and waits for it: after any pause, `interval` after
+    /// the previous start, and, once the budget is known, when the key's own requests in the
+    /// sliding window leave room for one more. Call it only for a request about to be sent.
     pub async fn wait(&self, key: &Key) {
-        let wait = {
-            let keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
-            keys.get(key).map_or(Duration::ZERO, |k| {
-                let pause = k.pause_until.map_or(Duration::ZERO, |until| {
-                    until.saturating_duration_since(Instant::now())
-                });
-                pause + k.spacing
-            })
+        let start = {
+            let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+            let pace = keys.entry(key.clone()).or_default();
+            let now = Instant::now();
+            let mut start = pace.pause_until.map_or(now, |until| until.max(now));
+            if let Some(last) = pace.sent.back() {
+                start = start.max(*last + pace.interval);
+            }
+            pace.forget_before(start);
+            if let Some(budget) = pace.budget {
+                let allowed = ((budget.limit * BUDGET_SHARE) / budget.cost)
+                    .floor()
+                    .max(1.0) as usize;
+                if pace.sent.len() >= allowed {
+                    // Wait until enough of our own requests leave the window.
+                    let oldest_to_expire = pace.sent[pace.sent.len() - allowed];
+                    start = start.max(oldest_to_expire + budget.window);
+                    pace.forget_before(start);
+                }
+            }
+            pace.sent.push_back(start);
+            start
         };
+        let wait = start.saturating_duration_since(Instant::now());
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }
     }
 
     /// Adapts the key's pace to an answer; returns the delay the server reported, in seconds.
+    ///
+    /// - `Retry-After` pauses the key until then, whatever the status.
+    /// - A delay (`X-RateLimit-Delay`) or a 429 doubles the interval between starts; clean
+    ///   answers halve it.
+    /// - `X-RateLimit-Limit`, `-Remaining` and `-Reset` teach the budget (see [`Budget`]).
     pub fn observe(&self, key: &Key, headers: &HeaderMap, status: StatusCode) -> f64 {
         let retry_after = header_f64(headers, "retry-after");
         let delay = header_f64(headers, "x-ratelimit-delay").unwrap_or(0.0);
         let remaining = header_f64(headers, "x-ratelimit-remaining");
-        let limit = header_f64(headers, "x-ratelimit-limit");
+        let limit = header_f64(headers, "x-ratelimit-limit").filter(|l| *l > 0.0);
+        let now_epoch = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
+        let reset_in =
+            header_f64(headers, "x-ratelimit-reset").map(|epoch| (epoch - now_epoch).max(1.0));
         let resource = headers
             .get("x-ratelimit-resource")
             .and_then(|v| v.to_str().ok())
             .map(crate::ado::error::sanitize_message);
-        let low =
-            matches!((remaining, limit), (Some(r), Some(l)) if l > 0.0 && r / l < LOW_REMAINING);
-        let throttled = status == StatusCode::TOO_MANY_REQUESTS || delay > 0.0 || low;
 
         let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
         let pace = keys.entry(key.clone()).or_default();
+        let now = Instant::now();
         if let Some(seconds) = retry_after {
-            let until = Instant::now() + Duration::from_secs_f64(seconds.min(3600.0));
+            let until = now + Duration::from_secs_f64(seconds.min(3600.0));
             pace.pause_until = Some(pace.pause_until.map_or(until, |u| u.max(until)));
         }
-        if throttled {
-            pace.spacing = (pace.spacing * 2).clamp(MIN_SPACING, MAX_SPACING);
-        } else if !pace.spacing.is_zero() {
-            // Recover slowly: an eighth less per clean answer.
-            pace.spacing = pace.spacing.mul_f64(0.875);
-            if pace.spacing < Duration::from_millis(5) {
-                pace.spacing = Duration::ZERO;
+        if status == StatusCode::TOO_MANY_REQUESTS || delay > 0.0 {
+            pace.interval = (pace.interval * 2).clamp(MIN_INTERVAL, MAX_INTERVAL);
+        } else {
+            pace.interval /= 2;
+            if pace.interval < Duration::from_millis(1) {
+                pace.interval = Duration::ZERO;
             }
+        }
+        if let (Some(limit), Some(remaining), Some(reset_in)) = (limit, remaining, reset_in) {
+            // An answer that took long (or was delayed) shows less than a window to the reset,
+            // and Reset comes in whole seconds: keep the longest seen, which errs on the slow
+            // side by under a second (0.3% of Azure DevOps' five-minute window).
+            let window = Duration::from_secs_f64(reset_in.min(3600.0));
+            let window = pace.budget.map_or(window, |b| b.window.max(window));
+            let horizon_start = now.checked_sub(window).unwrap_or(now);
+            let ours = pace
+                .sent
+                .iter()
+                .filter(|t| **t > horizon_start && **t <= now)
+                .count();
+            let used = (limit - remaining).max(0.0);
+            // Requests still on their way are ours but not yet in `used`, so the ratio can only
+            // underestimate; never assume less than 1 TSTU a request (slower, never over budget).
+            let cost = if ours > 0 {
+                (used / ours as f64).clamp(1.0, 100.0)
+            } else {
+                1.0
+            };
+            pace.budget = Some(Budget {
+                limit,
+                window,
+                cost,
+            });
         }
         if let Some(resource) = resource
             && pace.resource.as_deref() != Some(resource.as_str())
@@ -116,7 +199,7 @@ impl Pace {
                 resource = %resource,
                 remaining = remaining.unwrap_or(-1.0),
                 delay_s = delay,
-                "Azure DevOps reports consumption-limit pressure; slowing down"
+                "Azure DevOps reports consumption-limit pressure; pacing requests to its budget"
             );
             pace.resource = Some(resource);
         }
@@ -148,25 +231,74 @@ mod tests {
         }
     }
 
+    fn interval(pace: &Pace) -> Duration {
+        pace.keys.lock().unwrap()[&key()].interval
+    }
+
     #[test]
     fn delay_headers_slow_down_and_clean_answers_recover() {
         let pace = Pace::default();
         let mut delayed = HeaderMap::new();
         delayed.insert("x-ratelimit-delay", HeaderValue::from_static("0.5"));
-        delayed.insert(
-            "x-ratelimit-resource",
-            HeaderValue::from_static("ATCore/TSTU"),
-        );
         assert_eq!(pace.observe(&key(), &delayed, StatusCode::OK), 0.5);
         pace.observe(&key(), &delayed, StatusCode::OK);
-        let spacing = || pace.keys.lock().unwrap()[&key()].spacing;
-        assert_eq!(spacing(), MIN_SPACING * 2);
+        assert_eq!(interval(&pace), MIN_INTERVAL * 2);
         pace.observe(&key(), &HeaderMap::new(), StatusCode::OK);
-        assert!(spacing() < MIN_SPACING * 2);
+        assert!(interval(&pace) < MIN_INTERVAL * 2);
         for _ in 0..100 {
             pace.observe(&key(), &HeaderMap::new(), StatusCode::OK);
         }
-        assert_eq!(spacing(), Duration::ZERO);
+        assert_eq!(interval(&pace), Duration::ZERO);
+    }
+
+    #[tokio::test]
+    async fn a_known_budget_holds_requests_until_our_own_leave_the_window() {
+        let pace = Pace::default();
+        // Ten requests go out at once (nothing known yet)...
+        for _ in 0..10 {
+            pace.wait(&key()).await;
+        }
+        // ...then the server says: 12 TSTU per window, 2 left, usage back to zero in 1 s.
+        let reset = (chrono::Utc::now().timestamp() + 1).to_string();
+        let mut headers = HeaderMap::new();
+        headers.insert("x-ratelimit-limit", HeaderValue::from_static("12"));
+        headers.insert("x-ratelimit-remaining", HeaderValue::from_static("2"));
+        headers.insert("x-ratelimit-reset", HeaderValue::from_str(&reset).unwrap());
+        pace.observe(&key(), &headers, StatusCode::OK);
+        let budget = pace.keys.lock().unwrap()[&key()].budget.unwrap();
+        assert!((budget.cost - 1.0).abs() < 1e-9, "{budget:?}");
+        // 95% of 12 = 11 requests per window: one more now, the next when the first ones expire.
+        let started = Instant::now();
+        pace.wait(&key()).await;
+        assert!(started.elapsed() < Duration::from_millis(100));
+        pace.wait(&key()).await;
+        assert!(
+            started.elapsed() >= Duration::from_millis(900),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[tokio::test]
+    async fn concurrent_requests_of_a_key_are_spread_by_the_interval() {
+        let pace = std::sync::Arc::new(Pace::default());
+        pace.keys.lock().unwrap().entry(key()).or_default().interval = Duration::from_millis(40);
+        // (the interval spreads starts; it is not the budget)
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..5 {
+            let pace = pace.clone();
+            tasks.push(tokio::spawn(async move {
+                pace.wait(&key()).await;
+                Instant::now()
+            }));
+        }
+        let mut times = Vec::new();
+        for t in tasks {
+            times.push(t.await.unwrap());
+        }
+        times.sort();
+        assert!(times[4].duration_since(started) >= Duration::from_millis(160));
     }
 
     #[test]
@@ -177,15 +309,5 @@ mod tests {
         pace.observe(&key(), &headers, StatusCode::OK);
         let until = pace.keys.lock().unwrap()[&key()].pause_until.unwrap();
         assert!(until > Instant::now() + Duration::from_millis(1500));
-    }
-
-    #[test]
-    fn low_remaining_budget_slows_down_before_delays_start() {
-        let pace = Pace::default();
-        let mut headers = HeaderMap::new();
-        headers.insert("x-ratelimit-limit", HeaderValue::from_static("200"));
-        headers.insert("x-ratelimit-remaining", HeaderValue::from_static("10"));
-        pace.observe(&key(), &headers, StatusCode::OK);
-        assert_eq!(pace.keys.lock().unwrap()[&key()].spacing, MIN_SPACING);
     }
 }

@@ -105,7 +105,9 @@ impl Usage {
             .back()
             .map_or(now, |(t, _)| *t + limit.window)
             .saturating_duration_since(now);
-        let reset_epoch = chrono::Utc::now().timestamp() + reset.as_secs() as i64;
+        let reset_epoch = (chrono::Utc::now().timestamp_millis() as f64 / 1000.0
+            + reset.as_secs_f64())
+        .ceil() as i64;
         let headers = |remaining: f64, delay: Option<f64>| {
             let mut h = vec![
                 ("X-RateLimit-Resource", "Core/TSTU (simulated)".to_string()),
