@@ -840,7 +840,7 @@ async fn simulate(
     }
     let estate = estate.estate();
     if let Some(path) = truth {
-        let text = serde_json::to_vec_pretty(&estate.ground_truth())?;
+        let text = serde_json::to_vec_pretty(&estate.ground_truth(settings.max_page_size))?;
         std::fs::write(path, text)
             .with_context(|| format!("writing ground truth to {}", path.display()))?;
     }

@@ -297,11 +297,17 @@ impl Estate {
     }
 
     /// Counts and the findings a correct crawl and rule engine must produce.
-    pub fn ground_truth(&self) -> GroundTruth {
+    /// Counts, the findings a correct crawl and rule engine must produce, and the fewest calls
+    /// a crawler needs when paged lists return at most `max_page_size` items.
+    pub fn ground_truth(&self, max_page_size: usize) -> GroundTruth {
+        let page = max_page_size.max(1);
+        let pages = |items: usize| items.div_ceil(page).max(1);
         let mut truth = GroundTruth {
             seed: self.seed,
             day: self.day,
             sizes: self.sizes.clone(),
+            // Organization discovery: the caller's profile, then its accounts.
+            minimal_calls: 2,
             ..Default::default()
         };
         for org in &self.organizations {
@@ -312,6 +318,14 @@ impl Estate {
                 .flat_map(|p| &p.policies)
                 .map(|p| p.scopes.len().max(1))
                 .sum();
+            // Projects (paged), one org-wide repository list, each project's policies (paged).
+            truth.minimal_calls += pages(org.projects.len())
+                + 1
+                + org
+                    .projects
+                    .iter()
+                    .map(|p| pages(p.policies.len()))
+                    .sum::<usize>();
             truth.organizations.push(OrganizationTruth {
                 name: org.name.clone(),
                 id: org.id.clone(),
@@ -516,6 +530,8 @@ pub struct GroundTruth {
     pub day: u64,
     pub sizes: EstateSizes,
     pub organizations: Vec<OrganizationTruth>,
+    /// The fewest API calls that read the whole estate (with organization discovery).
+    pub minimal_calls: usize,
     /// Repositories per injected default-branch protection.
     pub injected: std::collections::BTreeMap<String, usize>,
     pub expected_findings: Vec<ExpectedFinding>,
@@ -553,8 +569,8 @@ mod tests {
             projects_per_organization: 10,
             repositories_per_project: 10,
         };
-        let a = Estate::generate(7, sizes.clone()).ground_truth();
-        let b = Estate::generate(7, sizes).ground_truth();
+        let a = Estate::generate(7, sizes.clone()).ground_truth(100);
+        let b = Estate::generate(7, sizes).ground_truth(100);
         assert_eq!(
             serde_json::to_string(&a).unwrap(),
             serde_json::to_string(&b).unwrap()
