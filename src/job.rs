@@ -188,6 +188,7 @@ pub async fn run_with_progress(
         "status": status,
         "organizations": crawl.organizations.iter().map(|o| json!({
             "connector": o.connector, "organization": o.organization, "status": "ok",
+            "deployment": o.deployment.as_str(), "api_version": o.api_version,
             "projects": o.projects.len(), "repositories": o.repositories.len(),
         })).chain(crawl.errors.iter().map(|e| json!({
             "connector": e.connector, "organization": e.organization, "status": "failed",

@@ -251,6 +251,10 @@ struct SimBehaviourArgs {
     /// An organization that answers every request with HTTP 500 (repeatable).
     #[arg(long, value_name = "ORG")]
     broken_org: Vec<String>,
+    /// Serve like Azure DevOps Server 2020: organizations become collections under
+    /// http://ADDR/tfs/, REST API 6.0 at most, no account discovery, no Advanced Security.
+    #[arg(long)]
+    server: bool,
 }
 
 fn parse_route_cost(text: &str) -> Result<(String, f64), String> {
@@ -477,6 +481,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 pat,
                 max_page_size: page_size as usize,
                 latency: Duration::from_millis(latency_ms),
+                server_mode: behaviour.server,
                 limit: behaviour.limit(),
                 faults: behaviour.faults(),
             };

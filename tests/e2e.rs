@@ -414,3 +414,80 @@ fn a_binding_consumption_limit_is_respected_without_blocks_or_delays() {
     );
     assert_eq!(manifest["tables"]["projects"]["rows"], 300);
 }
+
+#[test]
+fn azure_devops_server_collections_crawl_completely_with_an_older_api_version() {
+    let tmp = tempfile::tempdir().unwrap();
+    let truth_path = tmp.path().join("truth.json");
+    let sim = start_simulator(&[
+        "--server",
+        "--organizations",
+        "2",
+        "--projects",
+        "3",
+        "--page-size",
+        "2",
+        "--truth",
+        truth_path.to_str().unwrap(),
+    ]);
+    // A Server connector: the collection URL, collections listed (no account discovery there).
+    let config = tmp.path().join("server.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[limits]
+backoff_base_ms = 20
+
+[[connector]]
+name = "onprem"
+url = "{}/tfs"
+organizations = ["sim-org-00", "sim-org-01"]
+auth = {{ kind = "pat", token_env = "E2E_PAT" }}
+"#,
+            sim.url
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let output = run(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[("E2E_PAT", SIM_PAT)],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&truth_path).unwrap()).unwrap();
+    let manifest = manifest(&out.join("dataset"));
+    let orgs = truth["organizations"].as_array().unwrap();
+    let sum = |key: &str| orgs.iter().map(|o| o[key].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(
+        manifest["tables"]["repositories"]["rows"].as_u64().unwrap(),
+        sum("repositories")
+    );
+    assert_eq!(
+        manifest["tables"]["branch_policies"]["rows"]
+            .as_u64()
+            .unwrap(),
+        sum("policy_scope_rows")
+    );
+    assert_eq!(
+        manifest["findings"]["total"].as_u64().unwrap(),
+        truth["expected_findings"].as_array().unwrap().len() as u64
+    );
+    for org in manifest["organizations"].as_array().unwrap() {
+        assert_eq!(org["deployment"], "server", "{org}");
+        assert_eq!(org["api_version"], "6.0", "{org}");
+    }
+}

@@ -46,6 +46,8 @@ pub struct AdoClient {
     concurrency: Arc<Semaphore>,
     pace: Arc<Pace>,
     retry: RetryPolicy,
+    /// The newest REST API version the server offers, once it said so (Azure DevOps Server).
+    max_api_version: Arc<std::sync::Mutex<Option<(u32, u32)>>>,
     stats: Arc<ApiStats>,
 }
 
@@ -95,6 +97,7 @@ impl AdoClient {
             )),
             concurrency: Arc::new(Semaphore::new(limits.max_concurrency.max(1))),
             pace: Arc::new(Pace::default()),
+            max_api_version: Arc::new(std::sync::Mutex::new(None)),
             retry: RetryPolicy {
                 max_attempts: limits.max_attempts.max(1),
                 base: std::time::Duration::from_millis(limits.backoff_base_ms),
@@ -180,6 +183,8 @@ impl AdoClient {
         parse: impl Fn(&[u8], &HeaderMap) -> Result<T, AdoError>,
     ) -> Result<T, AdoError> {
         let key = (self.identity.clone(), organization.to_string());
+        let mut url = self.cap_api_version(url);
+        let url = &mut url;
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
@@ -210,6 +215,21 @@ impl AdoClient {
             self.stats.record(endpoint, record);
             match outcome {
                 Ok(value) => return Ok(value),
+                // Azure DevOps Server is older than the cloud: take the newest version it names.
+                Err(AdoError::Status {
+                    status: 400,
+                    ref message,
+                    ..
+                }) if attempt < self.retry.max_attempts
+                    && let Some(latest) = latest_api_version(message) =>
+                {
+                    tracing::info!(organization, latest = %format!("{}.{}", latest.0, latest.1), "the server offers an older REST API version; using it");
+                    *self
+                        .max_api_version
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner()) = Some(latest);
+                    *url = self.cap_api_version(url);
+                }
                 Err(e) if is_retryable(&e) && attempt < self.retry.max_attempts => {
                     let wait = self.retry.backoff(attempt);
                     tracing::debug!(
@@ -224,6 +244,42 @@ impl AdoClient {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// The URL with its `api-version` lowered to the newest the server offers, when it told us
+    /// (keeping a `-preview.N` suffix).
+    fn cap_api_version(&self, url: &Url) -> Url {
+        let Some(latest) = *self
+            .max_api_version
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+        else {
+            return url.clone();
+        };
+        let mut capped = url.clone();
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                if k == "api-version"
+                    && let Some((version, suffix)) = split_api_version(&v)
+                    && version > latest
+                {
+                    (k.into_owned(), format!("{}.{}{suffix}", latest.0, latest.1))
+                } else {
+                    (k.into_owned(), v.into_owned())
+                }
+            })
+            .collect();
+        capped.query_pairs_mut().clear().extend_pairs(pairs);
+        capped
+    }
+
+    /// The newest REST API version the server named, once negotiated.
+    pub fn negotiated_api_version(&self) -> Option<String> {
+        self.max_api_version
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .map(|(a, b)| format!("{a}.{b}"))
     }
 
     async fn send(
@@ -288,6 +344,25 @@ fn check_status(
     }
 }
 
+/// `7.1-preview.1` → ((7, 1), "-preview.1").
+fn split_api_version(text: &str) -> Option<((u32, u32), &str)> {
+    let end = text.find('-').unwrap_or(text.len());
+    let (number, suffix) = text.split_at(end);
+    let (major, minor) = number.split_once('.').unwrap_or((number, "0"));
+    Some(((major.parse().ok()?, minor.parse().ok()?), suffix))
+}
+
+/// The version in "…The latest REST API version for this server is 6.0." (VssVersionOutOfRangeException).
+fn latest_api_version(message: &str) -> Option<(u32, u32)> {
+    const MARK: &str = "latest REST API version for this server is ";
+    let start = message.find(MARK)? + MARK.len();
+    let version: String = message[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    split_api_version(version.trim_end_matches('.')).map(|(v, _)| v)
+}
+
 /// Whether another attempt may succeed: throttling, server errors, transport trouble and
 /// malformed bodies; never an authentication, permission or not-found answer.
 fn is_retryable(error: &AdoError) -> bool {
@@ -334,6 +409,22 @@ pub fn api_url(base: &Url, segments: &[&str], query: &[(&str, &str)]) -> Url {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_versions_parse_from_values_and_server_messages() {
+        assert_eq!(
+            split_api_version("7.1-preview.1"),
+            Some(((7, 1), "-preview.1"))
+        );
+        assert_eq!(split_api_version("6.0"), Some(((6, 0), "")));
+        assert_eq!(
+            latest_api_version(
+                "The requested REST API version of 7.1 is out of range for this server. The latest REST API version for this server is 6.0."
+            ),
+            Some((6, 0))
+        );
+        assert_eq!(latest_api_version("TF400813: not authorized"), None);
+    }
 
     #[test]
     fn api_url_escapes_segments_and_keeps_base_path() {

@@ -25,6 +25,8 @@ pub struct OrganizationInventory {
     pub organization_id: Option<String>,
     pub url: String,
     pub deployment: Deployment,
+    /// The REST API version the server offered, when older than the one asked for.
+    pub api_version: Option<String>,
     pub crawled_at: chrono::DateTime<chrono::Utc>,
     pub projects: Vec<Parsed<Project>>,
     pub repositories: Vec<Parsed<GitRepository>>,
@@ -143,7 +145,8 @@ pub async fn crawl(
         }
         while let Some(joined) = tasks.join_next().await {
             match joined {
-                Ok((_, Ok(inventory))) => {
+                Ok((_, Ok(mut inventory))) => {
+                    inventory.api_version = client.negotiated_api_version();
                     progress.organization_done(&inventory.connector, &inventory.organization, true);
                     tracing::info!(
                         connector = %inventory.connector,

@@ -110,6 +110,7 @@ pub async fn organization(
         organization_id: org.id.clone(),
         url: base.to_string(),
         deployment: connector.deployment,
+        api_version: None,
         crawled_at,
         projects,
         repositories,

@@ -31,6 +31,9 @@ pub struct SimSettings {
     pub max_page_size: usize,
     /// Added to every response (network and server time of a real estate).
     pub latency: std::time::Duration,
+    /// Serve like Azure DevOps Server 2020: collections under /tfs, api-version 6.0 at most,
+    /// no account discovery, no Advanced Security.
+    pub server_mode: bool,
     /// The consumption limit, when the simulator enforces one.
     pub limit: Option<ConsumptionLimit>,
     pub faults: Faults,
@@ -42,6 +45,7 @@ impl Default for SimSettings {
             pat: "simulated-pat".to_string(),
             max_page_size: 100,
             latency: std::time::Duration::ZERO,
+            server_mode: false,
             limit: None,
             faults: Faults::default(),
         }
@@ -169,6 +173,8 @@ impl Drop for SimServer {
 
 /// The newest api-version the simulated service knows.
 const LATEST_API_VERSION: (u32, u32) = (7, 2);
+/// The newest api-version of the simulated Azure DevOps Server (2020).
+const SERVER_API_VERSION: (u32, u32) = (6, 0);
 
 /// Path segments, percent-decoded.
 fn path_segments(path: &str) -> Vec<String> {
@@ -208,7 +214,16 @@ async fn handle(State(state): State<Arc<SimState>>, request: Request) -> Respons
     if !authorized(&parts.headers, &state.settings.pat) {
         return unauthorized(&parts.headers);
     }
-    let segments = path_segments(parts.uri.path());
+    let mut segments = path_segments(parts.uri.path());
+    // Azure DevOps Server serves its collections under a virtual directory: /tfs/{collection}/…
+    if state.settings.server_mode {
+        if segments.first().map(String::as_str) != Some("tfs")
+            || segments.get(1).is_some_and(|s| s == "_apis")
+        {
+            return not_found_route(parts.uri.path());
+        }
+        segments.remove(0);
+    }
     let organization = match segments.first() {
         Some(first) if first != "_apis" => first.to_ascii_lowercase(),
         _ => "(vssps)".to_string(),
@@ -368,7 +383,12 @@ fn route_request(
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     };
-    if let Some(response) = param("api-version").and_then(api_version_error) {
+    let latest = if state.settings.server_mode {
+        SERVER_API_VERSION
+    } else {
+        LATEST_API_VERSION
+    };
+    if let Some(response) = param("api-version").and_then(|v| api_version_error(v, latest)) {
         return response;
     }
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
@@ -486,15 +506,19 @@ fn route_request(
             let next = (matching.len() > top).then(|| matching[top - 1].id.to_string());
             ok(envelope(page), next)
         }
-        _ => Response::builder()
-            .status(StatusCode::NOT_FOUND)
-            .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
-            .body(Body::from(format!(
-                "The controller for path '{}' was not found or does not implement IController.",
-                parts.uri.path()
-            )))
-            .unwrap_or_default(),
+        _ => not_found_route(parts.uri.path()),
     }
+}
+
+/// A route the service does not have: a plain-text 404, as the real one answers.
+fn not_found_route(path: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::NOT_FOUND)
+        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+        .body(Body::from(format!(
+            "The controller for path '{path}' was not found or does not implement IController."
+        )))
+        .unwrap_or_default()
 }
 
 fn authorized(headers: &HeaderMap, pat: &str) -> bool {
@@ -545,7 +569,7 @@ fn unauthorized(headers: &HeaderMap) -> Response {
 }
 
 /// The 400 answer to an api-version the service does not serve, or `None` when it is fine.
-fn api_version_error(version: &str) -> Option<Response> {
+fn api_version_error(version: &str, latest: (u32, u32)) -> Option<Response> {
     let (number, preview) = match version.split_once("-preview") {
         Some((n, _)) => (n, true),
         None => (version, false),
@@ -561,17 +585,18 @@ fn api_version_error(version: &str) -> Option<Response> {
             "VssInvalidApiVersionException",
         ));
     };
-    if parsed > LATEST_API_VERSION {
+    if parsed > latest {
         return Some(error(
             StatusCode::BAD_REQUEST,
             &format!(
                 "The requested REST API version of {number} is out of range for this server. The latest REST API version for this server is {}.{}.",
-                LATEST_API_VERSION.0, LATEST_API_VERSION.1
+                latest.0, latest.1
             ),
             "VssVersionOutOfRangeException",
         ));
     }
-    if parsed == LATEST_API_VERSION && !preview {
+    // The cloud's newest version is still in preview; Server's newest is released.
+    if parsed == latest && latest == LATEST_API_VERSION && !preview {
         return Some(error(
             StatusCode::BAD_REQUEST,
             &format!(
