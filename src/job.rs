@@ -18,6 +18,7 @@ use crate::report::{self, ReportError, ReportOptions, ReportPaths, ReportSummary
 use crate::rules::{self, Finding, Rule, RuleError};
 use crate::tables::findings::{CRAWL_ERRORS, FINDINGS};
 use crate::tables::inventory::{self, BRANCH_POLICIES, ORGANIZATIONS, PROJECTS, REPOSITORIES};
+use crate::tables::library::{self, SERVICE_CONNECTIONS, VARIABLE_GROUPS};
 use crate::tables::{RowContext, TableBuilder, TableError, Value};
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +84,16 @@ pub fn new_run_id() -> String {
     format!("{}-{salt:06x}", now.format("%Y%m%dT%H%M%SZ"))
 }
 
+/// The tables the crawl fills, in the order they are written.
+const INVENTORY_TABLES: [&crate::tables::TableDef; 6] = [
+    &ORGANIZATIONS,
+    &PROJECTS,
+    &REPOSITORIES,
+    &BRANCH_POLICIES,
+    &SERVICE_CONNECTIONS,
+    &VARIABLE_GROUPS,
+];
+
 /// What a run may be told instead of reading the clock (tests and backfills).
 #[derive(Debug, Clone, Default)]
 pub struct JobOptions {
@@ -144,8 +155,17 @@ pub async fn run_with_progress(
             .entry(BRANCH_POLICIES.name)
             .or_default()
             .push(b.branch_policies);
+        let (connections, groups) = library::build(&run_id, org)?;
+        batches
+            .entry(SERVICE_CONNECTIONS.name)
+            .or_default()
+            .push(connections);
+        batches
+            .entry(VARIABLE_GROUPS.name)
+            .or_default()
+            .push(groups);
     }
-    for def in [&ORGANIZATIONS, &PROJECTS, &REPOSITORIES, &BRANCH_POLICIES] {
+    for def in INVENTORY_TABLES {
         writer.write_table(
             def,
             batches.get(def.name).map(Vec::as_slice).unwrap_or_default(),
@@ -245,7 +265,7 @@ fn evaluate_staged(
     catalog: &[Rule],
 ) -> Result<(Vec<Finding>, Vec<RuleError>), JobError> {
     let mut tables: BTreeMap<String, LazyFrame> = BTreeMap::new();
-    for def in [&ORGANIZATIONS, &PROJECTS, &REPOSITORIES, &BRANCH_POLICIES] {
+    for def in INVENTORY_TABLES {
         tables.insert(
             def.name.to_string(),
             scan_files(&writer.staged_files(def.name)?)?,

@@ -159,6 +159,79 @@ impl PolicyConfiguration {
     }
 }
 
+/// A service connection (`GET {org}/{project}/_apis/serviceendpoint/endpoints`). Older servers
+/// leave out `isShared`, `owner` and the project references.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceEndpoint {
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type", default)]
+    pub endpoint_type: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub authorization: Option<EndpointAuthorization>,
+    #[serde(default)]
+    pub is_shared: Option<bool>,
+    #[serde(default)]
+    pub is_ready: Option<bool>,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub service_endpoint_project_references: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EndpointAuthorization {
+    #[serde(default)]
+    pub scheme: Option<String>,
+}
+
+/// A variable group (`GET {org}/{project}/_apis/distributedtask/variablegroups`). Secret values
+/// always come back null with `isSecret: true`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VariableGroup {
+    pub id: i64,
+    pub name: String,
+    #[serde(rename = "type", default)]
+    pub group_type: Option<String>,
+    #[serde(default)]
+    pub variables: std::collections::BTreeMap<String, Variable>,
+    #[serde(default)]
+    pub provider_data: Option<KeyVaultProvider>,
+    #[serde(default)]
+    pub is_shared: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Variable {
+    #[serde(default)]
+    pub is_secret: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyVaultProvider {
+    #[serde(default)]
+    pub vault: Option<String>,
+    #[serde(default)]
+    pub service_endpoint_id: Option<String>,
+}
+
+/// One entry of `GET {org}/{project}/_apis/build/authorizedresources?type=`: a resource
+/// authorized for every pipeline of the project.
+#[derive(Debug, Deserialize)]
+pub struct AuthorizedResource {
+    #[serde(rename = "type", default)]
+    pub resource_type: Option<String>,
+    pub id: String,
+    #[serde(default)]
+    pub authorized: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,6 +283,41 @@ mod tests {
             "../../../shared/ado-api/git.repositories.list.json"
         ));
         assert!(!spec.is_empty());
+    }
+
+    #[test]
+    fn parses_library_fixtures() {
+        let endpoints = list::<ServiceEndpoint>(include_str!(
+            "../../../shared/ado-api/serviceendpoint.endpoints.list.json"
+        ));
+        assert_eq!(
+            endpoints[0]
+                .item
+                .authorization
+                .as_ref()
+                .unwrap()
+                .scheme
+                .as_deref(),
+            Some("UsernamePassword")
+        );
+        assert_eq!(
+            endpoints[0].item.service_endpoint_project_references.len(),
+            1
+        );
+        let groups = list::<VariableGroup>(include_str!(
+            "../../../shared/ado-api/distributedtask.variablegroups.list.json"
+        ));
+        assert_eq!(groups.len(), 2);
+        let one: VariableGroup = serde_json::from_value(fixture_body(include_str!(
+            "../../../shared/ado-api/distributedtask.variablegroups.get.json"
+        )))
+        .unwrap();
+        assert!(one.variables.values().any(|v| v.is_secret == Some(true)));
+        let authorized = list::<AuthorizedResource>(include_str!(
+            "../../../shared/ado-api/build.authorizedresources.list.recorded.json"
+        ));
+        assert!(authorized[0].item.authorized);
+        assert_eq!(authorized[0].item.id, "47");
     }
 
     #[test]

@@ -11,7 +11,9 @@ use std::sync::Arc;
 use serde::Serialize;
 use tokio::task::JoinSet;
 
-use crate::ado::models::{GitRepository, Parsed, PolicyConfiguration, Project};
+use crate::ado::models::{
+    GitRepository, Parsed, PolicyConfiguration, Project, ServiceEndpoint, VariableGroup,
+};
 use crate::ado::stats::ApiStats;
 use crate::ado::{AdoClient, AdoError};
 use crate::config::{Connector, Deployment, Limits};
@@ -31,6 +33,19 @@ pub struct OrganizationInventory {
     pub projects: Vec<Parsed<Project>>,
     pub repositories: Vec<Parsed<GitRepository>>,
     pub policies: Vec<ProjectPolicies>,
+    pub libraries: Vec<ProjectLibrary>,
+}
+
+/// The pipeline library of one project: service connections and variable groups, with the ids
+/// of those authorized for every pipeline.
+#[derive(Debug)]
+pub struct ProjectLibrary {
+    pub project_id: String,
+    pub project: String,
+    pub service_connections: Vec<Parsed<ServiceEndpoint>>,
+    pub variable_groups: Vec<Parsed<VariableGroup>>,
+    pub open_service_connections: std::collections::HashSet<String>,
+    pub open_variable_groups: std::collections::HashSet<String>,
 }
 
 /// The policy configurations of one project.

@@ -5,9 +5,12 @@
 use tokio::task::JoinSet;
 
 use super::discovery::OrganizationRef;
-use super::{OrganizationInventory, ProjectPolicies};
+use super::{OrganizationInventory, ProjectLibrary, ProjectPolicies};
 use crate::ado::client::api_url;
-use crate::ado::models::{GitRepository, Parsed, PolicyConfiguration, Project, parse_items};
+use crate::ado::models::{
+    AuthorizedResource, GitRepository, Parsed, PolicyConfiguration, Project, ServiceEndpoint,
+    VariableGroup, parse_items,
+};
 use crate::ado::{AdoClient, AdoError};
 use crate::config::Connector;
 
@@ -66,43 +69,32 @@ pub async fn organization(
     for project in &projects {
         let client = client.clone();
         let org_name = org.name.clone();
-        let url = api_url(
-            &base,
-            &[
-                project.item.id.as_str(),
-                "_apis",
-                "policy",
-                "configurations",
-            ],
-            &[("api-version", API_VERSION), ("$top", PAGE_SIZE)],
-        );
+        let project_base = api_url(&base, &[project.item.id.as_str()], &[]);
         let (project_id, project_name) = (project.item.id.clone(), project.item.name.clone());
         tasks.spawn(async move {
-            let list = client
-                .get_list(&org_name, "policy/configurations", url.clone())
-                .await?;
-            let policies = parse::<PolicyConfiguration>(&org_name, &url, list.items)?;
-            Ok::<_, AdoError>(ProjectPolicies {
-                project_id,
-                project: project_name,
-                policies,
-            })
+            project_resources(&client, &org_name, &project_base, project_id, project_name).await
         });
     }
     let mut policies = Vec::with_capacity(projects.len());
+    let mut libraries = Vec::with_capacity(projects.len());
     while let Some(joined) = tasks.join_next().await {
         match joined {
-            Ok(result) => policies.push(result?),
+            Ok(result) => {
+                let (project_policies, library) = result?;
+                policies.push(project_policies);
+                libraries.push(library);
+            }
             Err(join_error) => {
                 return Err(AdoError::Transport {
                     organization: org.name.clone(),
                     url: base.to_string(),
-                    message: format!("policy crawl task failed: {join_error}"),
+                    message: format!("project crawl task failed: {join_error}"),
                 });
             }
         }
     }
     policies.sort_by(|a, b| a.project_id.cmp(&b.project_id));
+    libraries.sort_by(|a, b| a.project_id.cmp(&b.project_id));
 
     Ok(OrganizationInventory {
         connector: connector.name.clone(),
@@ -115,7 +107,100 @@ pub async fn organization(
         projects,
         repositories,
         policies,
+        libraries,
     })
+}
+
+/// The collectors that run per project: branch policies, service connections, variable groups
+/// and which of the latter two are open to every pipeline.
+async fn project_resources(
+    client: &AdoClient,
+    org: &str,
+    project_base: &url::Url,
+    project_id: String,
+    project: String,
+) -> Result<(ProjectPolicies, ProjectLibrary), AdoError> {
+    let list = |segments: &'static [&'static str], query: Vec<(&'static str, &'static str)>| {
+        let mut q = vec![("api-version", API_VERSION)];
+        q.extend(query);
+        api_url(project_base, segments, &q)
+    };
+    let url = list(
+        &["_apis", "policy", "configurations"],
+        vec![("$top", PAGE_SIZE)],
+    );
+    let policies = parse::<PolicyConfiguration>(
+        org,
+        &url,
+        client
+            .get_list(org, "policy/configurations", url.clone())
+            .await?
+            .items,
+    )?;
+    let url = list(&["_apis", "serviceendpoint", "endpoints"], vec![]);
+    let service_connections = parse::<ServiceEndpoint>(
+        org,
+        &url,
+        client
+            .get_list(org, "serviceendpoint/endpoints", url.clone())
+            .await?
+            .items,
+    )?;
+    let url = list(
+        &["_apis", "distributedtask", "variablegroups"],
+        vec![("$top", PAGE_SIZE), ("queryOrder", "IdAscending")],
+    );
+    let variable_groups = parse::<VariableGroup>(
+        org,
+        &url,
+        client
+            .get_list(org, "distributedtask/variablegroups", url.clone())
+            .await?
+            .items,
+    )?;
+    // One call per resource type lists everything authorized for all pipelines (cheaper than
+    // one pipelinePermissions call per resource).
+    let mut open = Vec::new();
+    for kind in ["endpoint", "variablegroup"] {
+        let mut url = api_url(
+            project_base,
+            &["_apis", "build", "authorizedresources"],
+            &[("api-version", "7.1-preview.1")],
+        );
+        url.query_pairs_mut().append_pair("type", kind);
+        let items = parse::<AuthorizedResource>(
+            org,
+            &url,
+            client
+                .get_list(org, "build/authorizedresources", url.clone())
+                .await?
+                .items,
+        )?;
+        open.push(
+            items
+                .into_iter()
+                .filter(|r| r.item.authorized)
+                .map(|r| r.item.id)
+                .collect(),
+        );
+    }
+    let open_variable_groups = open.pop().unwrap_or_default();
+    let open_service_connections = open.pop().unwrap_or_default();
+    Ok((
+        ProjectPolicies {
+            project_id: project_id.clone(),
+            project: project.clone(),
+            policies,
+        },
+        ProjectLibrary {
+            project_id,
+            project,
+            service_connections,
+            variable_groups,
+            open_service_connections,
+            open_variable_groups,
+        },
+    ))
 }
 
 fn parse<T: serde::de::DeserializeOwned>(

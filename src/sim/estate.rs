@@ -120,6 +120,8 @@ pub struct SimProject {
     pub project_wide_policy: bool,
     /// Derived from the flags above and the repositories' protection by `rebuild_policies`.
     pub policies: Vec<SimPolicy>,
+    /// Service connections and variable groups.
+    pub library: super::library::Library,
 }
 
 #[derive(Debug, Clone)]
@@ -204,6 +206,7 @@ impl Estate {
                     revision: 10 + rng.below(500),
                     project_wide_policy: rng.percent(PROJECT_WIDE_POLICY_PERCENT),
                     policies: Vec::new(),
+                    library: Default::default(),
                 });
                 for r in 0..sizes.repositories_per_project {
                     let default_branch = if rng.percent(EMPTY_REPO_PERCENT) {
@@ -248,6 +251,14 @@ impl Estate {
                 repositories,
             };
             rebuild_policies(&mut org);
+            let project_ids: Vec<String> = org.projects.iter().map(|p| p.id.clone()).collect();
+            for (project, library) in
+                org.projects
+                    .iter_mut()
+                    .zip(super::library::generate(seed, o, &project_ids))
+            {
+                project.library = library;
+            }
             organizations.push(org);
         }
         Estate {
@@ -333,6 +344,31 @@ impl Estate {
                 repositories: org.repositories.len(),
                 policies,
                 policy_scope_rows: scopes,
+                service_connections: org.projects.iter().map(|p| p.library.endpoints.len()).sum(),
+                service_connections_open_to_all: org
+                    .projects
+                    .iter()
+                    .flat_map(|p| &p.library.endpoints)
+                    .filter(|e| e.open_to_all)
+                    .count(),
+                variable_groups: org
+                    .projects
+                    .iter()
+                    .map(|p| p.library.variable_groups.len())
+                    .sum(),
+                variable_groups_open_to_all: org
+                    .projects
+                    .iter()
+                    .flat_map(|p| &p.library.variable_groups)
+                    .filter(|g| g.open_to_all)
+                    .count(),
+                secret_variables: org
+                    .projects
+                    .iter()
+                    .flat_map(|p| &p.library.variable_groups)
+                    .flat_map(|g| &g.variables)
+                    .filter(|(_, secret)| *secret)
+                    .count(),
             });
             for repo in &org.repositories {
                 *truth
@@ -547,6 +583,11 @@ pub struct OrganizationTruth {
     pub policies: usize,
     /// Rows the branch_policies table must hold (one per scope entry).
     pub policy_scope_rows: usize,
+    pub service_connections: usize,
+    pub service_connections_open_to_all: usize,
+    pub variable_groups: usize,
+    pub variable_groups_open_to_all: usize,
+    pub secret_variables: usize,
 }
 
 #[derive(Debug, Serialize)]

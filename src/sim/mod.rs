@@ -6,6 +6,7 @@
 
 pub mod behaviour;
 pub mod estate;
+pub mod library;
 pub mod server;
 
 pub use behaviour::{ConsumptionLimit, Faults};

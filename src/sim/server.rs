@@ -202,7 +202,11 @@ fn route_name(segments: &[String]) -> String {
 }
 
 /// Paged routes (continuation token in the `x-ms-continuationtoken` header).
-const PAGED_ROUTES: &[&str] = &["projects", "policy/configurations"];
+const PAGED_ROUTES: &[&str] = &[
+    "projects",
+    "policy/configurations",
+    "distributedtask/variablegroups",
+];
 
 /// Everything around a route: latency, authentication, the consumption limit, faults.
 async fn handle(State(state): State<Arc<SimState>>, request: Request) -> Response {
@@ -506,6 +510,80 @@ fn route_request(
             let next = (matching.len() > top).then(|| matching[top - 1].id.to_string());
             ok(envelope(page), next)
         }
+        [org, project, "_apis", "serviceendpoint", "endpoints"] => {
+            let Some(org) = estate.organization(org) else {
+                return org_not_found(org);
+            };
+            let Some((_, project)) = find_project(org, project) else {
+                return project_not_found(project);
+            };
+            let endpoints = project
+                .library
+                .endpoints
+                .iter()
+                .map(|e| endpoint_json(org, project, e))
+                .collect();
+            ok(envelope(endpoints), None)
+        }
+        [org, project, "_apis", "distributedtask", "variablegroups"] => {
+            let Some(org) = estate.organization(org) else {
+                return org_not_found(org);
+            };
+            let Some((_, project)) = find_project(org, project) else {
+                return project_not_found(project);
+            };
+            // The token is the id to continue from (ids ascending).
+            let from = param("continuationToken")
+                .and_then(|t| t.parse::<u64>().ok())
+                .unwrap_or(0);
+            let top = page_size(param("$top"));
+            let matching: Vec<_> = project
+                .library
+                .variable_groups
+                .iter()
+                .filter(|g| g.id >= from)
+                .collect();
+            let page: Vec<Value> = matching
+                .iter()
+                .take(top)
+                .map(|g| variable_group_json(project, g))
+                .collect();
+            let next = matching.get(top).map(|g| g.id.to_string());
+            ok(envelope(page), next)
+        }
+        [org, project, "_apis", "build", "authorizedresources"] => {
+            let Some(org) = estate.organization(org) else {
+                return org_not_found(org);
+            };
+            let Some((_, project)) = find_project(org, project) else {
+                return project_not_found(project);
+            };
+            let kind = param("type").unwrap_or_default().to_ascii_lowercase();
+            let ids: Vec<String> = match kind.as_str() {
+                "endpoint" => project
+                    .library
+                    .endpoints
+                    .iter()
+                    .filter(|e| e.open_to_all)
+                    .map(|e| e.id.clone())
+                    .collect(),
+                "variablegroup" => project
+                    .library
+                    .variable_groups
+                    .iter()
+                    .filter(|g| g.open_to_all)
+                    .map(|g| g.id.to_string())
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let wanted = param("id");
+            let items = ids
+                .into_iter()
+                .filter(|id| wanted.is_none_or(|w| w == id))
+                .map(|id| json!({ "type": kind, "id": id, "authorized": true }))
+                .collect();
+            ok(envelope(items), None)
+        }
         _ => not_found_route(parts.uri.path()),
     }
 }
@@ -762,4 +840,113 @@ fn policy_json(org: &SimOrganization, project: &SimProject, p: &SimPolicy) -> Va
             "displayName": type_name
         }
     })
+}
+
+fn endpoint_json(
+    org: &SimOrganization,
+    project: &SimProject,
+    e: &super::library::SimEndpoint,
+) -> Value {
+    let mut parameters = serde_json::Map::new();
+    match e.scheme {
+        "WorkloadIdentityFederation" => {
+            parameters.insert(
+                "tenantid".into(),
+                json!("72f988bf-86f1-41af-91ab-2d7cd011db47"),
+            );
+            parameters.insert(
+                "serviceprincipalid".into(),
+                json!("00000000-0000-0000-0000-00000000abcd"),
+            );
+            parameters.insert(
+                "workloadIdentityFederationIssuer".into(),
+                json!(format!("https://vstoken.dev.azure.com/{}", org.id)),
+            );
+            parameters.insert(
+                "workloadIdentityFederationSubject".into(),
+                json!(format!("sc://{}/{}/{}", org.name, project.name, e.name)),
+            );
+        }
+        "ServicePrincipal" => {
+            parameters.insert(
+                "tenantid".into(),
+                json!("72f988bf-86f1-41af-91ab-2d7cd011db47"),
+            );
+            parameters.insert(
+                "serviceprincipalid".into(),
+                json!("00000000-0000-0000-0000-00000000abcd"),
+            );
+            parameters.insert("authenticationType".into(), json!("spnKey"));
+            parameters.insert("serviceprincipalkey".into(), Value::Null);
+        }
+        "UsernamePassword" => {
+            parameters.insert("username".into(), json!("svc-builder"));
+            parameters.insert("password".into(), Value::Null);
+        }
+        _ => {}
+    }
+    let mut references = vec![
+        json!({ "projectReference": { "id": project.id, "name": project.name }, "name": e.name }),
+    ];
+    references.extend(e.shared_with.iter().map(|id| {
+        let name = org
+            .projects
+            .iter()
+            .find(|p| &p.id == id)
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        json!({ "projectReference": { "id": id, "name": name }, "name": e.name })
+    }));
+    let data = if e.endpoint_type == "azurerm" {
+        json!({ "subscriptionId": "11111111-2222-3333-4444-555555555555", "subscriptionName": "Production", "environment": "AzureCloud", "scopeLevel": "Subscription", "creationMode": "Manual" })
+    } else {
+        json!({})
+    };
+    json!({
+        "data": data,
+        "id": e.id,
+        "name": e.name,
+        "type": e.endpoint_type,
+        "url": e.url,
+        "createdBy": { "displayName": "Simulated Admin", "id": "e18a1f0a-b112-67fd-a9e0-e3bb081da49e" },
+        "description": "",
+        "authorization": { "parameters": parameters, "scheme": e.scheme },
+        "isShared": !e.shared_with.is_empty(),
+        "isReady": true,
+        "owner": "Library",
+        "serviceEndpointProjectReferences": references
+    })
+}
+
+fn variable_group_json(project: &SimProject, g: &super::library::SimVariableGroup) -> Value {
+    let variables: serde_json::Map<String, Value> = g
+        .variables
+        .iter()
+        .map(|(name, secret)| {
+            let value = if *secret {
+                json!({ "value": null, "isSecret": true })
+            } else {
+                json!({ "value": format!("value of {name}") })
+            };
+            (name.clone(), value)
+        })
+        .collect();
+    let mut group = json!({
+        "variables": variables,
+        "id": g.id,
+        "type": if g.key_vault.is_some() { "AzureKeyVault" } else { "Vsts" },
+        "name": g.name,
+        "description": "",
+        "createdBy": { "displayName": "Simulated Admin", "id": "4adb1680-0eac-6149-b5ee-fc8b4f6ca227" },
+        "createdOn": "2026-01-12T06:35:52.08Z",
+        "isShared": false,
+        "variableGroupProjectReferences": [{ "projectReference": { "id": project.id, "name": project.name }, "name": g.name }]
+    });
+    if let (Some((vault, endpoint)), Some(obj)) = (&g.key_vault, group.as_object_mut()) {
+        obj.insert(
+            "providerData".into(),
+            json!({ "serviceEndpointId": endpoint, "vault": vault, "lastRefreshedOn": "2026-11-01T00:00:00Z" }),
+        );
+    }
+    group
 }

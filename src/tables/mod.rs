@@ -8,6 +8,7 @@
 mod builder;
 pub mod findings;
 pub mod inventory;
+pub mod library;
 
 use std::sync::Arc;
 
@@ -142,6 +143,8 @@ pub const ALL_TABLES: &[&TableDef] = &[
     &inventory::PROJECTS,
     &inventory::REPOSITORIES,
     &inventory::BRANCH_POLICIES,
+    &library::SERVICE_CONNECTIONS,
+    &library::VARIABLE_GROUPS,
     &findings::FINDINGS,
     &findings::CRAWL_ERRORS,
 ];

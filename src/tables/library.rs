@@ -1,0 +1,174 @@
+//! The pipeline library's tables: service connections and variable groups, each with whether it
+//! is open to every pipeline of its project.
+
+use arrow::record_batch::RecordBatch;
+
+use super::ColumnType::{Boolean, Int64, Utf8};
+use super::{RowContext, TableBuilder, TableDef, TableError, Value, optional, required};
+use crate::crawl::OrganizationInventory;
+
+pub const SERVICE_CONNECTIONS: TableDef = TableDef {
+    name: "service_connections",
+    doc: "One row per service connection (service endpoint) of a project; a connection shared with several projects appears in each.",
+    project_scoped: true,
+    columns: &[
+        required(
+            "service_connection_id",
+            Utf8,
+            "Service connection id (GUID).",
+        ),
+        required("service_connection", Utf8, "Service connection name."),
+        optional(
+            "type",
+            Utf8,
+            "Connection type, e.g. `azurerm`, `azure` (classic), `github`, `dockerregistry`, `generic`.",
+        ),
+        optional("url", Utf8, "The URL the connection points at."),
+        optional(
+            "authorization_scheme",
+            Utf8,
+            "`ServicePrincipal`, `WorkloadIdentityFederation`, `ManagedServiceIdentity`, `UsernamePassword`, `Token`, `Certificate`, …",
+        ),
+        optional(
+            "is_shared",
+            Boolean,
+            "Whether the connection is shared with other projects (null when the server omits it).",
+        ),
+        optional(
+            "is_ready",
+            Boolean,
+            "Whether the connection is ready to use.",
+        ),
+        optional("owner", Utf8, "`Library` or `agentcloud`."),
+        required(
+            "project_reference_count",
+            Int64,
+            "Projects the connection is referenced by (serviceEndpointProjectReferences).",
+        ),
+        required(
+            "open_to_all_pipelines",
+            Boolean,
+            "Authorized for every pipeline of the project (build/authorizedresources).",
+        ),
+        required(
+            "raw",
+            Utf8,
+            "The connection's JSON as the API returned it (secrets come back null).",
+        ),
+    ],
+};
+
+pub const VARIABLE_GROUPS: TableDef = TableDef {
+    name: "variable_groups",
+    doc: "One row per variable group of a project. Variable values are never stored, only names and whether they are secret.",
+    project_scoped: true,
+    columns: &[
+        required(
+            "variable_group_id",
+            Int64,
+            "Variable group id (unique in the organization).",
+        ),
+        required("variable_group", Utf8, "Variable group name."),
+        optional("type", Utf8, "`Vsts` or `AzureKeyVault`."),
+        required("variable_count", Int64, "Number of variables."),
+        required(
+            "secret_variable_count",
+            Int64,
+            "Number of variables marked secret.",
+        ),
+        optional(
+            "key_vault",
+            Utf8,
+            "Linked Azure Key Vault name, for Key Vault groups.",
+        ),
+        optional(
+            "key_vault_service_connection_id",
+            Utf8,
+            "Service connection used to read the Key Vault.",
+        ),
+        optional(
+            "is_shared",
+            Boolean,
+            "Whether the group is shared with other projects.",
+        ),
+        required(
+            "open_to_all_pipelines",
+            Boolean,
+            "Authorized for every pipeline of the project (build/authorizedresources).",
+        ),
+        required(
+            "variable_names",
+            Utf8,
+            "Comma-separated variable names (values are never stored).",
+        ),
+    ],
+};
+
+/// Record batches of the library tables for one organization.
+pub fn build(
+    run_id: &str,
+    org: &OrganizationInventory,
+) -> Result<(RecordBatch, RecordBatch), TableError> {
+    let mut connections = TableBuilder::new(&SERVICE_CONNECTIONS);
+    let mut groups = TableBuilder::new(&VARIABLE_GROUPS);
+    for library in &org.libraries {
+        let ctx = RowContext {
+            run_id,
+            connector: &org.connector,
+            organization: &org.organization,
+            project: Some((&library.project_id, &library.project)),
+        };
+        for c in &library.service_connections {
+            let e = &c.item;
+            connections.push(
+                &ctx,
+                &[
+                    Value::Str(Some(&e.id)),
+                    Value::Str(Some(&e.name)),
+                    Value::Str(e.endpoint_type.as_deref()),
+                    Value::Str(e.url.as_deref()),
+                    Value::Str(e.authorization.as_ref().and_then(|a| a.scheme.as_deref())),
+                    Value::Bool(e.is_shared),
+                    Value::Bool(e.is_ready),
+                    Value::Str(e.owner.as_deref()),
+                    Value::Int(Some(e.service_endpoint_project_references.len() as i64)),
+                    Value::Bool(Some(library.open_service_connections.contains(&e.id))),
+                    Value::Str(Some(&c.raw)),
+                ],
+            )?;
+        }
+        for g in &library.variable_groups {
+            let group = &g.item;
+            let secrets = group
+                .variables
+                .values()
+                .filter(|v| v.is_secret == Some(true))
+                .count();
+            let names = group
+                .variables
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(",");
+            let provider = group.provider_data.as_ref();
+            groups.push(
+                &ctx,
+                &[
+                    Value::Int(Some(group.id)),
+                    Value::Str(Some(&group.name)),
+                    Value::Str(group.group_type.as_deref()),
+                    Value::Int(Some(group.variables.len() as i64)),
+                    Value::Int(Some(secrets as i64)),
+                    Value::Str(provider.and_then(|p| p.vault.as_deref())),
+                    Value::Str(provider.and_then(|p| p.service_endpoint_id.as_deref())),
+                    Value::Bool(group.is_shared),
+                    Value::Bool(Some(
+                        library.open_variable_groups.contains(&group.id.to_string()),
+                    )),
+                    Value::Str(Some(&names)),
+                ],
+            )?;
+        }
+    }
+    Ok((connections.finish()?, groups.finish()?))
+}
