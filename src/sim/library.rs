@@ -81,7 +81,7 @@ const KEY_VAULT_PERCENT: u64 = 30;
 /// per organization, as the service does).
 pub fn generate(seed: u64, organization: usize, project_ids: &[String]) -> Vec<Library> {
     let mut rng =
-        SplitMix64::new(seed ^ 0x5EED_0F_11B7 ^ (organization as u64).wrapping_mul(0x9E37_79B9));
+        SplitMix64::new(seed ^ 0x005E_ED0F_11B7 ^ (organization as u64).wrapping_mul(0x9E37_79B9));
     let mut next_group_id = 1;
     let mut libraries = Vec::with_capacity(project_ids.len());
     for (p, _) in project_ids.iter().enumerate() {
