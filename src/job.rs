@@ -16,6 +16,7 @@ use crate::crawl::{self, CrawlError, CrawlProgress, NoProgress};
 use crate::dataset::{Dataset, DatasetError, SnapshotWriter, TableWritten, scan_files};
 use crate::report::{self, ReportError, ReportOptions, ReportPaths, ReportSummary};
 use crate::rules::{self, Finding, Rule, RuleError};
+use crate::tables::advsec::{self, ADVANCED_SECURITY, ADVSEC_ALERTS};
 use crate::tables::findings::{CRAWL_ERRORS, FINDINGS};
 use crate::tables::inventory::{self, BRANCH_POLICIES, ORGANIZATIONS, PROJECTS, REPOSITORIES};
 use crate::tables::library::{self, SERVICE_CONNECTIONS, VARIABLE_GROUPS};
@@ -85,13 +86,15 @@ pub fn new_run_id() -> String {
 }
 
 /// The tables the crawl fills, in the order they are written.
-const INVENTORY_TABLES: [&crate::tables::TableDef; 6] = [
+const INVENTORY_TABLES: [&crate::tables::TableDef; 8] = [
     &ORGANIZATIONS,
     &PROJECTS,
     &REPOSITORIES,
     &BRANCH_POLICIES,
     &SERVICE_CONNECTIONS,
     &VARIABLE_GROUPS,
+    &ADVANCED_SECURITY,
+    &ADVSEC_ALERTS,
 ];
 
 /// What a run may be told instead of reading the clock (tests and backfills).
@@ -164,6 +167,12 @@ pub async fn run_with_progress(
             .entry(VARIABLE_GROUPS.name)
             .or_default()
             .push(groups);
+        let (states, alerts) = advsec::build(&run_id, org)?;
+        batches
+            .entry(ADVANCED_SECURITY.name)
+            .or_default()
+            .push(states);
+        batches.entry(ADVSEC_ALERTS.name).or_default().push(alerts);
     }
     for def in INVENTORY_TABLES {
         writer.write_table(

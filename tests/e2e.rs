@@ -97,6 +97,31 @@ fn crawl_matches_ground_truth_and_findings_match_injected_misconfigurations() {
         (0..values.len()).filter_map(|i| values.get(i)).sum::<i64>() as u64
     };
     assert_eq!(secret_variables, sum("secret_variables"));
+    // Advanced Security: a row per repository, alerts of readable repositories, 403 = not evaluated.
+    assert_eq!(rows("advanced_security"), sum("repositories"));
+    assert_eq!(rows("advsec_alerts"), sum("advsec_alerts"));
+    let advsec = scan_files(&dataset.partition_files("advanced_security", date).unwrap())
+        .unwrap()
+        .collect()
+        .unwrap();
+    let count_text = |column: &str, wanted: &[&str]| -> u64 {
+        let values = advsec.column(column).unwrap().str().unwrap().clone();
+        (0..values.len())
+            .filter(|i| values.get(*i).is_some_and(|v| wanted.contains(&v)))
+            .count() as u64
+    };
+    assert_eq!(
+        count_text("status", &["on", "partial"]),
+        sum("advsec_enabled_repositories")
+    );
+    assert_eq!(
+        count_text("alerts_status", &["not_evaluated"]),
+        sum("advsec_alerts_forbidden_repositories")
+    );
+    assert!(
+        sum("advsec_alerts_forbidden_repositories") > 0,
+        "the estate should exercise a 403"
+    );
     for org in truth_orgs {
         let crawled = manifest["organizations"]
             .as_array()
@@ -524,4 +549,15 @@ auth = {{ kind = "pat", token_env = "E2E_PAT" }}
         assert_eq!(org["deployment"], "server", "{org}");
         assert_eq!(org["api_version"], "6.0", "{org}");
     }
+    // No Advanced Security on Server: every repository says so, none is a pass or a failure.
+    let dataset = Dataset::new(out.join("dataset"));
+    let date = dataset.snapshot_dates("advanced_security").unwrap()[0];
+    let advsec = scan_files(&dataset.partition_files("advanced_security", date).unwrap())
+        .unwrap()
+        .collect()
+        .unwrap();
+    let status = advsec.column("status").unwrap().str().unwrap().clone();
+    assert_eq!(advsec.height() as u64, sum("repositories"));
+    assert!((0..status.len()).all(|i| status.get(i) == Some("not_available")));
+    assert_eq!(manifest["tables"]["advsec_alerts"]["rows"], 0);
 }

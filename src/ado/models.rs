@@ -232,6 +232,92 @@ pub struct AuthorizedResource {
     pub authorized: bool,
 }
 
+/// `GET advsec/{org}/_apis/management/enablement` (7.2-preview.3): every repository's state.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdvSecEnablement {
+    #[serde(default)]
+    pub repos_enablement_status: Vec<RepoEnablement>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RepoEnablement {
+    #[serde(default)]
+    pub project_id: Option<String>,
+    pub repository_id: String,
+    #[serde(default)]
+    pub code_security_features: Option<CodeSecurityFeatures>,
+    #[serde(default)]
+    pub secret_protection_features: Option<SecretProtectionFeatures>,
+    /// The older preview (7.2-preview.1) shape.
+    #[serde(default)]
+    pub adv_sec_enabled: Option<bool>,
+    #[serde(default)]
+    pub block_pushes: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CodeSecurityFeatures {
+    #[serde(default)]
+    pub code_security_enabled: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretProtectionFeatures {
+    #[serde(default)]
+    pub secret_protection_enabled: Option<bool>,
+    #[serde(default)]
+    pub block_pushes: Option<bool>,
+}
+
+impl RepoEnablement {
+    pub fn code_security(&self) -> bool {
+        self.code_security_features
+            .as_ref()
+            .and_then(|f| f.code_security_enabled)
+            .or(self.adv_sec_enabled)
+            .unwrap_or(false)
+    }
+
+    pub fn secret_protection(&self) -> bool {
+        self.secret_protection_features
+            .as_ref()
+            .and_then(|f| f.secret_protection_enabled)
+            .or(self.adv_sec_enabled)
+            .unwrap_or(false)
+    }
+
+    pub fn block_pushes(&self) -> bool {
+        self.secret_protection_features
+            .as_ref()
+            .and_then(|f| f.block_pushes)
+            .or(self.block_pushes)
+            .unwrap_or(false)
+    }
+}
+
+/// One Advanced Security alert of a repository.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Alert {
+    pub alert_id: i64,
+    #[serde(default)]
+    pub alert_type: Option<String>,
+    #[serde(default)]
+    pub severity: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub first_seen_date: Option<String>,
+    #[serde(default)]
+    pub git_ref: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,6 +34,28 @@ pub struct OrganizationInventory {
     pub repositories: Vec<Parsed<GitRepository>>,
     pub policies: Vec<ProjectPolicies>,
     pub libraries: Vec<ProjectLibrary>,
+    pub advanced_security: AdvancedSecurity,
+}
+
+/// GitHub Advanced Security for Azure DevOps in one organization.
+#[derive(Debug)]
+pub enum AdvancedSecurity {
+    /// The deployment has no Advanced Security (Azure DevOps Server), or the API answered 404.
+    NotAvailable(String),
+    /// The identity may not read it (403).
+    NotEvaluated(String),
+    /// Enablement per repository id, and the alerts of enabled repositories.
+    Read(std::collections::HashMap<String, RepoAdvancedSecurity>),
+}
+
+/// Advanced Security of one repository.
+#[derive(Debug)]
+pub struct RepoAdvancedSecurity {
+    pub code_security: bool,
+    pub secret_protection: bool,
+    pub block_pushes: bool,
+    /// `Ok(alerts)`, or why they could not be read (403 = not evaluated).
+    pub alerts: Result<Vec<Parsed<crate::ado::models::Alert>>, String>,
 }
 
 /// The pipeline library of one project: service connections and variable groups, with the ids

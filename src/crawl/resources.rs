@@ -5,7 +5,9 @@
 use tokio::task::JoinSet;
 
 use super::discovery::OrganizationRef;
-use super::{OrganizationInventory, ProjectLibrary, ProjectPolicies};
+use super::{
+    AdvancedSecurity, OrganizationInventory, ProjectLibrary, ProjectPolicies, RepoAdvancedSecurity,
+};
 use crate::ado::client::api_url;
 use crate::ado::models::{
     AuthorizedResource, GitRepository, Parsed, PolicyConfiguration, Project, ServiceEndpoint,
@@ -96,6 +98,8 @@ pub async fn organization(
     policies.sort_by(|a, b| a.project_id.cmp(&b.project_id));
     libraries.sort_by(|a, b| a.project_id.cmp(&b.project_id));
 
+    let advanced_security = advanced_security(client, connector, org, &repositories).await?;
+
     Ok(OrganizationInventory {
         connector: connector.name.clone(),
         organization: org.name.clone(),
@@ -108,7 +112,127 @@ pub async fn organization(
         repositories,
         policies,
         libraries,
+        advanced_security,
     })
+}
+
+/// Advanced Security: one enablement call for the organization, then the alerts of each
+/// repository with a feature on (there is no organization-wide alert list). A 404 means the
+/// feature does not exist here, a 403 that we may not read it: recorded, never a failure.
+async fn advanced_security(
+    client: &AdoClient,
+    connector: &Connector,
+    org: &OrganizationRef,
+    repositories: &[Parsed<GitRepository>],
+) -> Result<AdvancedSecurity, AdoError> {
+    let Some(advsec) = &connector.advsec_url else {
+        return Ok(AdvancedSecurity::NotAvailable(format!(
+            "{} has no Advanced Security (Azure DevOps Server)",
+            connector.url
+        )));
+    };
+    let base = api_url(advsec, &[org.name.as_str()], &[]);
+    let url = api_url(
+        &base,
+        &["_apis", "management", "enablement"],
+        &[
+            ("includeAllProperties", "true"),
+            ("api-version", "7.2-preview.3"),
+        ],
+    );
+    let enablement: crate::ado::models::AdvSecEnablement = match client
+        .get_json(&org.name, "management/enablement", url)
+        .await
+    {
+        Ok(e) => e,
+        Err(e @ AdoError::NotFound { .. }) => {
+            return Ok(AdvancedSecurity::NotAvailable(e.to_string()));
+        }
+        Err(e @ AdoError::Forbidden { .. }) => {
+            return Ok(AdvancedSecurity::NotEvaluated(e.to_string()));
+        }
+        Err(e) => return Err(e),
+    };
+    let projects: std::collections::HashMap<&str, &str> = repositories
+        .iter()
+        .map(|r| (r.item.id.as_str(), r.item.project.id.as_str()))
+        .collect();
+    let mut tasks = JoinSet::new();
+    let mut states = std::collections::HashMap::new();
+    for repo in enablement.repos_enablement_status {
+        let Some(project_id) = projects.get(repo.repository_id.as_str()) else {
+            continue; // a repository of a project the connector leaves out
+        };
+        let state = (
+            repo.code_security(),
+            repo.secret_protection(),
+            repo.block_pushes(),
+        );
+        if state.0 || state.1 {
+            let client = client.clone();
+            let org_name = org.name.clone();
+            let mut url = api_url(
+                &base,
+                &[
+                    project_id,
+                    "_apis",
+                    "alert",
+                    "repositories",
+                    repo.repository_id.as_str(),
+                    "alerts",
+                ],
+                &[("api-version", "7.2-preview.1")],
+            );
+            url.query_pairs_mut().append_pair("top", PAGE_SIZE);
+            let repository_id = repo.repository_id.clone();
+            tasks.spawn(async move {
+                let alerts = match client
+                    .get_list(&org_name, "alert/repositories", url.clone())
+                    .await
+                {
+                    Ok(list) => {
+                        parse::<crate::ado::models::Alert>(&org_name, &url, list.items).map(Ok)
+                    }
+                    Err(e @ AdoError::Forbidden { .. }) => Ok(Err(e.to_string())),
+                    Err(e) => Err(e),
+                };
+                (repository_id, alerts)
+            });
+        }
+        states.insert(repo.repository_id, state);
+    }
+    let mut alerts = std::collections::HashMap::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((repository_id, result)) => {
+                alerts.insert(repository_id, result?);
+            }
+            Err(join_error) => {
+                return Err(AdoError::Transport {
+                    organization: org.name.clone(),
+                    url: base.to_string(),
+                    message: format!("alerts task failed: {join_error}"),
+                });
+            }
+        }
+    }
+    Ok(AdvancedSecurity::Read(
+        states
+            .into_iter()
+            .map(|(id, (code_security, secret_protection, block_pushes))| {
+                let alerts = alerts.remove(&id).unwrap_or_else(|| Ok(Vec::new()));
+                (
+                    id,
+                    RepoAdvancedSecurity {
+                        code_security,
+                        secret_protection,
+                        block_pushes,
+                        alerts,
+                    },
+                )
+            })
+            .collect(),
+    ))
 }
 
 /// The collectors that run per project: branch policies, service connections, variable groups

@@ -88,6 +88,8 @@ pub struct RepositoryRow {
     pub default_branch: String,
     /// `protected`, `unprotected`, `empty` or `disabled`.
     pub branch_protection: &'static str,
+    /// `on`, `partial`, `off`, `not_available`, `not_evaluated`, or `unknown` (not crawled).
+    pub advanced_security: String,
     pub counts: SeverityCounts,
 }
 
@@ -140,6 +142,10 @@ pub struct Inventory {
     pub projects: u64,
     pub repositories: u64,
     pub repositories_protected: u64,
+    /// Repositories with Advanced Security on (fully or partly).
+    pub repositories_advanced_security: u64,
+    /// Repositories whose Advanced Security could not be read or does not exist.
+    pub repositories_advanced_security_unknown: u64,
 }
 
 /// How many past snapshots the trend shows.
@@ -425,6 +431,15 @@ fn repositories(
         // Branch protection is what ADO-REPO-001 checks: at least two reviewers on the default branch.
         entry.1 |= f.get("rule_id") == "ADO-REPO-001";
     }
+    let advsec: HashMap<(String, String, String), String> = read_rows(
+        dataset,
+        "advanced_security",
+        date,
+        &["connector", "organization", "repository_id", "status"],
+    )?
+    .into_iter()
+    .map(|r| ((r[0].clone(), r[1].clone(), r[2].clone()), r[3].clone()))
+    .collect();
     let columns = [
         "connector",
         "organization",
@@ -454,9 +469,18 @@ fn repositories(
         } else {
             "protected"
         };
+        let advanced_security = advsec
+            .get(&(r[0].clone(), r[1].clone(), r[3].clone()))
+            .cloned()
+            .unwrap_or_else(|| "unknown".to_string());
         inventory.repositories += 1;
         if branch_protection == "protected" {
             inventory.repositories_protected += 1;
+        }
+        match advanced_security.as_str() {
+            "on" | "partial" => inventory.repositories_advanced_security += 1,
+            "off" => {}
+            _ => inventory.repositories_advanced_security_unknown += 1,
         }
         rows.push(RepositoryRow {
             organization: r[1].clone(),
@@ -464,6 +488,7 @@ fn repositories(
             repository: r[4].clone(),
             default_branch: r[5].clone(),
             branch_protection,
+            advanced_security,
             counts,
         });
     }

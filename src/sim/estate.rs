@@ -108,6 +108,8 @@ pub struct SimOrganization {
     pub name: String,
     pub projects: Vec<SimProject>,
     pub repositories: Vec<SimRepository>,
+    /// Advanced Security of each repository (same order as `repositories`).
+    pub advsec: Vec<super::advsec::SimAdvSec>,
 }
 
 #[derive(Debug, Clone)]
@@ -247,6 +249,7 @@ impl Estate {
             let mut org = SimOrganization {
                 id: org_id,
                 name: format!("sim-org-{o:02}"),
+                advsec: super::advsec::generate(seed, o, repositories.len()),
                 projects,
                 repositories,
             };
@@ -361,6 +364,18 @@ impl Estate {
                     .iter()
                     .flat_map(|p| &p.library.variable_groups)
                     .filter(|g| g.open_to_all)
+                    .count(),
+                advsec_enabled_repositories: org.advsec.iter().filter(|a| a.enabled()).count(),
+                advsec_alerts: org
+                    .advsec
+                    .iter()
+                    .filter(|a| a.enabled() && !a.alerts_forbidden)
+                    .map(|a| a.alerts.len())
+                    .sum(),
+                advsec_alerts_forbidden_repositories: org
+                    .advsec
+                    .iter()
+                    .filter(|a| a.enabled() && a.alerts_forbidden)
                     .count(),
                 secret_variables: org
                     .projects
@@ -588,6 +603,12 @@ pub struct OrganizationTruth {
     pub variable_groups: usize,
     pub variable_groups_open_to_all: usize,
     pub secret_variables: usize,
+    /// Repositories with code security or secret protection on.
+    pub advsec_enabled_repositories: usize,
+    /// Alerts of enabled repositories whose alerts the identity may read.
+    pub advsec_alerts: usize,
+    /// Enabled repositories whose alerts answer 403 (must be "not evaluated").
+    pub advsec_alerts_forbidden_repositories: usize,
 }
 
 #[derive(Debug, Serialize)]

@@ -4,6 +4,7 @@
 //! It shares no parsing or model code with the client (`ado`): it builds its JSON from its own
 //! model, so a wrong field name on one side cannot hide behind the same mistake on the other.
 
+pub mod advsec;
 pub mod behaviour;
 pub mod estate;
 pub mod library;

@@ -584,6 +584,111 @@ fn route_request(
                 .collect();
             ok(envelope(items), None)
         }
+        [org, "_apis", "management", "enablement"] if !state.settings.server_mode => {
+            let Some(org) = estate.organization(org) else {
+                return org_not_found(org);
+            };
+            let repos: Vec<Value> = org
+                .repositories
+                .iter()
+                .zip(&org.advsec)
+                .map(|(r, a)| {
+                    json!({
+                        "projectId": org.projects[r.project_index].id,
+                        "repositoryId": r.id,
+                        "codeSecurityFeatures": {
+                            "codeSecurityEnabled": a.code_security,
+                            "codeQLEnabled": a.code_security,
+                            "dependencyScanningInjectionEnabled": a.code_security,
+                            "autofixEnabled": false
+                        },
+                        "secretProtectionFeatures": {
+                            "secretProtectionEnabled": a.secret_protection,
+                            "blockPushes": a.block_pushes
+                        }
+                    })
+                })
+                .collect();
+            ok(
+                json!({
+                    "reposEnablementStatus": repos,
+                    "enablementOnCreateSettings": {
+                        "enableCodeSecurityOnCreate": false,
+                        "enableSecretProtectionOnCreate": false,
+                        "enableBlockPushesOnCreate": false
+                    }
+                }),
+                None,
+            )
+        }
+        [
+            org,
+            project,
+            "_apis",
+            "alert",
+            "repositories",
+            repo,
+            "alerts",
+        ] if !state.settings.server_mode => {
+            let Some(org) = estate.organization(org) else {
+                return org_not_found(org);
+            };
+            let Some((index, project)) = find_project(org, project) else {
+                return project_not_found(project);
+            };
+            let Some((r, advsec)) = org.repositories.iter().zip(&org.advsec).find(|(r, _)| {
+                r.project_index == index && (r.id.eq_ignore_ascii_case(repo) || r.name == *repo)
+            }) else {
+                return error(
+                    StatusCode::NOT_FOUND,
+                    &format!(
+                        "TF401019: The Git repository with name or identifier {repo} does not exist or you do not have permissions for the operation you are attempting."
+                    ),
+                    "GitRepositoryNotFoundException",
+                );
+            };
+            if advsec.alerts_forbidden {
+                return error(
+                    StatusCode::FORBIDDEN,
+                    "TF400813: The user does not have permission to view Advanced Security alerts of this repository.",
+                    "UnauthorizedRequestException",
+                );
+            }
+            if !advsec.enabled() {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "Advanced Security is not enabled for this repository.",
+                    "AdvancedSecurityNotEnabledException",
+                );
+            }
+            // The token is the id of the last alert returned; `top` (no $) sets the page size.
+            let after = param("continuationToken")
+                .and_then(|t| t.parse::<u64>().ok())
+                .unwrap_or(0);
+            let top = page_size(param("top"));
+            let remaining: Vec<_> = advsec.alerts.iter().filter(|a| a.id > after).collect();
+            let page: Vec<Value> = remaining
+                .iter()
+                .take(top)
+                .map(|a| {
+                    json!({
+                        "alertId": a.id,
+                        "alertType": a.alert_type,
+                        "severity": a.severity,
+                        "state": a.state,
+                        "confidence": "high",
+                        "title": a.title,
+                        "firstSeenDate": "2026-10-01T00:00:00Z",
+                        "lastSeenDate": "2026-11-01T00:00:00Z",
+                        "gitRef": r.default_branch.clone().unwrap_or_else(|| "refs/heads/main".into()),
+                        "repositoryUrl": format!("{BASE}/{}/{}/_git/{}", org.name, project.name, r.name),
+                        "tools": [{ "name": if a.alert_type == "secret" { "AdvancedSecurity-Secret-Scanning" } else { "CodeQL" } }]
+                    })
+                })
+                .collect();
+            let next = (remaining.len() > top).then(|| remaining[top - 1].id.to_string());
+            ok(envelope(page), next)
+        }
         _ => not_found_route(parts.uri.path()),
     }
 }

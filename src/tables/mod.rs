@@ -5,6 +5,7 @@
 //! `project_id`, `project` for project-scoped tables). `snapshot_date` is not stored in the files:
 //! it is the Hive partition (`snapshot_date=YYYY-MM-DD`) that every reader adds as a column.
 
+pub mod advsec;
 mod builder;
 pub mod findings;
 pub mod inventory;
@@ -145,6 +146,8 @@ pub const ALL_TABLES: &[&TableDef] = &[
     &inventory::BRANCH_POLICIES,
     &library::SERVICE_CONNECTIONS,
     &library::VARIABLE_GROUPS,
+    &advsec::ADVANCED_SECURITY,
+    &advsec::ADVSEC_ALERTS,
     &findings::FINDINGS,
     &findings::CRAWL_ERRORS,
 ];

@@ -1,0 +1,193 @@
+//! GitHub Advanced Security for Azure DevOps: its state per repository and its alerts.
+
+use arrow::record_batch::RecordBatch;
+
+use super::ColumnType::{Boolean, Int64, TimestampUtc, Utf8};
+use super::{RowContext, TableBuilder, TableDef, TableError, Value, optional, required};
+use crate::crawl::{AdvancedSecurity, OrganizationInventory};
+
+pub const ADVANCED_SECURITY: TableDef = TableDef {
+    name: "advanced_security",
+    doc: "One row per repository: whether GitHub Advanced Security is on, and whether its alerts could be read.",
+    project_scoped: true,
+    columns: &[
+        required("repository_id", Utf8, "Repository id (GUID)."),
+        required("repository", Utf8, "Repository name."),
+        required(
+            "status",
+            Utf8,
+            "`on` (code security and secret protection), `partial` (one of them), `off`, `not_available` (Azure DevOps Server, or the API is missing) or `not_evaluated` (the identity may not read it).",
+        ),
+        optional(
+            "code_security_enabled",
+            Boolean,
+            "Code security (CodeQL, dependency scanning) on; null unless status was read.",
+        ),
+        optional(
+            "secret_protection_enabled",
+            Boolean,
+            "Secret protection (secret scanning) on; null unless status was read.",
+        ),
+        optional(
+            "block_pushes",
+            Boolean,
+            "Push protection: pushes containing secrets are blocked; null unless status was read.",
+        ),
+        required(
+            "alerts_status",
+            Utf8,
+            "`read`, `not_applicable` (feature off or not available) or `not_evaluated` (403).",
+        ),
+        optional(
+            "alerts_reason",
+            Utf8,
+            "Why status or alerts are not available or not evaluated.",
+        ),
+        optional("open_alerts", Int64, "Alerts in state `active`, when read."),
+    ],
+};
+
+pub const ADVSEC_ALERTS: TableDef = TableDef {
+    name: "advsec_alerts",
+    doc: "One row per Advanced Security alert (default branch) of a repository whose alerts could be read.",
+    project_scoped: true,
+    columns: &[
+        required("repository_id", Utf8, "Repository id (GUID)."),
+        required("repository", Utf8, "Repository name."),
+        required("alert_id", Int64, "Alert id (unique in the repository)."),
+        optional(
+            "alert_type",
+            Utf8,
+            "`secret`, `code`, `dependency` or `unknown`.",
+        ),
+        optional(
+            "severity",
+            Utf8,
+            "`critical`, `high`, `medium`, `low`, `note`, `warning`, `error` or `undefined`.",
+        ),
+        optional(
+            "state",
+            Utf8,
+            "`active`, `dismissed`, `fixed`, `autoDismissed` or `unknown`.",
+        ),
+        optional("title", Utf8, "Alert title."),
+        optional("first_seen", TimestampUtc, "When the alert was first seen."),
+        optional("git_ref", Utf8, "Branch the alert is on."),
+        required("raw", Utf8, "The alert's JSON as the API returned it."),
+    ],
+};
+
+/// Record batches of the Advanced Security tables for one organization.
+pub fn build(
+    run_id: &str,
+    org: &OrganizationInventory,
+) -> Result<(RecordBatch, RecordBatch), TableError> {
+    let mut states = TableBuilder::new(&ADVANCED_SECURITY);
+    let mut alerts = TableBuilder::new(&ADVSEC_ALERTS);
+    let projects: std::collections::HashMap<&str, &str> = org
+        .projects
+        .iter()
+        .map(|p| (p.item.id.as_str(), p.item.name.as_str()))
+        .collect();
+    for r in &org.repositories {
+        let repo = &r.item;
+        let project_name = projects
+            .get(repo.project.id.as_str())
+            .copied()
+            .unwrap_or_default();
+        let ctx = RowContext {
+            run_id,
+            connector: &org.connector,
+            organization: &org.organization,
+            project: Some((&repo.project.id, project_name)),
+        };
+        let head = [Value::Str(Some(&repo.id)), Value::Str(Some(&repo.name))];
+        match &org.advanced_security {
+            AdvancedSecurity::NotAvailable(reason) | AdvancedSecurity::NotEvaluated(reason) => {
+                let status = match &org.advanced_security {
+                    AdvancedSecurity::NotAvailable(_) => "not_available",
+                    _ => "not_evaluated",
+                };
+                let alerts_status = if status == "not_available" {
+                    "not_applicable"
+                } else {
+                    "not_evaluated"
+                };
+                states.push(
+                    &ctx,
+                    &[
+                        head[0],
+                        head[1],
+                        Value::Str(Some(status)),
+                        Value::Bool(None),
+                        Value::Bool(None),
+                        Value::Bool(None),
+                        Value::Str(Some(alerts_status)),
+                        Value::Str(Some(reason)),
+                        Value::Int(None),
+                    ],
+                )?;
+            }
+            AdvancedSecurity::Read(by_repo) => {
+                let state = by_repo.get(&repo.id);
+                let (code, secret, block) = state.map_or((false, false, false), |s| {
+                    (s.code_security, s.secret_protection, s.block_pushes)
+                });
+                let status = match (code, secret) {
+                    (true, true) => "on",
+                    (false, false) => "off",
+                    _ => "partial",
+                };
+                let (alerts_status, reason, open) = match state.map(|s| &s.alerts) {
+                    Some(Ok(list)) if code || secret => {
+                        let open = list
+                            .iter()
+                            .filter(|a| a.item.state.as_deref() == Some("active"))
+                            .count();
+                        for a in list {
+                            let alert = &a.item;
+                            let first_seen = alert
+                                .first_seen_date
+                                .as_deref()
+                                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                                .map(|t| t.timestamp_micros());
+                            alerts.push(
+                                &ctx,
+                                &[
+                                    head[0],
+                                    head[1],
+                                    Value::Int(Some(alert.alert_id)),
+                                    Value::Str(alert.alert_type.as_deref()),
+                                    Value::Str(alert.severity.as_deref()),
+                                    Value::Str(alert.state.as_deref()),
+                                    Value::Str(alert.title.as_deref()),
+                                    Value::Timestamp(first_seen),
+                                    Value::Str(alert.git_ref.as_deref()),
+                                    Value::Str(Some(&a.raw)),
+                                ],
+                            )?;
+                        }
+                        ("read", None, Some(open as i64))
+                    }
+                    Some(Err(reason)) => ("not_evaluated", Some(reason.as_str()), None),
+                    _ => ("not_applicable", None, None),
+                };
+                states.push(
+                    &ctx,
+                    &[
+                        head[0],
+                        head[1],
+                        Value::Str(Some(status)),
+                        Value::Bool(Some(code)),
+                        Value::Bool(Some(secret)),
+                        Value::Bool(Some(block)),
+                        Value::Str(Some(alerts_status)),
+                        Value::Str(reason),
+                        Value::Int(open),
+                    ],
+                )?;
+            }
+        }
+    }
+    Ok((states.finish()?, alerts.finish()?))
+}
