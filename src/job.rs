@@ -20,6 +20,7 @@ use crate::tables::advsec::{self, ADVANCED_SECURITY, ADVSEC_ALERTS};
 use crate::tables::findings::{CRAWL_ERRORS, FINDINGS};
 use crate::tables::inventory::{self, BRANCH_POLICIES, ORGANIZATIONS, PROJECTS, REPOSITORIES};
 use crate::tables::library::{self, SERVICE_CONNECTIONS, VARIABLE_GROUPS};
+use crate::tables::pipelines::{self, PIPELINE_SETTINGS, PIPELINES};
 use crate::tables::{RowContext, TableBuilder, TableError, Value};
 
 #[derive(Debug, thiserror::Error)]
@@ -86,13 +87,15 @@ pub fn new_run_id() -> String {
 }
 
 /// The tables the crawl fills, in the order they are written.
-const INVENTORY_TABLES: [&crate::tables::TableDef; 8] = [
+const INVENTORY_TABLES: [&crate::tables::TableDef; 10] = [
     &ORGANIZATIONS,
     &PROJECTS,
     &REPOSITORIES,
     &BRANCH_POLICIES,
     &SERVICE_CONNECTIONS,
     &VARIABLE_GROUPS,
+    &PIPELINES,
+    &PIPELINE_SETTINGS,
     &ADVANCED_SECURITY,
     &ADVSEC_ALERTS,
 ];
@@ -167,6 +170,12 @@ pub async fn run_with_progress(
             .entry(VARIABLE_GROUPS.name)
             .or_default()
             .push(groups);
+        let (definitions, settings) = pipelines::build(&run_id, org)?;
+        batches.entry(PIPELINES.name).or_default().push(definitions);
+        batches
+            .entry(PIPELINE_SETTINGS.name)
+            .or_default()
+            .push(settings);
         let (states, alerts) = advsec::build(&run_id, org)?;
         batches
             .entry(ADVANCED_SECURITY.name)

@@ -97,6 +97,40 @@ fn crawl_matches_ground_truth_and_findings_match_injected_misconfigurations() {
         (0..values.len()).filter_map(|i| values.get(i)).sum::<i64>() as u64
     };
     assert_eq!(secret_variables, sum("secret_variables"));
+    assert_eq!(rows("pipelines"), sum("pipelines"));
+    assert_eq!(rows("pipeline_settings"), sum("projects"));
+    let pipelines = scan_files(&dataset.partition_files("pipelines", date).unwrap())
+        .unwrap()
+        .collect()
+        .unwrap();
+    let process = pipelines
+        .column("process_type")
+        .unwrap()
+        .i64()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (0..process.len())
+            .filter(|i| process.get(*i) == Some(1))
+            .count() as u64,
+        sum("classic_pipelines")
+    );
+    let enabled = pipelines
+        .column("forks_enabled")
+        .unwrap()
+        .bool()
+        .unwrap()
+        .clone();
+    let secrets = pipelines
+        .column("forks_allow_secrets")
+        .unwrap()
+        .bool()
+        .unwrap()
+        .clone();
+    let fork_secrets = (0..enabled.len())
+        .filter(|i| enabled.get(*i) == Some(true) && secrets.get(*i) == Some(true))
+        .count();
+    assert_eq!(fork_secrets as u64, sum("fork_builds_with_secrets"));
     // Advanced Security: a row per repository, alerts of readable repositories, 403 = not evaluated.
     assert_eq!(rows("advanced_security"), sum("repositories"));
     assert_eq!(rows("advsec_alerts"), sum("advsec_alerts"));

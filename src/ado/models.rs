@@ -232,6 +232,85 @@ pub struct AuthorizedResource {
     pub authorized: bool,
 }
 
+/// A build definition (`GET {org}/{project}/_apis/build/definitions?includeAllProperties=true`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuildDefinition {
+    pub id: i64,
+    pub name: String,
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub process: Option<BuildProcess>,
+    #[serde(default)]
+    pub repository: Option<BuildRepository>,
+    #[serde(default)]
+    pub triggers: Vec<serde_json::Value>,
+    /// `projectCollection` or `project` (some servers send the numeric enum).
+    #[serde(default)]
+    pub job_authorization_scope: Option<serde_json::Value>,
+    #[serde(default)]
+    pub variables: std::collections::BTreeMap<String, Variable>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuildProcess {
+    /// 1 = classic designer, 2 = YAML.
+    #[serde(rename = "type", default)]
+    pub process_type: Option<i64>,
+    #[serde(default)]
+    pub yaml_filename: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BuildRepository {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(rename = "type", default)]
+    pub repository_type: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// The `forks` block of a definition's pull-request trigger.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ForkSettings {
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default)]
+    pub allow_secrets: bool,
+    #[serde(default)]
+    pub allow_full_access_token: bool,
+}
+
+impl BuildDefinition {
+    /// The pull-request trigger's fork settings: `None` without a pull-request trigger.
+    pub fn pull_request_forks(&self) -> Option<ForkSettings> {
+        self.triggers
+            .iter()
+            .find(|t| t.get("triggerType").and_then(|v| v.as_str()) == Some("pullRequest"))
+            .map(|t| {
+                t.get("forks")
+                    .and_then(|f| serde_json::from_value(f.clone()).ok())
+                    .unwrap_or_default()
+            })
+    }
+
+    pub fn job_authorization_scope(&self) -> Option<String> {
+        match &self.job_authorization_scope {
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(serde_json::Value::Number(n)) => Some(match n.as_i64() {
+                Some(1) => "projectCollection".to_string(),
+                Some(2) => "project".to_string(),
+                _ => n.to_string(),
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// `GET advsec/{org}/_apis/management/enablement` (7.2-preview.3): every repository's state.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -404,6 +483,29 @@ mod tests {
         ));
         assert!(authorized[0].item.authorized);
         assert_eq!(authorized[0].item.id, "47");
+    }
+
+    #[test]
+    fn parses_build_definition_fixtures() {
+        let yaml: BuildDefinition = serde_json::from_value(fixture_body(include_str!(
+            "../../../shared/ado-api/build.definitions.get.recorded.json"
+        )))
+        .unwrap();
+        assert_eq!(yaml.process.as_ref().and_then(|p| p.process_type), Some(2));
+        assert_eq!(
+            yaml.job_authorization_scope().as_deref(),
+            Some("projectCollection")
+        );
+        assert!(yaml.pull_request_forks().is_none());
+        let classic: BuildDefinition = serde_json::from_value(fixture_body(include_str!(
+            "../../../shared/ado-api/build.definitions.get.json"
+        )))
+        .unwrap();
+        assert!(classic.id > 0);
+        let list = list::<BuildDefinition>(include_str!(
+            "../../../shared/ado-api/build.definitions.list.recorded.json"
+        ));
+        assert_eq!(list.len(), 2);
     }
 
     #[test]

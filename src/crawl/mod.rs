@@ -58,8 +58,9 @@ pub struct RepoAdvancedSecurity {
     pub alerts: Result<Vec<Parsed<crate::ado::models::Alert>>, String>,
 }
 
-/// The pipeline library of one project: service connections and variable groups, with the ids
-/// of those authorized for every pipeline.
+/// The pipelines of one project and what they use: build definitions, the pipeline general
+/// settings, service connections and variable groups (with the ids of those authorized for
+/// every pipeline).
 #[derive(Debug)]
 pub struct ProjectLibrary {
     pub project_id: String,
@@ -68,6 +69,9 @@ pub struct ProjectLibrary {
     pub variable_groups: Vec<Parsed<VariableGroup>>,
     pub open_service_connections: std::collections::HashSet<String>,
     pub open_variable_groups: std::collections::HashSet<String>,
+    pub pipelines: Vec<Parsed<crate::ado::models::BuildDefinition>>,
+    /// The general settings object, or why it is not there (404 on older servers).
+    pub pipeline_settings: Result<Parsed<serde_json::Value>, String>,
 }
 
 /// The policy configurations of one project.

@@ -308,6 +308,31 @@ async fn project_resources(
                 .collect(),
         );
     }
+    let url = list(
+        &["_apis", "build", "definitions"],
+        vec![("includeAllProperties", "true"), ("$top", PAGE_SIZE)],
+    );
+    let pipelines = parse::<crate::ado::models::BuildDefinition>(
+        org,
+        &url,
+        client
+            .get_list(org, "build/definitions", url.clone())
+            .await?
+            .items,
+    )?;
+    let url = list(&["_apis", "build", "generalsettings"], vec![]);
+    let pipeline_settings = match client
+        .get_json::<serde_json::Value>(org, "build/generalsettings", url)
+        .await
+    {
+        Ok(value) => Ok(Parsed {
+            raw: value.to_string(),
+            item: value,
+        }),
+        Err(e @ AdoError::NotFound { .. }) => Err(format!("not available: {e}")),
+        Err(e @ AdoError::Forbidden { .. }) => Err(format!("not evaluated: {e}")),
+        Err(e) => return Err(e),
+    };
     let open_variable_groups = open.pop().unwrap_or_default();
     let open_service_connections = open.pop().unwrap_or_default();
     Ok((
@@ -323,6 +348,8 @@ async fn project_resources(
             variable_groups,
             open_service_connections,
             open_variable_groups,
+            pipelines,
+            pipeline_settings,
         },
     ))
 }

@@ -124,6 +124,8 @@ pub struct SimProject {
     pub policies: Vec<SimPolicy>,
     /// Service connections and variable groups.
     pub library: super::library::Library,
+    /// Build definitions and pipeline general settings.
+    pub pipelines: super::pipelines::ProjectPipelines,
 }
 
 #[derive(Debug, Clone)]
@@ -209,6 +211,7 @@ impl Estate {
                     project_wide_policy: rng.percent(PROJECT_WIDE_POLICY_PERCENT),
                     policies: Vec::new(),
                     library: Default::default(),
+                    pipelines: Default::default(),
                 });
                 for r in 0..sizes.repositories_per_project {
                     let default_branch = if rng.percent(EMPTY_REPO_PERCENT) {
@@ -261,6 +264,20 @@ impl Estate {
                     .zip(super::library::generate(seed, o, &project_ids))
             {
                 project.library = library;
+            }
+            let repos_by_project: Vec<Vec<usize>> = (0..org.projects.len())
+                .map(|p| {
+                    (0..org.repositories.len())
+                        .filter(|r| org.repositories[*r].project_index == p)
+                        .collect()
+                })
+                .collect();
+            for (project, pipelines) in
+                org.projects
+                    .iter_mut()
+                    .zip(super::pipelines::generate(seed, o, &repos_by_project))
+            {
+                project.pipelines = pipelines;
             }
             organizations.push(org);
         }
@@ -364,6 +381,23 @@ impl Estate {
                     .iter()
                     .flat_map(|p| &p.library.variable_groups)
                     .filter(|g| g.open_to_all)
+                    .count(),
+                pipelines: org
+                    .projects
+                    .iter()
+                    .map(|p| p.pipelines.pipelines.len())
+                    .sum(),
+                classic_pipelines: org
+                    .projects
+                    .iter()
+                    .flat_map(|p| &p.pipelines.pipelines)
+                    .filter(|p| p.process_type == 1)
+                    .count(),
+                fork_builds_with_secrets: org
+                    .projects
+                    .iter()
+                    .flat_map(|p| &p.pipelines.pipelines)
+                    .filter(|p| p.pull_request.is_some_and(|f| f.enabled && f.allow_secrets))
                     .count(),
                 advsec_enabled_repositories: org.advsec.iter().filter(|a| a.enabled()).count(),
                 advsec_alerts: org
@@ -603,6 +637,10 @@ pub struct OrganizationTruth {
     pub variable_groups: usize,
     pub variable_groups_open_to_all: usize,
     pub secret_variables: usize,
+    pub pipelines: usize,
+    pub classic_pipelines: usize,
+    /// Pipelines building pull requests from forks with secrets available to them.
+    pub fork_builds_with_secrets: usize,
     /// Repositories with code security or secret protection on.
     pub advsec_enabled_repositories: usize,
     /// Alerts of enabled repositories whose alerts the identity may read.

@@ -8,6 +8,7 @@ pub mod advsec;
 pub mod behaviour;
 pub mod estate;
 pub mod library;
+pub mod pipelines;
 pub mod server;
 
 pub use behaviour::{ConsumptionLimit, Faults};

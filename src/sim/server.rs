@@ -689,6 +689,66 @@ fn route_request(
             let next = (remaining.len() > top).then(|| remaining[top - 1].id.to_string());
             ok(envelope(page), next)
         }
+        [org, project, "_apis", "build", "definitions"] => {
+            let Some(org) = estate.organization(org) else {
+                return org_not_found(org);
+            };
+            let Some((_, project)) = find_project(org, project) else {
+                return project_not_found(project);
+            };
+            // The token is the id to continue from.
+            let from = param("continuationToken")
+                .and_then(|t| t.parse::<u64>().ok())
+                .unwrap_or(0);
+            let top = page_size(param("$top"));
+            let all = param("includeAllProperties").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            let matching: Vec<_> = project
+                .pipelines
+                .pipelines
+                .iter()
+                .filter(|p| p.id >= from)
+                .collect();
+            let page: Vec<Value> = matching
+                .iter()
+                .take(top)
+                .map(|p| pipeline_json(org, project, p, all))
+                .collect();
+            let next = matching.get(top).map(|p| p.id.to_string());
+            ok(envelope(page), next)
+        }
+        [org, project, "_apis", "build", "generalsettings"] => {
+            let Some(org) = estate.organization(org) else {
+                return org_not_found(org);
+            };
+            let Some((_, project)) = find_project(org, project) else {
+                return project_not_found(project);
+            };
+            let g = project.pipelines.settings;
+            ok(
+                json!({
+                    "enforceJobAuthScope": g.enforce_job_auth_scope,
+                    "enforceJobAuthScopeForReleases": g.enforce_job_auth_scope_for_releases,
+                    "enforceReferencedRepoScopedToken": g.enforce_referenced_repo_scoped_token,
+                    "enforceSettableVar": g.enforce_settable_var,
+                    "auditEnforceSettableVar": false,
+                    "statusBadgesArePrivate": g.status_badges_are_private,
+                    "publishPipelineMetadata": false,
+                    "disableClassicPipelineCreation": g.disable_classic_pipeline_creation,
+                    "disableClassicBuildPipelineCreation": g.disable_classic_pipeline_creation,
+                    "disableClassicReleasePipelineCreation": g.disable_classic_pipeline_creation,
+                    "forkProtectionEnabled": g.fork_protection_enabled,
+                    "buildsEnabledForForks": g.builds_enabled_for_forks,
+                    "enforceJobAuthScopeForForks": g.enforce_job_auth_scope_for_forks,
+                    "enforceNoAccessToSecretsFromForks": g.enforce_no_access_to_secrets_from_forks,
+                    "isCommentRequiredForPullRequest": false,
+                    "requireCommentsForNonTeamMembersOnly": false,
+                    "requireCommentsForNonTeamMemberAndNonContributors": false,
+                    "enableShellTasksArgsSanitizing": g.enable_shell_tasks_args_sanitizing,
+                    "enableShellTasksArgsSanitizingAudit": false
+                }),
+                None,
+            )
+        }
         _ => not_found_route(parts.uri.path()),
     }
 }
@@ -1054,4 +1114,84 @@ fn variable_group_json(project: &SimProject, g: &super::library::SimVariableGrou
         );
     }
     group
+}
+
+fn pipeline_json(
+    org: &SimOrganization,
+    project: &SimProject,
+    p: &super::pipelines::SimPipeline,
+    all_properties: bool,
+) -> Value {
+    let url = format!(
+        "{BASE}/{}/{}/_apis/build/Definitions/{}?revision=1",
+        org.name, project.id, p.id
+    );
+    let mut definition = json!({
+        "id": p.id,
+        "name": p.name,
+        "url": url,
+        "uri": format!("vstfs:///Build/Definition/{}", p.id),
+        "path": "\\",
+        "type": "build",
+        "queueStatus": "enabled",
+        "revision": 1,
+        "createdDate": "2026-01-07T04:49:37.713Z",
+        "quality": "definition",
+        "queue": { "id": 1, "name": "Azure Pipelines", "pool": { "id": 9, "name": "Azure Pipelines", "isHosted": true } },
+        "project": { "id": project.id, "name": project.name, "state": "wellFormed", "visibility": project.visibility }
+    });
+    if !all_properties {
+        return definition;
+    }
+    let process = if p.process_type == 2 {
+        json!({ "yamlFilename": "azure-pipelines.yml", "type": 2 })
+    } else {
+        json!({ "phases": [{ "name": "Agent job 1", "steps": [] }], "target": { "agentSpecification": { "identifier": "ubuntu-latest" } }, "type": 1 })
+    };
+    let repository = match p.repository.and_then(|r| org.repositories.get(r)) {
+        Some(r) => {
+            json!({ "id": r.id, "type": "TfsGit", "name": r.name, "defaultBranch": r.default_branch, "url": format!("{BASE}/{}/{}/_git/{}", org.name, project.name, r.name) })
+        }
+        None => {
+            json!({ "id": "contoso/app", "type": "GitHub", "name": "contoso/app", "properties": { "connectedServiceId": "00000000-0000-0000-0000-000000000001" } })
+        }
+    };
+    let mut triggers = vec![
+        json!({ "branchFilters": [], "pathFilters": [], "settingsSourceType": 2, "batchChanges": false, "maxConcurrentBuildsPerBranch": 1, "triggerType": "continuousIntegration" }),
+    ];
+    if let Some(forks) = p.pull_request {
+        triggers.push(json!({
+            "settingsSourceType": 2,
+            "branchFilters": ["+refs/heads/main"],
+            "pathFilters": [],
+            "forks": { "enabled": forks.enabled, "allowSecrets": forks.allow_secrets, "allowFullAccessToken": forks.allow_full_access_token },
+            "isCommentRequiredForPullRequest": false,
+            "requireCommentsForNonTeamMembersOnly": false,
+            "autoCancel": true,
+            "triggerType": "pullRequest"
+        }));
+    }
+    let variables: serde_json::Map<String, Value> = p
+        .variables
+        .iter()
+        .map(|(name, secret)| {
+            let value = if *secret {
+                json!({ "value": null, "isSecret": true, "allowOverride": false })
+            } else {
+                json!({ "value": "x", "allowOverride": true })
+            };
+            (name.clone(), value)
+        })
+        .collect();
+    if let Some(obj) = definition.as_object_mut() {
+        obj.insert("process".into(), process);
+        obj.insert("repository".into(), repository);
+        obj.insert("triggers".into(), Value::Array(triggers));
+        obj.insert(
+            "jobAuthorizationScope".into(),
+            json!(p.job_authorization_scope),
+        );
+        obj.insert("variables".into(), Value::Object(variables));
+    }
+    definition
 }

@@ -10,6 +10,7 @@ mod builder;
 pub mod findings;
 pub mod inventory;
 pub mod library;
+pub mod pipelines;
 
 use std::sync::Arc;
 
@@ -146,6 +147,8 @@ pub const ALL_TABLES: &[&TableDef] = &[
     &inventory::BRANCH_POLICIES,
     &library::SERVICE_CONNECTIONS,
     &library::VARIABLE_GROUPS,
+    &pipelines::PIPELINES,
+    &pipelines::PIPELINE_SETTINGS,
     &advsec::ADVANCED_SECURITY,
     &advsec::ADVSEC_ALERTS,
     &findings::FINDINGS,

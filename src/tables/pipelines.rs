@@ -1,0 +1,242 @@
+//! Pipelines (build definitions) and the pipeline general settings of each project.
+
+use arrow::record_batch::RecordBatch;
+
+use super::ColumnType::{Boolean, Int64, Utf8};
+use super::{RowContext, TableBuilder, TableDef, TableError, Value, optional, required};
+use crate::crawl::OrganizationInventory;
+
+pub const PIPELINES: TableDef = TableDef {
+    name: "pipelines",
+    doc: "One row per pipeline (build definition) of a project.",
+    project_scoped: true,
+    columns: &[
+        required(
+            "pipeline_id",
+            Int64,
+            "Build definition id (unique in the project).",
+        ),
+        required("pipeline", Utf8, "Pipeline name."),
+        optional("folder", Utf8, "Folder path of the definition."),
+        optional(
+            "process_type",
+            Int64,
+            "1 = classic designer, 2 = YAML (others: Docker, JustInTime).",
+        ),
+        optional("yaml_filename", Utf8, "The YAML file, for YAML pipelines."),
+        optional(
+            "repository_type",
+            Utf8,
+            "`TfsGit`, `GitHub`, `Bitbucket`, …",
+        ),
+        optional(
+            "repository_id",
+            Utf8,
+            "Repository id (for TfsGit the Git repository GUID).",
+        ),
+        optional("repository", Utf8, "Repository name."),
+        required(
+            "pull_request_trigger",
+            Boolean,
+            "Whether the pipeline has a pull-request trigger.",
+        ),
+        optional(
+            "forks_enabled",
+            Boolean,
+            "Pull requests from forks are built; null without a pull-request trigger.",
+        ),
+        optional(
+            "forks_allow_secrets",
+            Boolean,
+            "Fork builds get the pipeline's secrets; null without a pull-request trigger.",
+        ),
+        optional(
+            "forks_allow_full_access_token",
+            Boolean,
+            "Fork builds get a full-access job token; null without a pull-request trigger.",
+        ),
+        optional(
+            "job_authorization_scope",
+            Utf8,
+            "`projectCollection` (token for the whole collection) or `project`.",
+        ),
+        required(
+            "variable_count",
+            Int64,
+            "Pipeline variables defined on the definition.",
+        ),
+        required(
+            "secret_variable_count",
+            Int64,
+            "Of those, variables marked secret (values never read).",
+        ),
+        required(
+            "raw",
+            Utf8,
+            "The definition's JSON as the API returned it (secret values come back null).",
+        ),
+    ],
+};
+
+pub const PIPELINE_SETTINGS: TableDef = TableDef {
+    name: "pipeline_settings",
+    doc: "One row per project: its pipeline general settings (`_apis/build/generalsettings`), or why they could not be read.",
+    project_scoped: true,
+    columns: &[
+        required(
+            "status",
+            Utf8,
+            "`read`, or `not_available` / `not_evaluated` with the reason in `reason`.",
+        ),
+        optional("reason", Utf8, "Why the settings are missing."),
+        optional(
+            "enforce_job_auth_scope",
+            Boolean,
+            "Limit job authorization scope to the current project for non-release pipelines.",
+        ),
+        optional(
+            "enforce_job_auth_scope_for_releases",
+            Boolean,
+            "The same for release pipelines.",
+        ),
+        optional(
+            "enforce_referenced_repo_scoped_token",
+            Boolean,
+            "Protect access to repositories in YAML pipelines (token limited to referenced repositories).",
+        ),
+        optional(
+            "enforce_settable_var",
+            Boolean,
+            "Limit variables that can be set at queue time.",
+        ),
+        optional(
+            "status_badges_are_private",
+            Boolean,
+            "Disable anonymous access to status badges.",
+        ),
+        optional(
+            "disable_classic_pipeline_creation",
+            Boolean,
+            "Disable creation of classic build and release pipelines.",
+        ),
+        optional(
+            "fork_protection_enabled",
+            Boolean,
+            "Limit building pull requests from forked GitHub repositories.",
+        ),
+        optional(
+            "builds_enabled_for_forks",
+            Boolean,
+            "Build pull requests from forks at all.",
+        ),
+        optional(
+            "enforce_job_auth_scope_for_forks",
+            Boolean,
+            "Fork builds get a job token limited in scope.",
+        ),
+        optional(
+            "enforce_no_access_to_secrets_from_forks",
+            Boolean,
+            "Fork builds get no secrets.",
+        ),
+        optional(
+            "enable_shell_tasks_args_sanitizing",
+            Boolean,
+            "Shell tasks' arguments are sanitized.",
+        ),
+        optional("raw", Utf8, "The settings' JSON as the API returned it."),
+    ],
+};
+
+/// The settings' JSON keys, in the order of the boolean columns above.
+const SETTING_KEYS: &[&str] = &[
+    "enforceJobAuthScope",
+    "enforceJobAuthScopeForReleases",
+    "enforceReferencedRepoScopedToken",
+    "enforceSettableVar",
+    "statusBadgesArePrivate",
+    "disableClassicPipelineCreation",
+    "forkProtectionEnabled",
+    "buildsEnabledForForks",
+    "enforceJobAuthScopeForForks",
+    "enforceNoAccessToSecretsFromForks",
+    "enableShellTasksArgsSanitizing",
+];
+
+/// Record batches of the pipeline tables for one organization.
+pub fn build(
+    run_id: &str,
+    org: &OrganizationInventory,
+) -> Result<(RecordBatch, RecordBatch), TableError> {
+    let mut pipelines = TableBuilder::new(&PIPELINES);
+    let mut settings = TableBuilder::new(&PIPELINE_SETTINGS);
+    for project in &org.libraries {
+        let ctx = RowContext {
+            run_id,
+            connector: &org.connector,
+            organization: &org.organization,
+            project: Some((&project.project_id, &project.project)),
+        };
+        for p in &project.pipelines {
+            let d = &p.item;
+            let forks = d.pull_request_forks();
+            let secrets = d
+                .variables
+                .values()
+                .filter(|v| v.is_secret == Some(true))
+                .count();
+            let scope = d.job_authorization_scope();
+            pipelines.push(
+                &ctx,
+                &[
+                    Value::Int(Some(d.id)),
+                    Value::Str(Some(&d.name)),
+                    Value::Str(d.path.as_deref()),
+                    Value::Int(d.process.as_ref().and_then(|p| p.process_type)),
+                    Value::Str(d.process.as_ref().and_then(|p| p.yaml_filename.as_deref())),
+                    Value::Str(
+                        d.repository
+                            .as_ref()
+                            .and_then(|r| r.repository_type.as_deref()),
+                    ),
+                    Value::Str(d.repository.as_ref().and_then(|r| r.id.as_deref())),
+                    Value::Str(d.repository.as_ref().and_then(|r| r.name.as_deref())),
+                    Value::Bool(Some(forks.is_some())),
+                    Value::Bool(forks.as_ref().map(|f| f.enabled)),
+                    Value::Bool(forks.as_ref().map(|f| f.allow_secrets)),
+                    Value::Bool(forks.as_ref().map(|f| f.allow_full_access_token)),
+                    Value::Str(scope.as_deref()),
+                    Value::Int(Some(d.variables.len() as i64)),
+                    Value::Int(Some(secrets as i64)),
+                    Value::Str(Some(&p.raw)),
+                ],
+            )?;
+        }
+        let mut row: Vec<Value<'_>> = Vec::with_capacity(PIPELINE_SETTINGS.columns.len());
+        match &project.pipeline_settings {
+            Ok(parsed) => {
+                row.push(Value::Str(Some("read")));
+                row.push(Value::Str(None));
+                row.extend(
+                    SETTING_KEYS
+                        .iter()
+                        .map(|k| Value::Bool(parsed.item.get(*k).and_then(|v| v.as_bool()))),
+                );
+                row.push(Value::Str(Some(&parsed.raw)));
+            }
+            Err(reason) => {
+                let status = if reason.starts_with("not available") {
+                    "not_available"
+                } else {
+                    "not_evaluated"
+                };
+                row.push(Value::Str(Some(status)));
+                row.push(Value::Str(Some(reason)));
+                row.extend(SETTING_KEYS.iter().map(|_| Value::Bool(None)));
+                row.push(Value::Str(None));
+            }
+        }
+        settings.push(&ctx, &row)?;
+    }
+    Ok((pipelines.finish()?, settings.finish()?))
+}
