@@ -155,6 +155,44 @@ pub const ALL_TABLES: &[&TableDef] = &[
     &findings::CRAWL_ERRORS,
 ];
 
+/// docs/dataset.md: every table and column with its type and meaning, from the declarations.
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "# The dataset\n\n\
+         Generated from the table declarations in `src/tables/` (a test fails when this file is stale;\n\
+         regenerate with `ADO_POSTURE_UPDATE_DOCS=1 cargo test --lib tables::tests::dataset_docs_are_current`).\n\n\
+         Layout: `dataset/<table>/snapshot_date=YYYY-MM-DD/<run_id>-<part>.parquet`, Hive-partitioned by\n\
+         `snapshot_date` (a `date` column every reader adds from the folder name; it is not stored in\n\
+         the files), plus `dataset/_runs/<run_id>.json`, the run manifest (status, row counts per table,\n\
+         per-organization results, API statistics). Parquet files are zstd-compressed, with page\n\
+         statistics, dictionary encoding and key-value metadata `ado_posture.schema_version`,\n\
+         `ado_posture.run_id`, `ado_posture.table` and `ado_posture.tool_version`.\n\n",
+    );
+    out.push_str(&format!(
+        "Schema version: {SCHEMA_VERSION}.\n\n| table | rows |\n|---|---|\n"
+    ));
+    for t in ALL_TABLES {
+        out.push_str(&format!("| [`{}`](#{}) | {} |\n", t.name, t.name, t.doc));
+    }
+    for t in ALL_TABLES {
+        out.push_str(&format!(
+            "\n## {}\n\n{}\n\n| column | type | null | meaning |\n|---|---|---|---|\n",
+            t.name, t.doc
+        ));
+        out.push_str("| `snapshot_date` | date (partition) | no | The snapshot's date, from the partition folder. |\n");
+        for c in t.all_columns() {
+            out.push_str(&format!(
+                "| `{}` | {} | {} | {} |\n",
+                c.name,
+                c.column_type.sql_name(),
+                if c.nullable { "yes" } else { "no" },
+                c.doc
+            ));
+        }
+    }
+    out
+}
+
 /// Looks a table up by name.
 pub fn table(name: &str) -> Option<&'static TableDef> {
     ALL_TABLES.iter().copied().find(|t| t.name == name)
@@ -163,6 +201,20 @@ pub fn table(name: &str) -> Option<&'static TableDef> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dataset_docs_are_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/dataset.md");
+        let expected = markdown();
+        if std::env::var_os("ADO_POSTURE_UPDATE_DOCS").is_some() {
+            std::fs::write(&path, &expected).unwrap();
+        }
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            current == expected,
+            "docs/dataset.md is stale: run ADO_POSTURE_UPDATE_DOCS=1 cargo test --lib tables::tests::dataset_docs_are_current"
+        );
+    }
 
     #[test]
     fn column_names_are_unique_and_documented() {
