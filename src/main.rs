@@ -88,6 +88,13 @@ enum LogFormat {
     Json,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum QueryFormat {
+    Table,
+    Csv,
+    Json,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum FailOn {
     High,
@@ -154,6 +161,24 @@ enum Command {
         /// Where to write reports/<date>/ (default: the output folder of --data).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+    },
+    /// Run SQL over the dataset with Polars. Every table is registered by name over all its
+    /// snapshots (with a snapshot_date column), and latest_<table> holds its newest snapshot.
+    ///
+    /// Example: ado-posture query --data ./ado-posture-demo "SELECT severity, COUNT(*) AS n FROM latest_findings GROUP BY severity"
+    Query {
+        /// The output folder of a run (holding dataset/), or the dataset folder itself.
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// The SQL statement (or use --file).
+        #[arg(required_unless_present = "file", conflicts_with = "file")]
+        sql: Option<String>,
+        /// A file holding the SQL statement, e.g. one of sql/*.sql.
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// Output: an aligned table, CSV (formula cells defused) or JSON (an array of objects).
+        #[arg(long, value_enum, default_value_t = QueryFormat::Table)]
+        format: QueryFormat,
     },
     /// (Re)send the summary e-mail of the newest snapshot, as configured in [email].
     Email {
@@ -436,6 +461,42 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 paths.report_html.display(),
                 paths.dir.display()
             );
+            Ok(exit::SUCCESS)
+        }
+        Command::Query {
+            data,
+            sql,
+            file,
+            format,
+        } => {
+            let (_, dataset_dir) = output_root(&data)?;
+            let sql = match (sql, file) {
+                (Some(sql), _) => sql,
+                (None, Some(file)) => std::fs::read_to_string(&file)
+                    .with_context(|| format!("reading {}", file.display()))?,
+                (None, None) => bail!("give the SQL as an argument or with --file"),
+            };
+            let result = ado_posture::dataset::query::run(&Dataset::new(dataset_dir), &sql)?;
+            let mut stdout = std::io::stdout().lock();
+            match format {
+                QueryFormat::Table => write!(stdout, "{}", result.to_table())?,
+                QueryFormat::Json => writeln!(
+                    stdout,
+                    "{}",
+                    serde_json::to_string_pretty(&result.to_json())?
+                )?,
+                QueryFormat::Csv => {
+                    let mut writer = csv::Writer::from_writer(stdout);
+                    writer.write_record(&result.columns)?;
+                    for row in &result.rows {
+                        writer.write_record(
+                            row.iter()
+                                .map(|c| report::defuse(c.as_deref().unwrap_or_default())),
+                        )?;
+                    }
+                    writer.flush()?;
+                }
+            }
             Ok(exit::SUCCESS)
         }
         Command::Email { config, data } => {

@@ -7,6 +7,7 @@
 //! ROOT/_staging/<run_id>/...        a run being written (never read by analysts' tools)
 //! ```
 
+pub mod query;
 mod writer;
 
 use std::fs;

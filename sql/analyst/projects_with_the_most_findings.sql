@@ -1,0 +1,8 @@
+-- The twenty projects with the most open findings, high first.
+SELECT organization, project,
+       SUM(CASE WHEN severity = 'high' THEN 1 ELSE 0 END) AS high,
+       COUNT(*) AS findings
+FROM latest_findings
+GROUP BY organization, project
+ORDER BY high DESC, findings DESC, organization, project
+LIMIT 20
