@@ -386,3 +386,71 @@ fn logs_are_json_lines_off_a_terminal_and_end_with_a_summary() {
         "the PAT leaked into the logs"
     );
 }
+
+#[test]
+fn sigkill_during_the_dataset_write_leaves_the_previous_snapshot_whole_and_readable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = start_simulator(&["--organizations", "2"]);
+    let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
+    let out = tmp.path().join("out");
+    assert_eq!(run_config(&config, &out, &[]).status.code(), Some(0));
+    let tables: Vec<&str> = ado_posture::tables::ALL_TABLES
+        .iter()
+        .map(|t| t.name)
+        .collect();
+    let before: Vec<String> = tables.iter().flat_map(|t| table_files(&out, t)).collect();
+    let bytes_before: Vec<Vec<u8>> = before
+        .iter()
+        .map(|f| std::fs::read(out.join(f)).unwrap())
+        .collect();
+
+    // The same run again, slowed down after each table file it stages, killed mid-write.
+    let mut child = Command::new(BIN)
+        .args([
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .env("E2E_PAT", SIM_PAT)
+        .env("ADO_POSTURE_TEST_WRITE_DELAY_MS", "400")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let staging = out.join("dataset").join("_staging");
+    let started = Instant::now();
+    loop {
+        let staged = parquet_files_under(&staging).len();
+        if staged >= 3 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the run never staged files"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    // Readers see exactly the previous snapshot: same files, same bytes, readable.
+    let after: Vec<String> = tables.iter().flat_map(|t| table_files(&out, t)).collect();
+    assert_eq!(before, after, "a partial partition became visible");
+    for (file, bytes) in after.iter().zip(&bytes_before) {
+        assert_eq!(
+            &std::fs::read(out.join(file)).unwrap(),
+            bytes,
+            "{file} changed"
+        );
+        let frame = ado_posture::dataset::scan_files(&[out.join(file)])
+            .unwrap()
+            .collect();
+        assert!(frame.is_ok(), "{file} is not readable");
+    }
+    // The next run clears what the killed one left in _staging and commits normally.
+    assert!(parquet_files_under(&staging).len() >= 3);
+    assert_eq!(run_config(&config, &out, &[]).status.code(), Some(0));
+    assert!(!staging.exists());
+}

@@ -110,6 +110,13 @@ impl SnapshotWriter {
         }
         let file = writer.into_inner().map_err(parquet_error)?;
         file.sync_all().map_err(io_error("syncing", &path))?;
+        // For the crash tests only: widen the window in which a kill lands mid-write.
+        if let Some(ms) = std::env::var("ADO_POSTURE_TEST_WRITE_DELAY_MS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+        }
         if let Some(existing) = self.written.iter_mut().find(|w| w.table == def.name) {
             existing.rows += rows;
             existing.files.push(file_name);
