@@ -108,6 +108,14 @@ pub struct CrawlHealth {
     pub api_calls: u64,
     pub api_errors: u64,
     pub api_bytes: u64,
+    pub api_retries: u64,
+    /// Requests the service blocked (429).
+    pub api_blocked: u64,
+    /// Seconds of delay the service reported (X-RateLimit-Delay).
+    pub api_delayed_seconds: f64,
+    /// (what, how many, an example reason): resources whose data could not be read or does not exist.
+    pub not_evaluated: Vec<(String, u64, String)>,
+    pub not_evaluated_total: u64,
     pub organizations_ok: u64,
     pub organizations_failed: Vec<(String, String)>,
     pub rule_errors: Vec<String>,
@@ -548,6 +556,49 @@ fn trend(
     Ok(points)
 }
 
+/// What could not be evaluated, grouped by what, with one reason as an example: Advanced
+/// Security (not available on Server, 403), its alerts (403), pipeline settings (404, 403).
+fn not_evaluated(
+    dataset: &Dataset,
+    date: NaiveDate,
+) -> Result<Vec<(String, u64, String)>, ReportError> {
+    let mut groups: BTreeMap<String, (u64, String)> = BTreeMap::new();
+    let mut add = |what: String, why: &str| {
+        let entry = groups.entry(what).or_insert_with(|| (0, why.to_string()));
+        entry.0 += 1;
+    };
+    for r in read_rows(
+        dataset,
+        "advanced_security",
+        date,
+        &["status", "alerts_status", "alerts_reason"],
+    )? {
+        if r[0] == "not_available" || r[0] == "not_evaluated" {
+            add(
+                format!("repositories: Advanced Security {}", r[0].replace('_', " ")),
+                &r[2],
+            );
+        } else if r[1] == "not_evaluated" {
+            add(
+                "repositories: Advanced Security alerts not evaluated".into(),
+                &r[2],
+            );
+        }
+    }
+    for r in read_rows(dataset, "pipeline_settings", date, &["status", "reason"])? {
+        if r[0] != "read" {
+            add(
+                format!("projects: pipeline settings {}", r[0].replace('_', " ")),
+                &r[1],
+            );
+        }
+    }
+    Ok(groups
+        .into_iter()
+        .map(|(what, (n, why))| (what, n, why))
+        .collect())
+}
+
 /// The manifest of the run that wrote the snapshot (found through the organizations table).
 fn health(dataset: &Dataset, date: NaiveDate) -> Result<CrawlHealth, ReportError> {
     let Some(run_id) = read_rows(dataset, "organizations", date, &["run_id"])?
@@ -576,8 +627,13 @@ fn health(dataset: &Dataset, date: NaiveDate) -> Result<CrawlHealth, ReportError
             health.api_calls += endpoint["calls"].as_u64().unwrap_or(0);
             health.api_errors += endpoint["errors"].as_u64().unwrap_or(0);
             health.api_bytes += endpoint["bytes"].as_u64().unwrap_or(0);
+            health.api_retries += endpoint["retries"].as_u64().unwrap_or(0);
+            health.api_blocked += endpoint["blocked"].as_u64().unwrap_or(0);
+            health.api_delayed_seconds += endpoint["delayed_seconds"].as_f64().unwrap_or(0.0);
         }
     }
+    health.not_evaluated = not_evaluated(dataset, date)?;
+    health.not_evaluated_total = health.not_evaluated.iter().map(|n| n.1).sum();
     for org in manifest["organizations"].as_array().into_iter().flatten() {
         if org["status"] == "ok" {
             health.organizations_ok += 1;
