@@ -3,38 +3,12 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ado_posture::config::{Limits, ResolvedConfig};
-use ado_posture::job::{self, JobOptions};
-use ado_posture::sim::{Estate, EstateSizes, SimServer, SimSettings};
+use ado_posture::sim::{Estate, EstateSizes};
 use chrono::NaiveDate;
 use common::*;
-
-async fn snapshot(estate: Estate, out: &Path, date: NaiveDate, run_id: &str) {
-    let server = SimServer::start(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        estate,
-        SimSettings::default(),
-    )
-    .await
-    .unwrap();
-    let config = ResolvedConfig {
-        output_dir: None,
-        retain_days: None,
-        limits: Limits::default(),
-        connectors: vec![server.connector("analysts")],
-        email: None,
-    };
-    let options = JobOptions {
-        snapshot_date: Some(date),
-        run_id: Some(run_id.into()),
-        generated_at: None,
-    };
-    job::run(&config, out, &options).await.unwrap();
-}
 
 fn analyst_queries() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -3,37 +3,11 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::path::Path;
 
-use ado_posture::config::{Limits, ResolvedConfig};
-use ado_posture::job::{self, JobOptions};
-use ado_posture::sim::{Estate, EstateSizes, SimServer, SimSettings};
-use chrono::{NaiveDate, TimeZone, Utc};
-
-/// Runs the job against an in-process simulator serving `estate`, as of `date`.
-async fn snapshot(estate: Estate, out: &Path, date: NaiveDate, run_id: &str) -> job::JobOutcome {
-    let server = SimServer::start(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        estate,
-        SimSettings::default(),
-    )
-    .await
-    .unwrap();
-    let config = ResolvedConfig {
-        output_dir: None,
-        retain_days: None,
-        limits: Limits::default(),
-        connectors: vec![server.connector("fixture")],
-        email: None,
-    };
-    let options = JobOptions {
-        snapshot_date: Some(date),
-        run_id: Some(run_id.into()),
-        generated_at: Some(Utc.with_ymd_and_hms(2026, 1, 2, 6, 0, 0).unwrap()),
-    };
-    job::run(&config, out, &options).await.unwrap()
-}
+use ado_posture::sim::{Estate, EstateSizes};
+use chrono::NaiveDate;
+use common::snapshot;
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap()

@@ -359,6 +359,35 @@ async fn slow_body(response: Response) -> Response {
     Response::from_parts(parts, Body::from_stream(stream))
 }
 
+/// The value of a `Result<T, Box<Response>>`, or return the response from the route.
+macro_rules! or_respond {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(response) => return *response,
+        }
+    };
+}
+
+/// The organization a route names, or the service's 404.
+fn organization<'a>(estate: &'a Estate, name: &str) -> Result<&'a SimOrganization, Box<Response>> {
+    estate
+        .organization(name)
+        .ok_or_else(|| Box::new(org_not_found(name)))
+}
+
+/// The organization and project (with its index) a route names, or the service's 404 for either.
+fn org_and_project<'a>(
+    estate: &'a Estate,
+    org: &str,
+    project: &str,
+) -> Result<(&'a SimOrganization, usize, &'a SimProject), Box<Response>> {
+    let org = organization(estate, org)?;
+    let (index, project) =
+        find_project(org, project).ok_or_else(|| Box::new(project_not_found(project)))?;
+    Ok((org, index, project))
+}
+
 /// The routes themselves: the estate as the real service returns it.
 fn route_request(
     state: &SimState,
@@ -437,9 +466,7 @@ fn route_request(
             ok(envelope(accounts), None)
         }
         [org, "_apis", "projects"] => {
-            let Some(org) = estate.organization(org) else {
-                return org_not_found(org);
-            };
+            let org = or_respond!(organization(estate, org));
             // The projects token is "how many projects were already returned".
             let skip = param("continuationToken")
                 .or(param("$skip"))
@@ -458,9 +485,7 @@ fn route_request(
             ok(envelope(page), next)
         }
         [org, "_apis", "git", "repositories"] => {
-            let Some(org) = estate.organization(org) else {
-                return org_not_found(org);
-            };
+            let org = or_respond!(organization(estate, org));
             let repos = org
                 .repositories
                 .iter()
@@ -469,9 +494,7 @@ fn route_request(
             ok(envelope(repos), None)
         }
         [org, project, "_apis", "git", "repositories"] => {
-            let Some(org) = estate.organization(org) else {
-                return org_not_found(org);
-            };
+            let org = or_respond!(organization(estate, org));
             let Some((index, _)) = find_project(org, project) else {
                 return project_not_found(project);
             };
@@ -484,12 +507,7 @@ fn route_request(
             ok(envelope(repos), None)
         }
         [org, project, "_apis", "policy", "configurations"] => {
-            let Some(org) = estate.organization(org) else {
-                return org_not_found(org);
-            };
-            let Some((_, project)) = find_project(org, project) else {
-                return project_not_found(project);
-            };
+            let (org, _, project) = or_respond!(org_and_project(estate, org, project));
             // The policy token is the id of the last configuration returned.
             let after = param("continuationToken")
                 .and_then(|t| t.parse::<u64>().ok())
@@ -511,12 +529,7 @@ fn route_request(
             ok(envelope(page), next)
         }
         [org, project, "_apis", "serviceendpoint", "endpoints"] => {
-            let Some(org) = estate.organization(org) else {
-                return org_not_found(org);
-            };
-            let Some((_, project)) = find_project(org, project) else {
-                return project_not_found(project);
-            };
+            let (org, _, project) = or_respond!(org_and_project(estate, org, project));
             let endpoints = project
                 .library
                 .endpoints
@@ -526,12 +539,7 @@ fn route_request(
             ok(envelope(endpoints), None)
         }
         [org, project, "_apis", "distributedtask", "variablegroups"] => {
-            let Some(org) = estate.organization(org) else {
-                return org_not_found(org);
-            };
-            let Some((_, project)) = find_project(org, project) else {
-                return project_not_found(project);
-            };
+            let (_, _, project) = or_respond!(org_and_project(estate, org, project));
             // The token is the id to continue from (ids ascending).
             let from = param("continuationToken")
                 .and_then(|t| t.parse::<u64>().ok())
@@ -552,12 +560,7 @@ fn route_request(
             ok(envelope(page), next)
         }
         [org, project, "_apis", "build", "authorizedresources"] => {
-            let Some(org) = estate.organization(org) else {
-                return org_not_found(org);
-            };
-            let Some((_, project)) = find_project(org, project) else {
-                return project_not_found(project);
-            };
+            let (_, _, project) = or_respond!(org_and_project(estate, org, project));
             let kind = param("type").unwrap_or_default().to_ascii_lowercase();
             let ids: Vec<String> = match kind.as_str() {
                 "endpoint" => project
@@ -585,9 +588,7 @@ fn route_request(
             ok(envelope(items), None)
         }
         [org, "_apis", "management", "enablement"] if !state.settings.server_mode => {
-            let Some(org) = estate.organization(org) else {
-                return org_not_found(org);
-            };
+            let org = or_respond!(organization(estate, org));
             let repos: Vec<Value> = org
                 .repositories
                 .iter()
@@ -630,12 +631,7 @@ fn route_request(
             repo,
             "alerts",
         ] if !state.settings.server_mode => {
-            let Some(org) = estate.organization(org) else {
-                return org_not_found(org);
-            };
-            let Some((index, project)) = find_project(org, project) else {
-                return project_not_found(project);
-            };
+            let (org, index, project) = or_respond!(org_and_project(estate, org, project));
             let Some((r, advsec)) = org.repositories.iter().zip(&org.advsec).find(|(r, _)| {
                 r.project_index == index && (r.id.eq_ignore_ascii_case(repo) || r.name == *repo)
             }) else {
@@ -690,12 +686,7 @@ fn route_request(
             ok(envelope(page), next)
         }
         [org, project, "_apis", "build", "definitions"] => {
-            let Some(org) = estate.organization(org) else {
-                return org_not_found(org);
-            };
-            let Some((_, project)) = find_project(org, project) else {
-                return project_not_found(project);
-            };
+            let (org, _, project) = or_respond!(org_and_project(estate, org, project));
             // The token is the id to continue from.
             let from = param("continuationToken")
                 .and_then(|t| t.parse::<u64>().ok())
@@ -717,12 +708,7 @@ fn route_request(
             ok(envelope(page), next)
         }
         [org, project, "_apis", "build", "generalsettings"] => {
-            let Some(org) = estate.organization(org) else {
-                return org_not_found(org);
-            };
-            let Some((_, project)) = find_project(org, project) else {
-                return project_not_found(project);
-            };
+            let (_, _, project) = or_respond!(org_and_project(estate, org, project));
             let g = project.pipelines.settings;
             ok(
                 json!({

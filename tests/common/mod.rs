@@ -117,3 +117,35 @@ pub fn parquet_files_under(dir: &Path) -> Vec<PathBuf> {
     }
     found
 }
+
+/// Runs the whole job in-process against an in-process simulator serving `estate`, as of
+/// `date`, with a fixed run id and generation time (for tests that compare output).
+pub async fn snapshot(
+    estate: ado_posture::sim::Estate,
+    out: &Path,
+    date: chrono::NaiveDate,
+    run_id: &str,
+) -> ado_posture::job::JobOutcome {
+    use ado_posture::config::{Limits, ResolvedConfig};
+    use ado_posture::job::{self, JobOptions};
+    use ado_posture::sim::{SimServer, SimSettings};
+    use chrono::TimeZone as _;
+
+    let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let server = SimServer::start(loopback, estate, SimSettings::default())
+        .await
+        .expect("start simulator");
+    let config = ResolvedConfig {
+        output_dir: None,
+        retain_days: None,
+        limits: Limits::default(),
+        connectors: vec![server.connector("fixture")],
+        email: None,
+    };
+    let options = JobOptions {
+        snapshot_date: Some(date),
+        run_id: Some(run_id.into()),
+        generated_at: chrono::Utc.with_ymd_and_hms(2026, 1, 2, 6, 0, 0).single(),
+    };
+    job::run(&config, out, &options).await.expect("job")
+}
