@@ -73,9 +73,8 @@ pub struct JobOutcome {
     pub rule_errors: Vec<String>,
     /// Organizations crawled completely.
     pub organizations: usize,
-    /// API calls made, and how many of them failed.
-    pub api_calls: u64,
-    pub api_errors: u64,
+    /// API totals of the run: calls, failed attempts, retries, 429s, reported delay.
+    pub api: crate::ado::stats::EndpointStats,
 }
 
 /// A run id that sorts by time and does not collide between runs in the same second.
@@ -270,8 +269,7 @@ pub async fn run_with_progress(
         organizations: crawl.organizations.len(),
         crawl_errors: crawl.errors,
         rule_errors,
-        api_calls: stats.snapshot().values().map(|e| e.calls).sum(),
-        api_errors: stats.snapshot().values().map(|e| e.errors).sum(),
+        api: stats.totals(),
     })
 }
 

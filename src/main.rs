@@ -694,6 +694,7 @@ fn log_summary(outcome: Option<&JobOutcome>, code: u8, elapsed: Duration) {
                 .iter()
                 .find(|t| t.table == "repositories")
                 .map_or(0, |t| t.rows);
+            let api = &o.api;
             tracing::info!(
                 organizations = o.organizations,
                 organizations_failed = o.crawl_errors.len(),
@@ -703,12 +704,15 @@ fn log_summary(outcome: Option<&JobOutcome>, code: u8, elapsed: Duration) {
                 low = count(Severity::Low),
                 new = o.summary.new,
                 resolved = o.summary.resolved,
-                api_calls = o.api_calls,
-                api_errors = o.api_errors,
+                api_calls = api.calls,
+                api_errors = api.errors,
+                api_retries = api.retries,
+                throttled_blocked = api.blocked,
+                throttled_delay_s = api.delayed_seconds,
                 duration_s = seconds,
                 exit_code = code,
                 exit_reason = reason,
-                "summary: {} organizations ({} failed), {repositories} repositories, findings {} high / {} medium / {} low ({} new, {} resolved), {} API calls ({} failed), {seconds} s, exit {code} ({reason})",
+                "summary: {} organizations ({} failed), {repositories} repositories, findings {} high / {} medium / {} low ({} new, {} resolved), {} API calls ({} failed, {} retries; throttling: {} blocked, {:.1} s delayed), {seconds} s, exit {code} ({reason})",
                 o.organizations,
                 o.crawl_errors.len(),
                 count(Severity::High),
@@ -716,8 +720,11 @@ fn log_summary(outcome: Option<&JobOutcome>, code: u8, elapsed: Duration) {
                 count(Severity::Low),
                 o.summary.new,
                 o.summary.resolved,
-                o.api_calls,
-                o.api_errors,
+                api.calls,
+                api.errors,
+                api.retries,
+                api.blocked,
+                api.delayed_seconds,
             );
         }
         None => tracing::info!(
