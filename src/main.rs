@@ -89,6 +89,13 @@ enum LogFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RulesFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum QueryFormat {
     Table,
     Csv,
@@ -179,6 +186,12 @@ enum Command {
         /// Output: an aligned table, CSV (formula cells defused) or JSON (an array of objects).
         #[arg(long, value_enum, default_value_t = QueryFormat::Table)]
         format: QueryFormat,
+    },
+    /// List the recommendations the engine evaluates: id, severity, title, remediation, references.
+    Rules {
+        /// table (one line per rule), json (everything), or markdown (docs/rules.md).
+        #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+        format: RulesFormat,
     },
     /// (Re)send the summary e-mail of the newest snapshot, as configured in [email].
     Email {
@@ -495,6 +508,27 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                         )?;
                     }
                     writer.flush()?;
+                }
+            }
+            Ok(exit::SUCCESS)
+        }
+        Command::Rules { format } => {
+            let rules = ado_posture::rules::builtin_rules()?;
+            let mut stdout = std::io::stdout().lock();
+            match format {
+                RulesFormat::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(&rules)?)?,
+                RulesFormat::Markdown => {
+                    write!(stdout, "{}", ado_posture::rules::markdown(&rules))?
+                }
+                RulesFormat::Table => {
+                    for r in &rules {
+                        writeln!(
+                            stdout,
+                            "{:<14} {:<7} {:<12} {}",
+                            r.id, r.severity, r.resource_kind, r.title
+                        )?;
+                    }
+                    writeln!(stdout, "({} rules)", rules.len())?;
                 }
             }
             Ok(exit::SUCCESS)

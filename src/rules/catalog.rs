@@ -159,6 +159,36 @@ pub fn builtin_views() -> Result<Vec<View>, RuleError> {
         .collect()
 }
 
+/// docs/rules.md: the catalog as Markdown, generated from the rule files.
+pub fn markdown(rules: &[Rule]) -> String {
+    let mut out = String::from(
+        "# Recommendations\n\n\
+         Generated from `sql/rules/*.sql` (a test fails when this file is stale; regenerate with\n\
+         `ADO_POSTURE_UPDATE_DOCS=1 cargo test --lib rules::catalog::tests::rules_docs_are_current`).\n\n\
+         | id | severity | resource | title |\n|---|---|---|---|\n",
+    );
+    for r in rules {
+        out.push_str(&format!(
+            "| [{}](#{}) | {} | {} | {} |\n",
+            r.id,
+            r.id.to_ascii_lowercase(),
+            r.severity,
+            r.resource_kind,
+            r.title
+        ));
+    }
+    for r in rules {
+        out.push_str(&format!(
+            "\n## {}\n\n**{}** · severity {} · resource: {}\n\n{}\n\n**Remediation.** {}\n\n**References.**\n",
+            r.id, r.title, r.severity, r.resource_kind, r.description, r.remediation
+        ));
+        for reference in &r.references {
+            out.push_str(&format!("- {reference}\n"));
+        }
+    }
+    out
+}
+
 /// The built-in catalog, sorted by id. A built-in rule that does not parse is a build defect,
 /// which the catalog test catches.
 pub fn builtin_rules() -> Result<Vec<Rule>, RuleError> {
@@ -195,6 +225,20 @@ mod tests {
         for (view, (file, _)) in views.iter().zip(builtin::BUILTIN_VIEWS) {
             assert_eq!(format!("{}.sql", view.name), *file);
         }
+    }
+
+    #[test]
+    fn rules_docs_are_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md");
+        let expected = markdown(&builtin_rules().unwrap());
+        if std::env::var_os("ADO_POSTURE_UPDATE_DOCS").is_some() {
+            std::fs::write(&path, &expected).unwrap();
+        }
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            current == expected,
+            "docs/rules.md is stale: run ADO_POSTURE_UPDATE_DOCS=1 cargo test --lib rules::catalog::tests::rules_docs_are_current"
+        );
     }
 
     #[test]

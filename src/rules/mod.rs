@@ -11,6 +11,6 @@ mod catalog;
 mod evaluate;
 
 pub use catalog::{
-    Rule, RuleError, Severity, View, builtin_rules, builtin_views, parse_rule, parse_view,
+    Rule, RuleError, Severity, View, builtin_rules, builtin_views, markdown, parse_rule, parse_view,
 };
 pub use evaluate::{Finding, RULE_OUTPUT_COLUMNS, evaluate};
