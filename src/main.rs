@@ -525,7 +525,10 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                         writeln!(
                             stdout,
                             "{:<14} {:<7} {:<12} {}",
-                            r.id, r.severity, r.resource_kind, r.title
+                            r.id,
+                            r.severity.as_str(),
+                            r.resource_kind,
+                            r.title
                         )?;
                     }
                     writeln!(stdout, "({} rules)", rules.len())?;
