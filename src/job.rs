@@ -17,6 +17,7 @@ use crate::dataset::{Dataset, DatasetError, SnapshotWriter, TableWritten, scan_f
 use crate::report::{self, ReportError, ReportOptions, ReportPaths, ReportSummary};
 use crate::rules::{self, Finding, Rule, RuleError};
 use crate::tables::advsec::{self, ADVANCED_SECURITY, ADVSEC_ALERTS};
+use crate::tables::agents::{self, AGENT_POOLS, AGENT_QUEUES, ENVIRONMENTS, SECURE_FILES};
 use crate::tables::findings::{CRAWL_ERRORS, FINDINGS};
 use crate::tables::inventory::{self, BRANCH_POLICIES, ORGANIZATIONS, PROJECTS, REPOSITORIES};
 use crate::tables::library::{self, SERVICE_CONNECTIONS, VARIABLE_GROUPS};
@@ -86,7 +87,7 @@ pub fn new_run_id() -> String {
 }
 
 /// The tables the crawl fills, in the order they are written.
-const INVENTORY_TABLES: [&crate::tables::TableDef; 10] = [
+const INVENTORY_TABLES: [&crate::tables::TableDef; 14] = [
     &ORGANIZATIONS,
     &PROJECTS,
     &REPOSITORIES,
@@ -95,6 +96,10 @@ const INVENTORY_TABLES: [&crate::tables::TableDef; 10] = [
     &VARIABLE_GROUPS,
     &PIPELINES,
     &PIPELINE_SETTINGS,
+    &AGENT_POOLS,
+    &AGENT_QUEUES,
+    &SECURE_FILES,
+    &ENVIRONMENTS,
     &ADVANCED_SECURITY,
     &ADVSEC_ALERTS,
 ];
@@ -175,6 +180,23 @@ pub async fn run_with_progress(
             .entry(PIPELINE_SETTINGS.name)
             .or_default()
             .push(settings);
+        let a = agents::build(&run_id, org)?;
+        batches
+            .entry(AGENT_POOLS.name)
+            .or_default()
+            .push(a.agent_pools);
+        batches
+            .entry(AGENT_QUEUES.name)
+            .or_default()
+            .push(a.agent_queues);
+        batches
+            .entry(SECURE_FILES.name)
+            .or_default()
+            .push(a.secure_files);
+        batches
+            .entry(ENVIRONMENTS.name)
+            .or_default()
+            .push(a.environments);
         let (states, alerts) = advsec::build(&run_id, org)?;
         batches
             .entry(ADVANCED_SECURITY.name)

@@ -232,6 +232,44 @@ pub struct AuthorizedResource {
     pub authorized: bool,
 }
 
+/// An agent pool (`GET {org}/_apis/distributedtask/pools`), organization-wide.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentPool {
+    pub id: i64,
+    pub name: String,
+    #[serde(default)]
+    pub is_hosted: Option<bool>,
+    #[serde(default)]
+    pub pool_type: Option<String>,
+}
+
+/// An agent queue (`GET {org}/{project}/_apis/distributedtask/queues`): a pool as a project sees it.
+#[derive(Debug, Deserialize)]
+pub struct AgentQueue {
+    pub id: i64,
+    pub name: String,
+    #[serde(default)]
+    pub pool: Option<AgentPool>,
+}
+
+/// A secure file (`GET {org}/{project}/_apis/distributedtask/securefiles`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecureFile {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub modified_on: Option<String>,
+}
+
+/// A deployment environment (`GET {org}/{project}/_apis/distributedtask/environments`).
+#[derive(Debug, Deserialize)]
+pub struct Environment {
+    pub id: i64,
+    pub name: String,
+}
+
 /// A build definition (`GET {org}/{project}/_apis/build/definitions?includeAllProperties=true`).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -483,6 +521,22 @@ mod tests {
         ));
         assert!(authorized[0].item.authorized);
         assert_eq!(authorized[0].item.id, "47");
+    }
+
+    #[test]
+    fn parses_pool_and_queue_fixtures() {
+        let pools = list::<AgentPool>(include_str!(
+            "../../../shared/ado-api/distributedtask.pools.list.recorded.json"
+        ));
+        assert!(pools.iter().any(|p| p.item.is_hosted == Some(true)));
+        let queues = list::<AgentQueue>(include_str!(
+            "../../../shared/ado-api/distributedtask.queues.list.recorded.json"
+        ));
+        assert!(queues.iter().all(|q| q.item.pool.is_some()));
+        let spec = list::<AgentQueue>(include_str!(
+            "../../../shared/ado-api/distributedtask.queues.list.json"
+        ));
+        assert!(!spec.is_empty());
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub struct OrganizationInventory {
     pub policies: Vec<ProjectPolicies>,
     pub libraries: Vec<ProjectLibrary>,
     pub advanced_security: AdvancedSecurity,
+    pub agent_pools: Vec<Parsed<crate::ado::models::AgentPool>>,
 }
 
 /// GitHub Advanced Security for Azure DevOps in one organization.
@@ -70,6 +71,11 @@ pub struct ProjectLibrary {
     pub open_service_connections: std::collections::HashSet<String>,
     pub open_variable_groups: std::collections::HashSet<String>,
     pub pipelines: Vec<Parsed<crate::ado::models::BuildDefinition>>,
+    pub agent_queues: Vec<Parsed<crate::ado::models::AgentQueue>>,
+    pub secure_files: Vec<Parsed<crate::ado::models::SecureFile>>,
+    pub environments: Vec<Parsed<crate::ado::models::Environment>>,
+    pub open_agent_queues: std::collections::HashSet<String>,
+    pub open_secure_files: std::collections::HashSet<String>,
     /// The general settings object, or why it is not there (404 on older servers).
     pub pipeline_settings: Result<Parsed<serde_json::Value>, String>,
 }

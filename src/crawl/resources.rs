@@ -99,6 +99,19 @@ pub async fn organization(
     libraries.sort_by(|a, b| a.project_id.cmp(&b.project_id));
 
     let advanced_security = advanced_security(client, connector, org, &repositories).await?;
+    let pools_url = api_url(
+        &base,
+        &["_apis", "distributedtask", "pools"],
+        &[("api-version", API_VERSION)],
+    );
+    let agent_pools = parse::<crate::ado::models::AgentPool>(
+        &org.name,
+        &pools_url,
+        client
+            .get_list(&org.name, "distributedtask/pools", pools_url.clone())
+            .await?
+            .items,
+    )?;
 
     Ok(OrganizationInventory {
         connector: connector.name.clone(),
@@ -113,6 +126,7 @@ pub async fn organization(
         policies,
         libraries,
         advanced_security,
+        agent_pools,
     })
 }
 
@@ -285,7 +299,7 @@ async fn project_resources(
     // One call per resource type lists everything authorized for all pipelines (cheaper than
     // one pipelinePermissions call per resource).
     let mut open = Vec::new();
-    for kind in ["endpoint", "variablegroup"] {
+    for kind in ["endpoint", "variablegroup", "queue", "securefile"] {
         let mut url = api_url(
             project_base,
             &["_apis", "build", "authorizedresources"],
@@ -320,6 +334,41 @@ async fn project_resources(
             .await?
             .items,
     )?;
+    let url = list(&["_apis", "distributedtask", "queues"], vec![]);
+    let agent_queues = parse::<crate::ado::models::AgentQueue>(
+        org,
+        &url,
+        client
+            .get_list(org, "distributedtask/queues", url.clone())
+            .await?
+            .items,
+    )?;
+    let mut url = api_url(
+        project_base,
+        &["_apis", "distributedtask", "securefiles"],
+        &[("api-version", "7.1-preview.1")],
+    );
+    url.set_fragment(None);
+    let secure_files = parse::<crate::ado::models::SecureFile>(
+        org,
+        &url,
+        client
+            .get_list(org, "distributedtask/securefiles", url.clone())
+            .await?
+            .items,
+    )?;
+    let url = list(
+        &["_apis", "distributedtask", "environments"],
+        vec![("$top", PAGE_SIZE)],
+    );
+    let environments = parse::<crate::ado::models::Environment>(
+        org,
+        &url,
+        client
+            .get_list(org, "distributedtask/environments", url.clone())
+            .await?
+            .items,
+    )?;
     let url = list(&["_apis", "build", "generalsettings"], vec![]);
     let pipeline_settings = match client
         .get_json::<serde_json::Value>(org, "build/generalsettings", url)
@@ -333,6 +382,8 @@ async fn project_resources(
         Err(e @ AdoError::Forbidden { .. }) => Err(format!("not evaluated: {e}")),
         Err(e) => return Err(e),
     };
+    let open_secure_files = open.pop().unwrap_or_default();
+    let open_agent_queues = open.pop().unwrap_or_default();
     let open_variable_groups = open.pop().unwrap_or_default();
     let open_service_connections = open.pop().unwrap_or_default();
     Ok((
@@ -350,6 +401,11 @@ async fn project_resources(
             open_variable_groups,
             pipelines,
             pipeline_settings,
+            agent_queues,
+            secure_files,
+            environments,
+            open_agent_queues,
+            open_secure_files,
         },
     ))
 }

@@ -110,6 +110,8 @@ pub struct SimOrganization {
     pub repositories: Vec<SimRepository>,
     /// Advanced Security of each repository (same order as `repositories`).
     pub advsec: Vec<super::advsec::SimAdvSec>,
+    /// Agent pools (organization-wide).
+    pub pools: Vec<super::agents::SimPool>,
 }
 
 #[derive(Debug, Clone)]
@@ -126,6 +128,8 @@ pub struct SimProject {
     pub library: super::library::Library,
     /// Build definitions and pipeline general settings.
     pub pipelines: super::pipelines::ProjectPipelines,
+    /// Agent queues, secure files and environments.
+    pub agents: super::agents::ProjectAgents,
 }
 
 #[derive(Debug, Clone)]
@@ -212,6 +216,7 @@ impl Estate {
                     policies: Vec::new(),
                     library: Default::default(),
                     pipelines: Default::default(),
+                    agents: Default::default(),
                 });
                 for r in 0..sizes.repositories_per_project {
                     let default_branch = if rng.percent(EMPTY_REPO_PERCENT) {
@@ -253,6 +258,7 @@ impl Estate {
                 id: org_id,
                 name: format!("sim-org-{o:02}"),
                 advsec: super::advsec::generate(seed, o, repositories.len()),
+                pools: Vec::new(),
                 projects,
                 repositories,
             };
@@ -278,6 +284,11 @@ impl Estate {
                     .zip(super::pipelines::generate(seed, o, &repos_by_project))
             {
                 project.pipelines = pipelines;
+            }
+            let (pools, agents) = super::agents::generate(seed, o, org.projects.len());
+            org.pools = pools;
+            for (project, agents) in org.projects.iter_mut().zip(agents) {
+                project.agents = agents;
             }
             organizations.push(org);
         }
@@ -349,14 +360,38 @@ impl Estate {
                 .flat_map(|p| &p.policies)
                 .map(|p| p.scopes.len().max(1))
                 .sum();
-            // Projects (paged), one org-wide repository list, each project's policies (paged).
+            // The organization: projects (paged), one org-wide repository list, the agent
+            // pools, Advanced Security enablement, then the alerts of every repository with a
+            // feature on (there is no org-wide alert list).
             truth.minimal_calls += pages(org.projects.len())
                 + 1
+                + 1
+                + 1
                 + org
-                    .projects
+                    .advsec
                     .iter()
-                    .map(|p| pages(p.policies.len()))
+                    .filter(|a| a.enabled())
+                    // A repository whose alerts answer 403 costs its one refused call.
+                    .map(|a| if a.alerts_forbidden { 1 } else { pages(a.alerts.len()) })
                     .sum::<usize>();
+            // Each project: policies, service connections, variable groups, pipelines (paged),
+            // pipeline settings, queues, secure files, environments (paged), and the resources
+            // authorized for all pipelines (one call per type: endpoint, variable group, queue,
+            // secure file).
+            truth.minimal_calls += org
+                .projects
+                .iter()
+                .map(|p| {
+                    pages(p.policies.len())
+                        + 1
+                        + pages(p.library.variable_groups.len())
+                        + pages(p.pipelines.pipelines.len())
+                        + 1
+                        + 2
+                        + pages(p.agents.environments.len())
+                        + 4
+                })
+                .sum::<usize>();
             truth.organizations.push(OrganizationTruth {
                 name: org.name.clone(),
                 id: org.id.clone(),
@@ -386,6 +421,30 @@ impl Estate {
                     .projects
                     .iter()
                     .map(|p| p.pipelines.pipelines.len())
+                    .sum(),
+                agent_pools: org.pools.len(),
+                agent_queues: org.projects.iter().map(|p| p.agents.queues.len()).sum(),
+                agent_queues_open_to_all: org
+                    .projects
+                    .iter()
+                    .flat_map(|p| &p.agents.queues)
+                    .filter(|q| q.open_to_all)
+                    .count(),
+                secure_files: org
+                    .projects
+                    .iter()
+                    .map(|p| p.agents.secure_files.len())
+                    .sum(),
+                secure_files_open_to_all: org
+                    .projects
+                    .iter()
+                    .flat_map(|p| &p.agents.secure_files)
+                    .filter(|f| f.open_to_all)
+                    .count(),
+                environments: org
+                    .projects
+                    .iter()
+                    .map(|p| p.agents.environments.len())
                     .sum(),
                 classic_pipelines: org
                     .projects
@@ -638,6 +697,12 @@ pub struct OrganizationTruth {
     pub variable_groups_open_to_all: usize,
     pub secret_variables: usize,
     pub pipelines: usize,
+    pub agent_pools: usize,
+    pub agent_queues: usize,
+    pub agent_queues_open_to_all: usize,
+    pub secure_files: usize,
+    pub secure_files_open_to_all: usize,
+    pub environments: usize,
     pub classic_pipelines: usize,
     /// Pipelines building pull requests from forks with secrets available to them.
     pub fork_builds_with_secrets: usize,

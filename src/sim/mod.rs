@@ -5,6 +5,7 @@
 //! model, so a wrong field name on one side cannot hide behind the same mistake on the other.
 
 pub mod advsec;
+pub mod agents;
 pub mod behaviour;
 pub mod estate;
 pub mod library;

@@ -577,6 +577,20 @@ fn route_request(
                     .filter(|g| g.open_to_all)
                     .map(|g| g.id.to_string())
                     .collect(),
+                "queue" => project
+                    .agents
+                    .queues
+                    .iter()
+                    .filter(|q| q.open_to_all)
+                    .map(|q| q.id.to_string())
+                    .collect(),
+                "securefile" => project
+                    .agents
+                    .secure_files
+                    .iter()
+                    .filter(|f| f.open_to_all)
+                    .map(|f| f.id.clone())
+                    .collect(),
                 _ => Vec::new(),
             };
             let wanted = param("id");
@@ -734,6 +748,74 @@ fn route_request(
                 }),
                 None,
             )
+        }
+        [org, "_apis", "distributedtask", "pools"] => {
+            let org = or_respond!(organization(estate, org));
+            let pools = org.pools.iter().map(pool_json).collect();
+            ok(envelope(pools), None)
+        }
+        [org, project, "_apis", "distributedtask", "queues"] => {
+            let (org, _, project) = or_respond!(org_and_project(estate, org, project));
+            let queues = project
+                .agents
+                .queues
+                .iter()
+                .filter_map(|q| {
+                    let pool = org.pools.get(q.pool)?;
+                    Some(json!({ "id": q.id, "projectId": project.id, "name": pool.name, "pool": pool_json(pool) }))
+                })
+                .collect();
+            ok(envelope(queues), None)
+        }
+        [org, project, "_apis", "distributedtask", "securefiles"] => {
+            let (_, _, project) = or_respond!(org_and_project(estate, org, project));
+            let files = project
+                .agents
+                .secure_files
+                .iter()
+                .map(|f| {
+                    json!({
+                        "id": f.id,
+                        "name": f.name,
+                        "createdBy": { "displayName": "Simulated Admin", "id": "4adb1680-0eac-6149-b5ee-fc8b4f6ca227" },
+                        "createdOn": "2026-03-01T10:00:00Z",
+                        "modifiedBy": { "displayName": "Simulated Admin", "id": "4adb1680-0eac-6149-b5ee-fc8b4f6ca227" },
+                        "modifiedOn": "2026-03-01T10:00:00Z",
+                        "properties": {}
+                    })
+                })
+                .collect();
+            ok(envelope(files), None)
+        }
+        [org, project, "_apis", "distributedtask", "environments"] => {
+            let (_, _, project) = or_respond!(org_and_project(estate, org, project));
+            let from = param("continuationToken")
+                .and_then(|t| t.parse::<u64>().ok())
+                .unwrap_or(0);
+            let top = page_size(param("$top"));
+            let matching: Vec<_> = project
+                .agents
+                .environments
+                .iter()
+                .filter(|e| e.id >= from)
+                .collect();
+            let page: Vec<Value> = matching
+                .iter()
+                .take(top)
+                .map(|e| {
+                    json!({
+                        "id": e.id,
+                        "name": e.name,
+                        "description": "",
+                        "createdBy": { "id": "4adb1680-0eac-6149-b5ee-fc8b4f6ca227" },
+                        "createdOn": "2026-03-01T10:00:00Z",
+                        "lastModifiedOn": "2026-03-01T10:00:00Z",
+                        "project": { "id": project.id, "name": project.name }
+                    })
+                })
+                .collect();
+            let next = matching.get(top).map(|e| e.id.to_string());
+            ok(envelope(page), next)
         }
         _ => not_found_route(parts.uri.path()),
     }
@@ -1180,4 +1262,18 @@ fn pipeline_json(
         obj.insert("variables".into(), Value::Object(variables));
     }
     definition
+}
+
+fn pool_json(pool: &super::agents::SimPool) -> Value {
+    json!({
+        "id": pool.id,
+        "name": pool.name,
+        "isHosted": pool.is_hosted,
+        "poolType": "automation",
+        "isLegacy": false,
+        "autoProvision": !pool.is_hosted,
+        "autoUpdate": true,
+        "size": if pool.is_hosted { 1 } else { 2 },
+        "options": "none"
+    })
 }

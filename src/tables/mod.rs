@@ -6,6 +6,7 @@
 //! it is the Hive partition (`snapshot_date=YYYY-MM-DD`) that every reader adds as a column.
 
 pub mod advsec;
+pub mod agents;
 mod builder;
 pub mod findings;
 pub mod inventory;
@@ -149,6 +150,10 @@ pub const ALL_TABLES: &[&TableDef] = &[
     &library::VARIABLE_GROUPS,
     &pipelines::PIPELINES,
     &pipelines::PIPELINE_SETTINGS,
+    &agents::AGENT_POOLS,
+    &agents::AGENT_QUEUES,
+    &agents::SECURE_FILES,
+    &agents::ENVIRONMENTS,
     &advsec::ADVANCED_SECURITY,
     &advsec::ADVSEC_ALERTS,
     &findings::FINDINGS,

@@ -1,0 +1,171 @@
+//! Agent pools (organization), agent queues, secure files and environments (project).
+
+use arrow::record_batch::RecordBatch;
+
+use super::ColumnType::{Boolean, Int64, TimestampUtc, Utf8};
+use super::{RowContext, TableBuilder, TableDef, TableError, Value, optional, required};
+use crate::crawl::OrganizationInventory;
+
+pub const AGENT_POOLS: TableDef = TableDef {
+    name: "agent_pools",
+    doc: "One row per agent pool of the organization.",
+    project_scoped: false,
+    columns: &[
+        required("pool_id", Int64, "Agent pool id."),
+        required("pool", Utf8, "Agent pool name."),
+        optional(
+            "is_hosted",
+            Boolean,
+            "Microsoft-hosted (true) or self-hosted (false).",
+        ),
+        optional(
+            "pool_type",
+            Utf8,
+            "`automation` (build and release) or `deployment`.",
+        ),
+        required("raw", Utf8, "The pool's JSON as the API returned it."),
+    ],
+};
+
+pub const AGENT_QUEUES: TableDef = TableDef {
+    name: "agent_queues",
+    doc: "One row per agent queue of a project (a pool as the project uses it).",
+    project_scoped: true,
+    columns: &[
+        required(
+            "queue_id",
+            Int64,
+            "Agent queue id (the id pipeline permissions and checks use).",
+        ),
+        required("queue", Utf8, "Queue name."),
+        optional("pool_id", Int64, "The pool behind the queue."),
+        optional(
+            "pool_is_hosted",
+            Boolean,
+            "Whether that pool is Microsoft-hosted.",
+        ),
+        required(
+            "open_to_all_pipelines",
+            Boolean,
+            "Authorized for every pipeline of the project (build/authorizedresources).",
+        ),
+    ],
+};
+
+pub const SECURE_FILES: TableDef = TableDef {
+    name: "secure_files",
+    doc: "One row per secure file of a project (certificates, keys, profiles); never its content.",
+    project_scoped: true,
+    columns: &[
+        required("secure_file_id", Utf8, "Secure file id (GUID)."),
+        required("secure_file", Utf8, "Secure file name."),
+        optional("modified_on", TimestampUtc, "Last modification."),
+        required(
+            "open_to_all_pipelines",
+            Boolean,
+            "Authorized for every pipeline of the project (build/authorizedresources).",
+        ),
+    ],
+};
+
+pub const ENVIRONMENTS: TableDef = TableDef {
+    name: "environments",
+    doc: "One row per deployment environment of a project.",
+    project_scoped: true,
+    columns: &[
+        required("environment_id", Int64, "Environment id."),
+        required("environment", Utf8, "Environment name."),
+        required(
+            "raw",
+            Utf8,
+            "The environment's JSON as the API returned it.",
+        ),
+    ],
+};
+
+/// Batches of the agent pools, agent queues, secure files and environments tables.
+pub struct AgentBatches {
+    pub agent_pools: RecordBatch,
+    pub agent_queues: RecordBatch,
+    pub secure_files: RecordBatch,
+    pub environments: RecordBatch,
+}
+
+pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<AgentBatches, TableError> {
+    let base = RowContext {
+        run_id,
+        connector: &org.connector,
+        organization: &org.organization,
+        project: None,
+    };
+    let mut pools = TableBuilder::new(&AGENT_POOLS);
+    for p in &org.agent_pools {
+        pools.push(
+            &base,
+            &[
+                Value::Int(Some(p.item.id)),
+                Value::Str(Some(&p.item.name)),
+                Value::Bool(p.item.is_hosted),
+                Value::Str(p.item.pool_type.as_deref()),
+                Value::Str(Some(&p.raw)),
+            ],
+        )?;
+    }
+    let mut queues = TableBuilder::new(&AGENT_QUEUES);
+    let mut files = TableBuilder::new(&SECURE_FILES);
+    let mut environments = TableBuilder::new(&ENVIRONMENTS);
+    for project in &org.libraries {
+        let ctx = RowContext {
+            project: Some((&project.project_id, &project.project)),
+            ..base
+        };
+        for q in &project.agent_queues {
+            let pool = q.item.pool.as_ref();
+            queues.push(
+                &ctx,
+                &[
+                    Value::Int(Some(q.item.id)),
+                    Value::Str(Some(&q.item.name)),
+                    Value::Int(pool.map(|p| p.id)),
+                    Value::Bool(pool.and_then(|p| p.is_hosted)),
+                    Value::Bool(Some(
+                        project.open_agent_queues.contains(&q.item.id.to_string()),
+                    )),
+                ],
+            )?;
+        }
+        for f in &project.secure_files {
+            let modified = f
+                .item
+                .modified_on
+                .as_deref()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.timestamp_micros());
+            files.push(
+                &ctx,
+                &[
+                    Value::Str(Some(&f.item.id)),
+                    Value::Str(Some(&f.item.name)),
+                    Value::Timestamp(modified),
+                    Value::Bool(Some(project.open_secure_files.contains(&f.item.id))),
+                ],
+            )?;
+        }
+        for e in &project.environments {
+            environments.push(
+                &ctx,
+                &[
+                    Value::Int(Some(e.item.id)),
+                    Value::Str(Some(&e.item.name)),
+                    Value::Str(Some(&e.raw)),
+                ],
+            )?;
+        }
+    }
+    Ok(AgentBatches {
+        agent_pools: pools.finish()?,
+        agent_queues: queues.finish()?,
+        secure_files: files.finish()?,
+        environments: environments.finish()?,
+    })
+}
