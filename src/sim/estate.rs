@@ -372,7 +372,13 @@ impl Estate {
                     .iter()
                     .filter(|a| a.enabled())
                     // A repository whose alerts answer 403 costs its one refused call.
-                    .map(|a| if a.alerts_forbidden { 1 } else { pages(a.alerts.len()) })
+                    .map(|a| {
+                        if a.alerts_forbidden {
+                            1
+                        } else {
+                            pages(a.alerts.len())
+                        }
+                    })
                     .sum::<usize>();
             // Each project: policies, service connections, variable groups, pipelines (paged),
             // pipeline settings, queues, secure files, environments (paged), and the resources
