@@ -18,7 +18,7 @@ use crate::report::{self, ReportError, ReportOptions, ReportPaths, ReportSummary
 use crate::rules::{self, Finding, Rule, RuleError};
 use crate::tables::advsec::{self, ADVANCED_SECURITY, ADVSEC_ALERTS};
 use crate::tables::agents::{self, AGENT_POOLS, AGENT_QUEUES, ENVIRONMENTS, SECURE_FILES};
-use crate::tables::findings::{CRAWL_ERRORS, FINDINGS};
+use crate::tables::findings::{CRAWL_COVERAGE, CRAWL_ERRORS, FINDINGS};
 use crate::tables::inventory::{self, BRANCH_POLICIES, ORGANIZATIONS, PROJECTS, REPOSITORIES};
 use crate::tables::library::{self, SERVICE_CONNECTIONS, VARIABLE_GROUPS};
 use crate::tables::pipelines::{self, PIPELINE_SETTINGS, PIPELINES};
@@ -218,6 +218,10 @@ pub async fn run_with_progress(
         &CRAWL_ERRORS,
         &[crawl_errors_batch(&run_id, &crawl.errors)?],
     )?;
+    writer.write_table(
+        &CRAWL_COVERAGE,
+        &[coverage_batch(&run_id, &crawl.organizations)?],
+    )?;
     let tables = writer.commit()?;
     tracing::info!(run_id = %run_id, findings = findings.len(), "snapshot committed");
 
@@ -333,6 +337,34 @@ fn previous_finding_ids(dataset: &Dataset, date: NaiveDate) -> Result<HashSet<St
     Ok((0..ids.len())
         .filter_map(|i| ids.get(i).map(str::to_string))
         .collect())
+}
+
+fn coverage_batch(
+    run_id: &str,
+    organizations: &[crate::crawl::OrganizationInventory],
+) -> Result<RecordBatch, TableError> {
+    let mut builder = TableBuilder::new(&CRAWL_COVERAGE);
+    for org in organizations {
+        for project in &org.libraries {
+            let ctx = RowContext {
+                run_id,
+                connector: &org.connector,
+                organization: &org.organization,
+                project: Some((&project.project_id, &project.project)),
+            };
+            for c in &project.coverage {
+                builder.push(
+                    &ctx,
+                    &[
+                        Value::Str(Some(c.table)),
+                        Value::Str(Some(c.status)),
+                        Value::Str(c.reason.as_deref()),
+                    ],
+                )?;
+            }
+        }
+    }
+    builder.finish()
 }
 
 fn crawl_errors_batch(run_id: &str, errors: &[CrawlError]) -> Result<RecordBatch, TableError> {

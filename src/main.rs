@@ -289,6 +289,9 @@ struct SimBehaviourArgs {
     /// An organization that answers every request with HTTP 500 (repeatable).
     #[arg(long, value_name = "ORG")]
     broken_org: Vec<String>,
+    /// A route that answers 403 for every project, e.g. serviceendpoint/endpoints (repeatable).
+    #[arg(long, value_name = "ROUTE")]
+    forbid: Vec<String>,
     /// Serve like Azure DevOps Server 2020: organizations become collections under
     /// http://ADDR/tfs/, REST API 6.0 at most, no account discovery, no Advanced Security.
     #[arg(long)]
@@ -322,6 +325,7 @@ impl SimBehaviourArgs {
             slow_rate: self.slow_rate.clamp(0.0, 1.0),
             repeat_token_organizations: self.repeat_token_org.clone(),
             broken_organizations: self.broken_org.clone(),
+            forbidden_routes: self.forbid.clone(),
         }
     }
 }

@@ -615,3 +615,63 @@ auth = {{ kind = "pat", token_env = "E2E_PAT" }}
     assert!((0..status.len()).all(|i| status.get(i) == Some("not_available")));
     assert_eq!(manifest["tables"]["advsec_alerts"]["rows"], 0);
 }
+
+#[test]
+fn resource_kinds_the_identity_may_not_read_are_recorded_as_not_evaluated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = start_simulator(&[
+        "--organizations",
+        "2",
+        "--projects",
+        "3",
+        "--forbid",
+        "serviceendpoint/endpoints",
+        "--forbid",
+        "distributedtask/securefiles",
+    ]);
+    let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
+    let out = tmp.path().join("out");
+    let output = run(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[("E2E_PAT", SIM_PAT)],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let manifest = manifest(&out.join("dataset"));
+    assert_eq!(manifest["tables"]["service_connections"]["rows"], 0);
+    assert_eq!(manifest["tables"]["secure_files"]["rows"], 0);
+    assert!(
+        manifest["tables"]["variable_groups"]["rows"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    let dataset = Dataset::new(out.join("dataset"));
+    let date = dataset.snapshot_dates("crawl_coverage").unwrap()[0];
+    let coverage = scan_files(&dataset.partition_files("crawl_coverage", date).unwrap())
+        .unwrap()
+        .collect()
+        .unwrap();
+    let kinds = coverage
+        .column("resource_kind")
+        .unwrap()
+        .str()
+        .unwrap()
+        .clone();
+    let status = coverage.column("status").unwrap().str().unwrap().clone();
+    let not_evaluated: Vec<&str> = (0..coverage.height())
+        .filter(|i| status.get(*i) == Some("not_evaluated"))
+        .filter_map(|i| kinds.get(i))
+        .collect();
+    assert_eq!(not_evaluated.len(), 2 * 6, "{not_evaluated:?}");
+    assert!(
+        not_evaluated
+            .iter()
+            .all(|k| *k == "service_connections" || *k == "secure_files")
+    );
+}

@@ -38,6 +38,25 @@ pub struct OrganizationInventory {
     pub agent_pools: Vec<Parsed<crate::ado::models::AgentPool>>,
 }
 
+/// Whether one resource kind (named by its table) of a project could be read.
+#[derive(Debug, Clone)]
+pub struct Coverage {
+    pub table: &'static str,
+    /// `read`, `not_evaluated` (403) or `not_available` (404).
+    pub status: &'static str,
+    pub reason: Option<String>,
+}
+
+impl Coverage {
+    pub fn new(table: &'static str, status: &'static str, reason: Option<String>) -> Self {
+        Coverage {
+            table,
+            status,
+            reason,
+        }
+    }
+}
+
 /// GitHub Advanced Security for Azure DevOps in one organization.
 #[derive(Debug)]
 pub enum AdvancedSecurity {
@@ -76,6 +95,8 @@ pub struct ProjectLibrary {
     pub environments: Vec<Parsed<crate::ado::models::Environment>>,
     pub open_agent_queues: std::collections::HashSet<String>,
     pub open_secure_files: std::collections::HashSet<String>,
+    /// Whether each resource kind of the project could be read.
+    pub coverage: Vec<Coverage>,
     /// The general settings object, or why it is not there (404 on older servers).
     pub pipeline_settings: Result<Parsed<serde_json::Value>, String>,
 }

@@ -6,7 +6,8 @@ use tokio::task::JoinSet;
 
 use super::discovery::OrganizationRef;
 use super::{
-    AdvancedSecurity, OrganizationInventory, ProjectLibrary, ProjectPolicies, RepoAdvancedSecurity,
+    AdvancedSecurity, Coverage, OrganizationInventory, ProjectLibrary, ProjectPolicies,
+    RepoAdvancedSecurity,
 };
 use crate::ado::client::api_url;
 use crate::ado::models::{
@@ -258,6 +259,7 @@ async fn project_resources(
     project_id: String,
     project: String,
 ) -> Result<(ProjectPolicies, ProjectLibrary), AdoError> {
+    let mut coverage = Vec::new();
     let list = |segments: &'static [&'static str], query: Vec<(&'static str, &'static str)>| {
         let mut q = vec![("api-version", API_VERSION)];
         q.extend(query);
@@ -276,26 +278,28 @@ async fn project_resources(
             .items,
     )?;
     let url = list(&["_apis", "serviceendpoint", "endpoints"], vec![]);
-    let service_connections = parse::<ServiceEndpoint>(
+    let service_connections = list_or_record::<ServiceEndpoint>(
+        client,
         org,
-        &url,
-        client
-            .get_list(org, "serviceendpoint/endpoints", url.clone())
-            .await?
-            .items,
-    )?;
+        "serviceendpoint/endpoints",
+        "service_connections",
+        url,
+        &mut coverage,
+    )
+    .await?;
     let url = list(
         &["_apis", "distributedtask", "variablegroups"],
         vec![("$top", PAGE_SIZE), ("queryOrder", "IdAscending")],
     );
-    let variable_groups = parse::<VariableGroup>(
+    let variable_groups = list_or_record::<VariableGroup>(
+        client,
         org,
-        &url,
-        client
-            .get_list(org, "distributedtask/variablegroups", url.clone())
-            .await?
-            .items,
-    )?;
+        "distributedtask/variablegroups",
+        "variable_groups",
+        url,
+        &mut coverage,
+    )
+    .await?;
     // One call per resource type lists everything authorized for all pipelines (cheaper than
     // one pipelinePermissions call per resource).
     let mut open = Vec::new();
@@ -326,49 +330,53 @@ async fn project_resources(
         &["_apis", "build", "definitions"],
         vec![("includeAllProperties", "true"), ("$top", PAGE_SIZE)],
     );
-    let pipelines = parse::<crate::ado::models::BuildDefinition>(
+    let pipelines = list_or_record::<crate::ado::models::BuildDefinition>(
+        client,
         org,
-        &url,
-        client
-            .get_list(org, "build/definitions", url.clone())
-            .await?
-            .items,
-    )?;
+        "build/definitions",
+        "pipelines",
+        url,
+        &mut coverage,
+    )
+    .await?;
     let url = list(&["_apis", "distributedtask", "queues"], vec![]);
-    let agent_queues = parse::<crate::ado::models::AgentQueue>(
+    let agent_queues = list_or_record::<crate::ado::models::AgentQueue>(
+        client,
         org,
-        &url,
-        client
-            .get_list(org, "distributedtask/queues", url.clone())
-            .await?
-            .items,
-    )?;
+        "distributedtask/queues",
+        "agent_queues",
+        url,
+        &mut coverage,
+    )
+    .await?;
     let mut url = api_url(
         project_base,
         &["_apis", "distributedtask", "securefiles"],
         &[("api-version", "7.1-preview.1")],
     );
     url.set_fragment(None);
-    let secure_files = parse::<crate::ado::models::SecureFile>(
+    let secure_files = list_or_record::<crate::ado::models::SecureFile>(
+        client,
         org,
-        &url,
-        client
-            .get_list(org, "distributedtask/securefiles", url.clone())
-            .await?
-            .items,
-    )?;
+        "distributedtask/securefiles",
+        "secure_files",
+        url,
+        &mut coverage,
+    )
+    .await?;
     let url = list(
         &["_apis", "distributedtask", "environments"],
         vec![("$top", PAGE_SIZE)],
     );
-    let environments = parse::<crate::ado::models::Environment>(
+    let environments = list_or_record::<crate::ado::models::Environment>(
+        client,
         org,
-        &url,
-        client
-            .get_list(org, "distributedtask/environments", url.clone())
-            .await?
-            .items,
-    )?;
+        "distributedtask/environments",
+        "environments",
+        url,
+        &mut coverage,
+    )
+    .await?;
     let url = list(&["_apis", "build", "generalsettings"], vec![]);
     let pipeline_settings = match client
         .get_json::<serde_json::Value>(org, "build/generalsettings", url)
@@ -406,6 +414,7 @@ async fn project_resources(
             environments,
             open_agent_queues,
             open_secure_files,
+            coverage,
         },
     ))
 }
@@ -420,4 +429,32 @@ fn parse<T: serde::de::DeserializeOwned>(
         url: url.to_string(),
         message: e.to_string(),
     })
+}
+
+/// Reads one list of a project. A 403 (the identity may not read it) or 404 (the deployment
+/// has no such API) is recorded in `coverage` as not evaluated / not available and read as
+/// empty, so one closed resource kind does not fail the organization; anything else fails.
+async fn list_or_record<T: serde::de::DeserializeOwned>(
+    client: &AdoClient,
+    org: &str,
+    endpoint: &str,
+    table: &'static str,
+    url: url::Url,
+    coverage: &mut Vec<Coverage>,
+) -> Result<Vec<Parsed<T>>, AdoError> {
+    match client.get_list(org, endpoint, url.clone()).await {
+        Ok(list) => {
+            coverage.push(Coverage::new(table, "read", None));
+            parse(org, &url, list.items)
+        }
+        Err(e @ AdoError::Forbidden { .. }) => {
+            coverage.push(Coverage::new(table, "not_evaluated", Some(e.to_string())));
+            Ok(Vec::new())
+        }
+        Err(e @ AdoError::NotFound { .. }) => {
+            coverage.push(Coverage::new(table, "not_available", Some(e.to_string())));
+            Ok(Vec::new())
+        }
+        Err(e) => Err(e),
+    }
 }

@@ -166,6 +166,9 @@ pub struct Faults {
     pub repeat_token_organizations: Vec<String>,
     /// Organizations that answer every request with 500, to test permanent failure.
     pub broken_organizations: Vec<String>,
+    /// Routes (e.g. `serviceendpoint/endpoints`) that answer 403, as for an identity without
+    /// the scope to read them.
+    pub forbidden_routes: Vec<String>,
 }
 
 /// One injected fault.

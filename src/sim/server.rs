@@ -245,6 +245,15 @@ async fn handle(State(state): State<Arc<SimState>>, request: Request) -> Respons
             "DatabaseConnectionException",
         );
     }
+    if faults.forbidden_routes.iter().any(|r| r == &route) {
+        return error(
+            StatusCode::FORBIDDEN,
+            &format!(
+                "TF400813: The user is not authorized to access this resource ({route}, simulated)."
+            ),
+            "UnauthorizedRequestException",
+        );
+    }
     let mut limit_headers = Vec::new();
     if let Some(limit) = &state.settings.limit {
         let identity = parts

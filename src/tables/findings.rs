@@ -61,3 +61,29 @@ pub const CRAWL_ERRORS: TableDef = TableDef {
         required("message", Utf8, "What went wrong, as printed by the run."),
     ],
 };
+
+/// Which resource kinds of each project could be read: what is missing from a snapshot because
+/// the identity may not read it (403) or the deployment lacks the API (404) is here, never
+/// silently empty.
+pub const CRAWL_COVERAGE: TableDef = TableDef {
+    name: "crawl_coverage",
+    doc: "One row per (project, resource kind) the crawl reads: whether it was read, not evaluated (403) or not available (404).",
+    project_scoped: true,
+    columns: &[
+        required(
+            "resource_kind",
+            Utf8,
+            "The table the resource kind fills, e.g. `service_connections`.",
+        ),
+        required(
+            "status",
+            Utf8,
+            "`read`, `not_evaluated` (the identity may not read it) or `not_available` (no such API here).",
+        ),
+        optional(
+            "reason",
+            Utf8,
+            "The answer that made it not evaluated or not available.",
+        ),
+    ],
+};

@@ -158,6 +158,7 @@ pub const ALL_TABLES: &[&TableDef] = &[
     &advsec::ADVSEC_ALERTS,
     &findings::FINDINGS,
     &findings::CRAWL_ERRORS,
+    &findings::CRAWL_COVERAGE,
 ];
 
 /// docs/dataset.md: every table and column with its type and meaning, from the declarations.
