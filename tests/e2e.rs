@@ -28,16 +28,7 @@ fn crawl_matches_ground_truth_and_findings_match_injected_misconfigurations() {
     ]);
     let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
     let out = tmp.path().join("out");
-    let output = run(
-        &[
-            "run",
-            "--config",
-            config.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &[("E2E_PAT", SIM_PAT)],
-    );
+    let output = run_config(&config, &out, &[]);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -389,16 +380,7 @@ fn five_percent_injected_faults_change_nothing_but_the_retry_count() {
     ]);
     let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
     let out = tmp.path().join("out");
-    let output = run(
-        &[
-            "run",
-            "--config",
-            config.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &[("E2E_PAT", SIM_PAT)],
-    );
+    let output = run_config(&config, &out, &[]);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -457,16 +439,7 @@ fn a_repeated_continuation_token_stops_that_organization_instead_of_looping() {
     ]);
     let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
     let out = tmp.path().join("out");
-    let output = run(
-        &[
-            "run",
-            "--config",
-            config.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &[("E2E_PAT", SIM_PAT)],
-    );
+    let output = run_config(&config, &out, &[]);
     let stdout = text(&output.stdout);
     assert_eq!(
         output.status.code(),
@@ -504,16 +477,7 @@ fn a_binding_consumption_limit_is_respected_without_blocks_or_delays() {
     ]);
     let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
     let out = tmp.path().join("out");
-    let output = run(
-        &[
-            "run",
-            "--config",
-            config.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &[("E2E_PAT", SIM_PAT)],
-    );
+    let output = run_config(&config, &out, &[]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let manifest = manifest(&out.join("dataset"));
     let totals = &manifest["api_totals"];
@@ -563,16 +527,7 @@ auth = {{ kind = "pat", token_env = "E2E_PAT" }}
     )
     .unwrap();
     let out = tmp.path().join("out");
-    let output = run(
-        &[
-            "run",
-            "--config",
-            config.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &[("E2E_PAT", SIM_PAT)],
-    );
+    let output = run_config(&config, &out, &[]);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -631,16 +586,7 @@ fn resource_kinds_the_identity_may_not_read_are_recorded_as_not_evaluated() {
     ]);
     let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
     let out = tmp.path().join("out");
-    let output = run(
-        &[
-            "run",
-            "--config",
-            config.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &[("E2E_PAT", SIM_PAT)],
-    );
+    let output = run_config(&config, &out, &[]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let manifest = manifest(&out.join("dataset"));
     assert_eq!(manifest["tables"]["service_connections"]["rows"], 0);

@@ -88,16 +88,7 @@ fn run_sends_the_summary_with_findings_attached_and_email_resends_it() {
         &format!("smtp://127.0.0.1:{}?tls=none", sink.port),
     );
     let out = tmp.path().join("out");
-    let output = run(
-        &[
-            "run",
-            "--config",
-            config.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &[("E2E_PAT", SIM_PAT)],
-    );
+    let output = run_config(&config, &out, &[]);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -179,16 +170,7 @@ fn a_failed_send_has_its_own_exit_code_and_keeps_data_and_reports() {
         &format!("smtp://127.0.0.1:{port}?tls=none"),
     );
     let out = tmp.path().join("out");
-    let output = run(
-        &[
-            "run",
-            "--config",
-            config.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &[("E2E_PAT", SIM_PAT)],
-    );
+    let output = run_config(&config, &out, &[]);
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(6), "{stderr}");
     assert!(stderr.contains(&format!("127.0.0.1:{port}")), "{stderr}");

@@ -10,18 +10,6 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-fn run_config(config: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "run",
-        "--config",
-        config.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    run(&args, &[("E2E_PAT", SIM_PAT)])
-}
-
 fn today() -> String {
     chrono::Utc::now().date_naive().to_string()
 }

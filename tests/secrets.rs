@@ -9,26 +9,6 @@ use common::*;
 
 const SMTP_PASSWORD: &str = "smtp-pw-7f3e9c1a-never-print-me";
 
-/// Every file under `dir`, as bytes.
-fn all_files(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if let Ok(bytes) = std::fs::read(&p) {
-                found.push((p, bytes));
-            }
-        }
-    }
-    found
-}
-
 fn assert_absent(secret: &str, what: &str, haystack: &[u8]) {
     let needle = secret.as_bytes();
     assert!(
@@ -143,7 +123,10 @@ fn the_pat_and_smtp_password_appear_nowhere() {
             assert_absent(secret, &format!("stderr of `{what}`"), &output.stderr);
         }
     }
-    let files = all_files(tmp.path());
+    let files: Vec<(std::path::PathBuf, Vec<u8>)> = files_under(tmp.path())
+        .into_iter()
+        .filter_map(|p| std::fs::read(&p).ok().map(|bytes| (p, bytes)))
+        .collect();
     assert!(
         files
             .iter()

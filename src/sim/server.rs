@@ -549,62 +549,52 @@ fn route_request(
         }
         [org, project, "_apis", "distributedtask", "variablegroups"] => {
             let (_, _, project) = or_respond!(org_and_project(estate, org, project));
-            // The token is the id to continue from (ids ascending).
-            let from = param("continuationToken")
-                .and_then(|t| t.parse::<u64>().ok())
-                .unwrap_or(0);
-            let top = page_size(param("$top"));
-            let matching: Vec<_> = project
-                .library
-                .variable_groups
-                .iter()
-                .filter(|g| g.id >= from)
-                .collect();
-            let page: Vec<Value> = matching
-                .iter()
-                .take(top)
+            let (page, next) = page_from_id(
+                &project.library.variable_groups,
+                |g| g.id,
+                param("continuationToken"),
+                page_size(param("$top")),
+            );
+            let page = page
+                .into_iter()
                 .map(|g| variable_group_json(project, g))
                 .collect();
-            let next = matching.get(top).map(|g| g.id.to_string());
             ok(envelope(page), next)
         }
         [org, project, "_apis", "build", "authorizedresources"] => {
             let (_, _, project) = or_respond!(org_and_project(estate, org, project));
             let kind = param("type").unwrap_or_default().to_ascii_lowercase();
-            let ids: Vec<String> = match kind.as_str() {
-                "endpoint" => project
-                    .library
+            let (library, agents) = (&project.library, &project.agents);
+            // (id, open to all pipelines) of the resources of that type.
+            let resources: Vec<(String, bool)> = match kind.as_str() {
+                "endpoint" => library
                     .endpoints
                     .iter()
-                    .filter(|e| e.open_to_all)
-                    .map(|e| e.id.clone())
+                    .map(|e| (e.id.clone(), e.open_to_all))
                     .collect(),
-                "variablegroup" => project
-                    .library
+                "variablegroup" => library
                     .variable_groups
                     .iter()
-                    .filter(|g| g.open_to_all)
-                    .map(|g| g.id.to_string())
+                    .map(|g| (g.id.to_string(), g.open_to_all))
                     .collect(),
-                "queue" => project
-                    .agents
+                "queue" => agents
                     .queues
                     .iter()
-                    .filter(|q| q.open_to_all)
-                    .map(|q| q.id.to_string())
+                    .map(|q| (q.id.to_string(), q.open_to_all))
                     .collect(),
-                "securefile" => project
-                    .agents
+                "securefile" => agents
                     .secure_files
                     .iter()
-                    .filter(|f| f.open_to_all)
-                    .map(|f| f.id.clone())
+                    .map(|f| (f.id.clone(), f.open_to_all))
                     .collect(),
                 _ => Vec::new(),
             };
+            let ids = resources
+                .into_iter()
+                .filter(|(_, open)| *open)
+                .map(|(id, _)| id);
             let wanted = param("id");
             let items = ids
-                .into_iter()
                 .filter(|id| wanted.is_none_or(|w| w == id))
                 .map(|id| json!({ "type": kind, "id": id, "authorized": true }))
                 .collect();
@@ -710,24 +700,17 @@ fn route_request(
         }
         [org, project, "_apis", "build", "definitions"] => {
             let (org, _, project) = or_respond!(org_and_project(estate, org, project));
-            // The token is the id to continue from.
-            let from = param("continuationToken")
-                .and_then(|t| t.parse::<u64>().ok())
-                .unwrap_or(0);
-            let top = page_size(param("$top"));
             let all = param("includeAllProperties").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-            let matching: Vec<_> = project
-                .pipelines
-                .pipelines
-                .iter()
-                .filter(|p| p.id >= from)
-                .collect();
-            let page: Vec<Value> = matching
-                .iter()
-                .take(top)
+            let (page, next) = page_from_id(
+                &project.pipelines.pipelines,
+                |p| p.id,
+                param("continuationToken"),
+                page_size(param("$top")),
+            );
+            let page = page
+                .into_iter()
                 .map(|p| pipeline_json(org, project, p, all))
                 .collect();
-            let next = matching.get(top).map(|p| p.id.to_string());
             ok(envelope(page), next)
         }
         [org, project, "_apis", "build", "generalsettings"] => {
@@ -798,19 +781,14 @@ fn route_request(
         }
         [org, project, "_apis", "distributedtask", "environments"] => {
             let (_, _, project) = or_respond!(org_and_project(estate, org, project));
-            let from = param("continuationToken")
-                .and_then(|t| t.parse::<u64>().ok())
-                .unwrap_or(0);
-            let top = page_size(param("$top"));
-            let matching: Vec<_> = project
-                .agents
-                .environments
-                .iter()
-                .filter(|e| e.id >= from)
-                .collect();
-            let page: Vec<Value> = matching
-                .iter()
-                .take(top)
+            let (page, next) = page_from_id(
+                &project.agents.environments,
+                |e| e.id,
+                param("continuationToken"),
+                page_size(param("$top")),
+            );
+            let page: Vec<Value> = page
+                .into_iter()
                 .map(|e| {
                     json!({
                         "id": e.id,
@@ -823,11 +801,25 @@ fn route_request(
                     })
                 })
                 .collect();
-            let next = matching.get(top).map(|e| e.id.to_string());
             ok(envelope(page), next)
         }
         _ => not_found_route(parts.uri.path()),
     }
+}
+
+/// One page of an id-ordered list whose continuation token is the id to continue from
+/// (variable groups, build definitions, environments), and the next page's token.
+fn page_from_id<'a, T>(
+    items: &'a [T],
+    id: impl Fn(&T) -> u64,
+    token: Option<&str>,
+    top: usize,
+) -> (Vec<&'a T>, Option<String>) {
+    let from = token.and_then(|t| t.parse::<u64>().ok()).unwrap_or(0);
+    let mut matching = items.iter().filter(|item| id(item) >= from);
+    let page: Vec<&T> = matching.by_ref().take(top).collect();
+    let next = matching.next().map(|item| id(item).to_string());
+    (page, next)
 }
 
 /// A route the service does not have: a plain-text 404, as the real one answers.

@@ -98,8 +98,8 @@ pub fn manifest(dataset: &Path) -> serde_json::Value {
         .expect("parse manifest")
 }
 
-/// Every `.parquet` file under a folder.
-pub fn parquet_files_under(dir: &Path) -> Vec<PathBuf> {
+/// Every file under a folder, recursively.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -110,12 +110,33 @@ pub fn parquet_files_under(dir: &Path) -> Vec<PathBuf> {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "parquet") {
+            } else {
                 found.push(p);
             }
         }
     }
     found
+}
+
+/// Every `.parquet` file under a folder.
+pub fn parquet_files_under(dir: &Path) -> Vec<PathBuf> {
+    files_under(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .collect()
+}
+
+/// `ado-posture run --config CONFIG --out OUT [extra…]` with the simulator's PAT in `E2E_PAT`.
+pub fn run_config(config: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run(&args, &[("E2E_PAT", SIM_PAT)])
 }
 
 /// Runs the whole job in-process against an in-process simulator serving `estate`, as of
