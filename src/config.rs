@@ -64,9 +64,29 @@ pub struct ConfigFile {
     pub connectors: Vec<ConnectorConfig>,
     /// Where the summary e-mail goes; no e-mail when absent.
     pub email: Option<EmailConfig>,
-    /// Parsed so that a config written for the full product loads; applied by the rules issue.
+    /// Findings to leave out of the counts until a date.
     #[serde(default, rename = "exemption")]
-    pub exemptions: Vec<toml::Table>,
+    pub exemptions: Vec<ExemptionConfig>,
+    #[serde(default)]
+    pub rules: RulesConfig,
+}
+
+/// `[[exemption]]`: a rule (id or pattern), a resource pattern, a reason and a last day.
+#[derive(Debug, Deserialize)]
+pub struct ExemptionConfig {
+    pub rule: String,
+    /// `organization/project/resource` (name or id), `*` and `?` wildcards.
+    pub resource: String,
+    pub reason: String,
+    /// `YYYY-MM-DD`: the last day the exemption applies.
+    pub expires: String,
+}
+
+/// `[rules]`: where users' own rules are.
+#[derive(Debug, Default, Deserialize)]
+pub struct RulesConfig {
+    /// A folder of `*.sql` rule files (relative paths are relative to the config file).
+    pub directory: Option<PathBuf>,
 }
 
 /// `[email]`: the summary sent after each run.
@@ -198,6 +218,9 @@ pub struct ResolvedConfig {
     pub limits: Limits,
     pub connectors: Vec<Connector>,
     pub email: Option<EmailSettings>,
+    pub exemptions: Vec<crate::rules::Exemption>,
+    /// Users' rules folder, if any.
+    pub rules_dir: Option<PathBuf>,
 }
 
 /// One base URL + one identity, ready to crawl.
@@ -283,7 +306,14 @@ pub fn load(path: &Path) -> Result<ResolvedConfig, ConfigError> {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
-    resolve_with(file, |var| std::env::var(var).ok(), unknown)
+    let mut config = resolve_with(file, |var| std::env::var(var).ok(), unknown)?;
+    if let Some(dir) = &config.rules_dir
+        && dir.is_relative()
+        && let Some(base) = path.parent()
+    {
+        config.rules_dir = Some(base.join(dir));
+    }
+    Ok(config)
 }
 
 /// Validates a parsed config and loads its secrets; `env` looks up environment variables.
@@ -333,6 +363,7 @@ fn resolve_with(
     let email = file
         .email
         .and_then(|e| resolve_email(e, &env, &mut problems));
+    let exemptions = resolve_exemptions(file.exemptions, &mut problems);
     if !problems.is_empty() {
         return Err(ConfigError::Problems(problems));
     }
@@ -342,7 +373,50 @@ fn resolve_with(
         limits,
         connectors,
         email,
+        exemptions,
+        rules_dir: file.rules.directory,
     })
+}
+
+/// Validates `[[exemption]]` entries: every field present, a real date, usable patterns.
+fn resolve_exemptions(
+    entries: Vec<ExemptionConfig>,
+    problems: &mut Vec<String>,
+) -> Vec<crate::rules::Exemption> {
+    let mut out = Vec::new();
+    for (i, e) in entries.into_iter().enumerate() {
+        let key = format!("[[exemption]] #{} ({})", i + 1, e.rule);
+        let mut ok = true;
+        for (field, value) in [
+            ("rule", &e.rule),
+            ("resource", &e.resource),
+            ("reason", &e.reason),
+        ] {
+            if value.trim().is_empty() {
+                problems.push(format!("{key}: {field} is empty"));
+                ok = false;
+            }
+        }
+        let expires = match chrono::NaiveDate::parse_from_str(e.expires.trim(), "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                problems.push(format!(
+                    "{key}: expires \"{}\" is not a date like 2027-03-31",
+                    e.expires
+                ));
+                None
+            }
+        };
+        if let (true, Some(expires)) = (ok, expires) {
+            out.push(crate::rules::Exemption {
+                rule: e.rule.trim().to_string(),
+                resource: e.resource.trim().to_string(),
+                reason: e.reason.trim().to_string(),
+                expires,
+            });
+        }
+    }
+    out
 }
 
 /// Checks that the output folder exists and is writable, or can be created; touches nothing

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow::record_batch::RecordBatch;
-use chrono::{NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
 use polars::prelude::LazyFrame;
 use serde_json::json;
 
@@ -15,7 +15,7 @@ use crate::config::ResolvedConfig;
 use crate::crawl::{self, CrawlError, CrawlProgress, NoProgress};
 use crate::dataset::{Dataset, DatasetError, SnapshotWriter, TableWritten, scan_files};
 use crate::report::{self, ReportError, ReportOptions, ReportPaths, ReportSummary};
-use crate::rules::{self, Finding, Rule, RuleError};
+use crate::rules::{self, Finding, FindingStatus, Rule, RuleError};
 use crate::tables::advsec::{self, ADVANCED_SECURITY, ADVSEC_ALERTS};
 use crate::tables::agents::{self, AGENT_POOLS, AGENT_QUEUES, ENVIRONMENTS, SECURE_FILES};
 use crate::tables::findings::{CRAWL_COVERAGE, CRAWL_ERRORS, FINDINGS};
@@ -34,6 +34,8 @@ pub enum JobError {
     Dataset(#[from] DatasetError),
     #[error(transparent)]
     Rules(#[from] RuleError),
+    #[error("{0}")]
+    NoSnapshot(String),
     #[error("rules: reading the snapshot: {0}")]
     Read(#[from] polars::prelude::PolarsError),
     #[error(transparent)]
@@ -136,7 +138,7 @@ pub async fn run_with_progress(
     let snapshot_date = options
         .snapshot_date
         .unwrap_or_else(|| started_at.date_naive());
-    let catalog = rules::builtin_rules()?;
+    let (catalog, catalog_errors) = load_catalog(config.rules_dir.as_deref())?;
     tracing::info!(run_id = %run_id, connectors = config.connectors.len(), "crawl started");
 
     let stats = Arc::new(ApiStats::default());
@@ -210,10 +212,6 @@ pub async fn run_with_progress(
             batches.get(def.name).map(Vec::as_slice).unwrap_or_default(),
         )?;
     }
-
-    let (findings, rule_errors) = evaluate_staged(&writer, &dataset, &catalog)?;
-    let findings_batch = findings_batch(&run_id, &findings)?;
-    writer.write_table(&FINDINGS, &[findings_batch])?;
     writer.write_table(
         &CRAWL_ERRORS,
         &[crawl_errors_batch(&run_id, &crawl.errors)?],
@@ -222,6 +220,24 @@ pub async fn run_with_progress(
         &CRAWL_COVERAGE,
         &[coverage_batch(&run_id, &crawl.organizations)?],
     )?;
+
+    let mut tables = BTreeMap::new();
+    for def in RULE_INPUT_TABLES {
+        tables.insert(
+            def.name.to_string(),
+            scan_files(&writer.staged_files(def.name)?)?,
+        );
+    }
+    let (findings, mut rule_errors) = assess_snapshot(
+        &dataset,
+        snapshot_date,
+        &tables,
+        &catalog,
+        &config.exemptions,
+    )?;
+    rule_errors.extend(catalog_errors);
+    let findings_batch = findings_batch(&run_id, &findings)?;
+    writer.write_table(&FINDINGS, &[findings_batch])?;
     let tables = writer.commit()?;
     tracing::info!(run_id = %run_id, findings = findings.len(), "snapshot committed");
 
@@ -236,7 +252,10 @@ pub async fn run_with_progress(
         .map(|s| {
             (
                 s,
-                findings.iter().filter(|f| f.severity.as_str() == s).count(),
+                findings
+                    .iter()
+                    .filter(|f| f.is_open() && f.severity.as_str() == s)
+                    .count(),
             )
         })
         .collect();
@@ -258,11 +277,7 @@ pub async fn run_with_progress(
             "error_kind": e.kind, "http_status": e.status, "error": e.message,
         }))).collect::<Vec<_>>(),
         "tables": tables.iter().map(|t| (t.table.to_string(), json!({"rows": t.rows, "files": t.files}))).collect::<BTreeMap<_, _>>(),
-        "findings": {
-            "total": findings.len(),
-            "by_severity": by_severity,
-            "new": findings.iter().filter(|f| f.status == "new").count(),
-        },
+        "findings": findings_summary(&findings, &by_severity),
         "rule_errors": rule_errors,
         "api": stats.snapshot(),
         "api_totals": stats.totals(),
@@ -299,44 +314,172 @@ pub async fn run_with_progress(
     })
 }
 
-/// Evaluates the catalog over the staged (not yet committed) inventory, so the snapshot and its
-/// findings are committed together.
-fn evaluate_staged(
-    writer: &SnapshotWriter,
-    dataset: &Dataset,
-    catalog: &[Rule],
-) -> Result<(Vec<Finding>, Vec<RuleError>), JobError> {
-    let mut tables: BTreeMap<String, LazyFrame> = BTreeMap::new();
-    for def in INVENTORY_TABLES {
-        tables.insert(
-            def.name.to_string(),
-            scan_files(&writer.staged_files(def.name)?)?,
-        );
+/// The tables rules read: the inventory, and what the crawl could not read.
+const RULE_INPUT_TABLES: [&crate::tables::TableDef; 16] = [
+    &ORGANIZATIONS,
+    &PROJECTS,
+    &REPOSITORIES,
+    &BRANCH_POLICIES,
+    &SERVICE_CONNECTIONS,
+    &VARIABLE_GROUPS,
+    &PIPELINES,
+    &PIPELINE_SETTINGS,
+    &AGENT_POOLS,
+    &AGENT_QUEUES,
+    &SECURE_FILES,
+    &ENVIRONMENTS,
+    &ADVANCED_SECURITY,
+    &ADVSEC_ALERTS,
+    &CRAWL_ERRORS,
+    &CRAWL_COVERAGE,
+];
+
+/// The built-in rules and the users' rules of `custom_dir`; a custom rule that does not load
+/// is an error beside the catalog, never a reason to stop.
+pub fn load_catalog(custom_dir: Option<&Path>) -> Result<(Vec<Rule>, Vec<RuleError>), JobError> {
+    let mut catalog = rules::builtin_rules()?;
+    let mut errors = Vec::new();
+    if let Some(dir) = custom_dir {
+        let (custom, custom_errors) = rules::load_rules_dir(dir, &catalog);
+        for e in &custom_errors {
+            tracing::error!("{e}");
+        }
+        tracing::info!(folder = %dir.display(), rules = custom.len(), "custom rules loaded");
+        catalog.extend(custom);
+        errors = custom_errors;
     }
-    let previous = previous_finding_ids(dataset, writer.date())?;
-    Ok(rules::evaluate(catalog, &tables, &previous))
+    Ok((catalog, errors))
 }
 
-/// Finding ids of the newest committed snapshot before `date`.
-fn previous_finding_ids(dataset: &Dataset, date: NaiveDate) -> Result<HashSet<String>, JobError> {
+/// Counts of the findings table for the manifest and the summary.
+fn findings_summary(
+    findings: &[Finding],
+    by_severity: &BTreeMap<&str, usize>,
+) -> serde_json::Value {
+    let count = |status: FindingStatus| findings.iter().filter(|f| f.status == status).count();
+    json!({
+        "open": findings.iter().filter(|f| f.is_open()).count(),
+        "by_severity": by_severity,
+        "new": findings.iter().filter(|f| f.is_open() && f.status == FindingStatus::New).count(),
+        "persisting": findings.iter().filter(|f| f.is_open() && f.status == FindingStatus::Persisting).count(),
+        "resolved": count(FindingStatus::Resolved),
+        "not_evaluated": count(FindingStatus::NotEvaluated),
+        "exempt": findings.iter().filter(|f| f.exemption.is_some()).count(),
+    })
+}
+
+/// Evaluates the catalog over one snapshot's tables (staged or committed) and sets the findings
+/// against the newest snapshot before `date`.
+fn assess_snapshot(
+    dataset: &Dataset,
+    date: NaiveDate,
+    tables: &BTreeMap<String, LazyFrame>,
+    catalog: &[Rule],
+    exemptions: &[rules::Exemption],
+) -> Result<(Vec<Finding>, Vec<RuleError>), JobError> {
+    let previous = previous_findings(dataset, date)?;
+    let crawled = crawled_organizations(tables)?;
+    Ok(rules::assess(
+        tables,
+        &rules::Assessment {
+            rules: catalog,
+            date,
+            previous: &previous,
+            crawled: &crawled,
+            exemptions,
+        },
+    ))
+}
+
+/// (connector, organization) pairs of the snapshot's organizations table.
+fn crawled_organizations(
+    tables: &BTreeMap<String, LazyFrame>,
+) -> Result<HashSet<(String, String)>, JobError> {
+    let Some(frame) = tables.get(ORGANIZATIONS.name) else {
+        return Ok(HashSet::new());
+    };
+    let df = frame
+        .clone()
+        .select([
+            polars::prelude::col("connector"),
+            polars::prelude::col("organization"),
+        ])
+        .collect()?;
+    let connectors = df.column("connector")?.str()?.clone();
+    let organizations = df.column("organization")?.str()?.clone();
+    Ok((0..df.height())
+        .filter_map(|i| {
+            Some((
+                connectors.get(i)?.to_string(),
+                organizations.get(i)?.to_string(),
+            ))
+        })
+        .collect())
+}
+
+/// Findings of the newest committed snapshot before `date`.
+fn previous_findings(dataset: &Dataset, date: NaiveDate) -> Result<Vec<Finding>, JobError> {
     let Some(previous) = dataset
         .snapshot_dates(FINDINGS.name)?
         .into_iter()
         .rfind(|d| *d < date)
     else {
-        return Ok(HashSet::new());
+        return Ok(Vec::new());
     };
     let files = dataset.partition_files(FINDINGS.name, previous)?;
     if files.is_empty() {
-        return Ok(HashSet::new());
+        return Ok(Vec::new());
     }
-    let df = scan_files(&files)?
-        .select([polars::prelude::col("finding_id")])
-        .collect()?;
-    let ids = df.column("finding_id")?.str()?.clone();
-    Ok((0..ids.len())
-        .filter_map(|i| ids.get(i).map(str::to_string))
-        .collect())
+    Ok(rules::history::read_findings(scan_files(&files)?)?)
+}
+
+/// What `evaluate` did.
+#[derive(Debug)]
+pub struct EvaluateOutcome {
+    pub snapshot_date: NaiveDate,
+    pub findings: Vec<Finding>,
+    pub rule_errors: Vec<String>,
+    pub rules: usize,
+}
+
+/// Re-evaluates the rules over a committed snapshot (the newest, or `date`) and replaces that
+/// snapshot's findings partition atomically; the inventory is left as it is.
+pub fn evaluate_committed(
+    data: &Path,
+    date: Option<NaiveDate>,
+    custom_dir: Option<&Path>,
+    exemptions: &[rules::Exemption],
+) -> Result<EvaluateOutcome, JobError> {
+    let dataset = Dataset::new(data);
+    let dates = dataset.snapshot_dates(ORGANIZATIONS.name)?;
+    let date = match date {
+        Some(d) if dates.contains(&d) => d,
+        Some(d) => return Err(JobError::NoSnapshot(format!("there is no snapshot of {d}"))),
+        None => *dates
+            .last()
+            .ok_or_else(|| JobError::NoSnapshot(format!("{} holds no snapshot", data.display())))?,
+    };
+    let (catalog, catalog_errors) = load_catalog(custom_dir)?;
+    let mut tables = BTreeMap::new();
+    for def in RULE_INPUT_TABLES {
+        let files = dataset.partition_files(def.name, date)?;
+        if !files.is_empty() {
+            tables.insert(def.name.to_string(), scan_files(&files)?);
+        }
+    }
+    let (findings, mut rule_errors) =
+        assess_snapshot(&dataset, date, &tables, &catalog, exemptions)?;
+    rule_errors.extend(catalog_errors);
+    let run_id = new_run_id();
+    let mut writer = SnapshotWriter::begin(&dataset, &run_id, date)?;
+    writer.write_table(&FINDINGS, &[findings_batch(&run_id, &findings)?])?;
+    writer.commit()?;
+    Ok(EvaluateOutcome {
+        snapshot_date: date,
+        findings,
+        rule_errors: rule_errors.iter().map(ToString::to_string).collect(),
+        rules: catalog.len(),
+    })
 }
 
 fn coverage_batch(
@@ -389,18 +532,25 @@ fn crawl_errors_batch(run_id: &str, errors: &[CrawlError]) -> Result<RecordBatch
     builder.finish()
 }
 
+fn non_empty(s: &str) -> Option<&str> {
+    (!s.is_empty()).then_some(s)
+}
+
 fn findings_batch(run_id: &str, findings: &[Finding]) -> Result<RecordBatch, TableError> {
     let mut builder = TableBuilder::new(&FINDINGS);
+    let days = |d: NaiveDate| d.num_days_from_ce() - rules::history::UNIX_EPOCH_DAYS_FROM_CE;
     for f in findings {
         let ctx = RowContext {
             run_id,
             connector: &f.connector,
             organization: &f.organization,
-            project: Some((&f.project_id, &f.project)),
+            project: None,
         };
         builder.push(
             &ctx,
             &[
+                Value::Str(non_empty(&f.project_id)),
+                Value::Str(non_empty(&f.project)),
                 Value::Str(Some(&f.finding_id)),
                 Value::Str(Some(&f.rule_id)),
                 Value::Str(Some(f.severity.as_str())),
@@ -408,8 +558,12 @@ fn findings_batch(run_id: &str, findings: &[Finding]) -> Result<RecordBatch, Tab
                 Value::Str(Some(&f.resource_kind)),
                 Value::Str(Some(&f.resource_id)),
                 Value::Str(Some(&f.resource_name)),
-                Value::Str(Some(f.status)),
+                Value::Str(Some(f.status.as_str())),
                 Value::Str(Some(&f.details)),
+                Value::Date(Some(days(f.first_seen))),
+                Value::Bool(Some(f.exemption.is_some())),
+                Value::Str(f.exemption.as_ref().map(|e| e.0.as_str())),
+                Value::Date(f.exemption.as_ref().map(|e| days(e.1))),
             ],
         )?;
     }

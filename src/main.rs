@@ -16,7 +16,7 @@ use ado_posture::dataset::Dataset;
 use ado_posture::job::{self, JobError, JobOptions, JobOutcome, RunStatus};
 use ado_posture::lock::{LockError, RunLock};
 use ado_posture::report::{self, ReportOptions, ReportPaths, ReportSummary};
-use ado_posture::rules::Severity;
+use ado_posture::rules::{FindingStatus, Severity};
 use ado_posture::sim::{Estate, EstateSizes, SimServer, SimSettings};
 
 /// Exit codes: documented in --help (AFTER_HELP) and the README.
@@ -159,6 +159,30 @@ enum Command {
         /// Do not send the summary e-mail even if [email] is configured.
         #[arg(long)]
         no_email: bool,
+        /// A folder of custom rule files (*.sql with the rule header), added to the built-in
+        /// catalog (default: [rules] directory of the config).
+        #[arg(long, value_name = "DIR")]
+        rules_dir: Option<PathBuf>,
+    },
+    /// (Re)evaluate the recommendations over a snapshot already in the dataset (the newest by
+    /// default) and replace its findings; the inventory is not crawled again. Use it after
+    /// adding custom rules or exemptions, then `ado-posture report` to rebuild the reports.
+    Evaluate {
+        /// The output folder of a run (holding dataset/), or the dataset folder itself.
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// The config file, for its [[exemption]] entries and [rules] directory (optional).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// A folder of custom rule files (default: [rules] directory of the config).
+        #[arg(long, value_name = "DIR")]
+        rules_dir: Option<PathBuf>,
+        /// The snapshot to evaluate, YYYY-MM-DD (default: the newest).
+        #[arg(long, value_name = "DATE")]
+        date: Option<chrono::NaiveDate>,
+        /// Exit with code 5 when open findings at or above this severity exist (a pipeline gate).
+        #[arg(long, value_enum, value_name = "SEVERITY")]
+        fail_on: Option<FailOn>,
     },
     /// Rebuild the reports of the newest snapshot from the dataset.
     Report {
@@ -192,6 +216,9 @@ enum Command {
         /// table (one line per rule), json (everything), or markdown (docs/rules.md).
         #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
         format: RulesFormat,
+        /// Also list the custom rules of this folder (a file that does not load is reported).
+        #[arg(long, value_name = "DIR")]
+        rules_dir: Option<PathBuf>,
     },
     /// (Re)send the summary e-mail of the newest snapshot, as configured in [email].
     Email {
@@ -438,8 +465,21 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             fail_on,
             retain_days,
             no_email,
+            rules_dir,
         } => {
-            let (config, out) = load_for_run(&config, out.as_deref())?;
+            let (mut config, out) = load_for_run(&config, out.as_deref())?;
+            if rules_dir.is_some() {
+                config.rules_dir = rules_dir;
+            }
+            if let Some(dir) = &config.rules_dir
+                && !dir.is_dir()
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "the custom rules folder {} does not exist",
+                    dir.display()
+                ))
+                .into());
+            }
             if check {
                 let orgs: usize = config
                     .connectors
@@ -516,8 +556,63 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             }
             Ok(exit::SUCCESS)
         }
-        Command::Rules { format } => {
-            let rules = ado_posture::rules::builtin_rules()?;
+        Command::Evaluate {
+            data,
+            config,
+            rules_dir,
+            date,
+            fail_on,
+        } => {
+            let config = config.map(|c| config::load(&c)).transpose()?;
+            let rules_dir = rules_dir.or(config.as_ref().and_then(|c| c.rules_dir.clone()));
+            let exemptions = config.map(|c| c.exemptions).unwrap_or_default();
+            let (_, dataset_dir) = output_root(&data)?;
+            let o = job::evaluate_committed(&dataset_dir, date, rules_dir.as_deref(), &exemptions)?;
+            let open = |s: Severity| {
+                o.findings
+                    .iter()
+                    .filter(|f| f.is_open() && f.severity == s)
+                    .count()
+            };
+            println!(
+                "Evaluated {} rules over snapshot {}: {} open findings (high {}, medium {}, low {}), {} not evaluated, {} exempt, {} resolved",
+                o.rules,
+                o.snapshot_date,
+                o.findings.iter().filter(|f| f.is_open()).count(),
+                open(Severity::High),
+                open(Severity::Medium),
+                open(Severity::Low),
+                o.findings
+                    .iter()
+                    .filter(|f| f.status == FindingStatus::NotEvaluated)
+                    .count(),
+                o.findings.iter().filter(|f| f.exemption.is_some()).count(),
+                o.findings
+                    .iter()
+                    .filter(|f| f.status == FindingStatus::Resolved)
+                    .count(),
+            );
+            for e in &o.rule_errors {
+                eprintln!("rule failed: {e}");
+            }
+            let mut code = if o.rule_errors.is_empty() {
+                exit::SUCCESS
+            } else {
+                exit::PARTIAL
+            };
+            if code == exit::SUCCESS
+                && let Some(threshold) = fail_on
+                && gate(&o.findings, threshold.severity())
+            {
+                code = exit::FINDINGS;
+            }
+            Ok(code)
+        }
+        Command::Rules { format, rules_dir } => {
+            let (rules, errors) = job::load_catalog(rules_dir.as_deref())?;
+            for e in &errors {
+                eprintln!("error: {e}");
+            }
             let mut stdout = std::io::stdout().lock();
             match format {
                 RulesFormat::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(&rules)?)?,
@@ -685,18 +780,9 @@ async fn scheduled_run(
         }
         if code == exit::SUCCESS
             && let Some(threshold) = settings.fail_on
+            && gate(&outcome.findings, threshold)
         {
-            let failing = outcome
-                .findings
-                .iter()
-                .filter(|f| f.severity <= threshold)
-                .count();
-            if failing > 0 {
-                eprintln!(
-                    "{failing} open finding(s) at or above {threshold} severity (--fail-on {threshold})"
-                );
-                code = exit::FINDINGS;
-            }
+            code = exit::FINDINGS;
         }
         Ok((code, Some(outcome)))
     };
@@ -711,6 +797,20 @@ async fn scheduled_run(
     drop(lock);
     log_summary(outcome.as_ref(), code, started.elapsed());
     Ok(code)
+}
+
+/// Whether open (failing, not exempt) findings at or above `threshold` exist; says so.
+fn gate(findings: &[ado_posture::rules::Finding], threshold: Severity) -> bool {
+    let failing = findings
+        .iter()
+        .filter(|f| f.is_open() && f.severity <= threshold)
+        .count();
+    if failing > 0 {
+        eprintln!(
+            "{failing} open finding(s) at or above {threshold} severity (--fail-on {threshold})"
+        );
+    }
+    failing > 0
 }
 
 /// Deletes snapshots and reports older than `days` before `today`.
@@ -869,6 +969,8 @@ async fn demo(out: &Path, estate: &EstateArgs) -> anyhow::Result<u8> {
         },
         connectors: vec![server.connector("demo")],
         email: None,
+        exemptions: Vec::new(),
+        rules_dir: None,
     };
     let (code, _) = run_job(&config, out, &ado_posture::crawl::NoProgress).await?;
     println!("Requests served by the simulator: {}", server.requests());
@@ -911,10 +1013,15 @@ fn print_outcome(o: &JobOutcome) {
     let count = |s: &str| {
         o.findings
             .iter()
-            .filter(|f| f.severity.as_str() == s)
+            .filter(|f| f.is_open() && f.severity.as_str() == s)
             .count()
     };
-    let new = o.findings.iter().filter(|f| f.status == "new").count();
+    let new = o
+        .findings
+        .iter()
+        .filter(|f| f.is_open() && f.status == FindingStatus::New)
+        .count();
+    let open = o.findings.iter().filter(|f| f.is_open()).count();
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(
         stdout,
@@ -929,7 +1036,7 @@ fn print_outcome(o: &JobOutcome) {
         o.manifest.display(),
         o.reports.report_html.display(),
         o.reports.dir.display(),
-        o.findings.len(),
+        open,
         count("high"),
         count("medium"),
         count("low"),

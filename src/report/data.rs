@@ -2,7 +2,7 @@
 //! findings, the previous snapshot's (for new / resolved), the trend over past snapshots,
 //! inventory and the run's crawl health from its manifest.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
@@ -131,6 +131,10 @@ pub struct ReportData {
     pub findings: Vec<FindingRow>,
     #[serde(skip)]
     pub resolved: Vec<FindingRow>,
+    /// Failing findings an unexpired exemption covers (left out of every count).
+    pub exempt: u64,
+    /// (rule, resource) pairs the data did not allow to evaluate.
+    pub not_evaluated: u64,
     pub counts: SeverityCounts,
     pub new: u64,
     pub recommendations: Vec<RecommendationRow>,
@@ -200,6 +204,14 @@ fn read_rows(
         .collect())
 }
 
+/// Rows of the findings table that count: failing (new or persisting) and not exempt.
+pub fn open_findings() -> Expr {
+    col("status")
+        .eq(lit("new"))
+        .or(col("status").eq(lit("persisting")))
+        .and(col("exempt").not())
+}
+
 fn read_findings(dataset: &Dataset, date: NaiveDate) -> Result<Vec<FindingRow>, ReportError> {
     let columns: Vec<&'static str> = FINDINGS.all_columns().iter().map(|c| c.name).collect();
     let mut rows: Vec<FindingRow> = read_rows(dataset, FINDINGS.name, date, &columns)?
@@ -232,16 +244,20 @@ impl ReportData {
         }
         let dates = dataset.snapshot_dates(FINDINGS.name)?;
         let previous_date = dates.iter().copied().rfind(|d| *d < date);
-        let findings = read_findings(dataset, date)?;
-        let previous = match previous_date {
-            Some(d) => read_findings(dataset, d)?,
-            None => Vec::new(),
-        };
-        let current_ids: HashSet<&str> = findings.iter().map(|f| f.get("finding_id")).collect();
-        let resolved: Vec<FindingRow> = previous
-            .into_iter()
-            .filter(|f| !current_ids.contains(f.get("finding_id")))
-            .collect();
+        // The findings table holds open, exempt, not-evaluated and resolved rows: the report's
+        // findings are the open ones; resolved rows were set against the previous snapshot
+        // when the snapshot was evaluated.
+        let all = read_findings(dataset, date)?;
+        let (mut findings, mut resolved, mut exempt, mut not_evaluated) =
+            (Vec::new(), Vec::new(), 0u64, 0u64);
+        for f in all {
+            match f.get("status") {
+                "resolved" => resolved.push(f),
+                "not_evaluated" => not_evaluated += 1,
+                _ if f.get("exempt") == "true" => exempt += 1,
+                _ => findings.push(f),
+            }
+        }
 
         let mut counts = SeverityCounts::default();
         for f in &findings {
@@ -265,6 +281,8 @@ impl ReportData {
             previous_date,
             findings,
             resolved,
+            exempt,
+            not_evaluated,
             counts,
             new,
             recommendations,
@@ -287,6 +305,7 @@ fn recommendations(
 ) -> Result<Vec<RecommendationRow>, ReportError> {
     let files = dataset.partition_files(FINDINGS.name, date)?;
     let counts = scan_files(&files)?
+        .filter(open_findings())
         .group_by([col("rule_id")])
         .agg([
             len().cast(DataType::UInt64).alias("affected"),
@@ -532,6 +551,7 @@ fn trend(
             continue;
         }
         let df = scan_files(&files)?
+            .filter(open_findings())
             .group_by([col("severity")])
             .agg([len().cast(DataType::UInt64).alias("n")])
             .collect()?;

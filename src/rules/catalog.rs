@@ -59,6 +59,8 @@ pub struct Rule {
     pub description: String,
     pub remediation: String,
     pub references: Vec<String>,
+    /// `built-in`, or the file a custom rule came from.
+    pub origin: String,
     #[serde(skip)]
     pub sql: String,
 }
@@ -92,6 +94,14 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
             .ok_or_else(|| header_error(format!("the header has no '-- {key}: …' line")))
     };
     let id = take("id")?;
+    if !id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+    {
+        return Err(header_error(format!(
+            "id '{id}' may only hold letters, digits, '-', '_' and '.'"
+        )));
+    }
     let title = take("title")?;
     let severity_text = take("severity")?;
     let severity = Severity::parse(&severity_text).ok_or_else(|| {
@@ -115,6 +125,7 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
         description,
         remediation,
         references,
+        origin: "built-in".into(),
         sql: text.to_string(),
     })
 }
@@ -198,6 +209,57 @@ pub fn builtin_rules() -> Result<Vec<Rule>, RuleError> {
         .collect::<Result<Vec<_>, _>>()?;
     rules.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(rules)
+}
+
+/// Loads users' rules: every `*.sql` file of `dir`, in name order, each with the same header
+/// as the built-in rules. A file that does not parse, or whose id is already taken (by a
+/// built-in rule or an earlier file), is returned as an error and the others still load.
+pub fn load_rules_dir(dir: &std::path::Path, taken: &[Rule]) -> (Vec<Rule>, Vec<RuleError>) {
+    let mut rules: Vec<Rule> = Vec::new();
+    let mut errors = Vec::new();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            errors.push(RuleError::Header {
+                file: dir.display().to_string(),
+                message: format!("cannot read the custom rules folder: {e}"),
+            });
+            return (rules, errors);
+        }
+    };
+    let mut files: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+        .collect();
+    files.sort();
+    for file in files {
+        let name = file.display().to_string();
+        let text = match std::fs::read_to_string(&file) {
+            Ok(text) => text,
+            Err(e) => {
+                errors.push(RuleError::Header {
+                    file: name,
+                    message: format!("cannot read it: {e}"),
+                });
+                continue;
+            }
+        };
+        match parse_rule(&name, &text) {
+            Ok(mut rule) => {
+                if taken.iter().chain(&rules).any(|r| r.id == rule.id) {
+                    errors.push(RuleError::Header {
+                        file: name,
+                        message: format!("rule id {} is already taken; pick another id", rule.id),
+                    });
+                    continue;
+                }
+                rule.origin = name;
+                rules.push(rule);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    (rules, errors)
 }
 
 #[cfg(test)]

@@ -1,13 +1,16 @@
 //! Runs the rules' SQL over one snapshot's tables and turns the rows into findings.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use polars::prelude::*;
 use polars::sql::SQLContext;
 
 use super::catalog::{Rule, RuleError, builtin_views};
 
-/// The columns every rule query returns, in any order (extra columns are ignored).
+/// The columns every rule query returns, in any order (extra columns are ignored). A rule may
+/// also return `result`: `fail` (the default when the column is absent) or `not_evaluated`
+/// (the data the rule needs could not be read; `details` says why).
 pub const RULE_OUTPUT_COLUMNS: &[&str] = &[
     "connector",
     "organization",
@@ -18,7 +21,47 @@ pub const RULE_OUTPUT_COLUMNS: &[&str] = &[
     "details",
 ];
 
-/// One (rule, resource) pair failing a recommendation.
+/// Where a finding stands against the previous snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingStatus {
+    /// Failing now, not failing in the previous snapshot.
+    New,
+    /// Failing now and in the previous snapshot.
+    Persisting,
+    /// Failing in the previous snapshot, passing now.
+    Resolved,
+    /// The data the rule needs could not be read.
+    NotEvaluated,
+}
+
+impl FindingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingStatus::New => "new",
+            FindingStatus::Persisting => "persisting",
+            FindingStatus::Resolved => "resolved",
+            FindingStatus::NotEvaluated => "not_evaluated",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "new" => FindingStatus::New,
+            "persisting" => FindingStatus::Persisting,
+            "resolved" => FindingStatus::Resolved,
+            "not_evaluated" => FindingStatus::NotEvaluated,
+            _ => return None,
+        })
+    }
+
+    /// Failing now (new or persisting).
+    pub fn is_failing(self) -> bool {
+        matches!(self, FindingStatus::New | FindingStatus::Persisting)
+    }
+}
+
+/// One (rule, resource) pair: failing a recommendation, not evaluated, or resolved.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Finding {
     pub finding_id: String,
@@ -28,21 +71,34 @@ pub struct Finding {
     pub resource_kind: String,
     pub connector: String,
     pub organization: String,
+    /// Empty for organization-level recommendations.
     pub project_id: String,
     pub project: String,
     pub resource_id: String,
     pub resource_name: String,
-    pub status: &'static str,
+    pub status: FindingStatus,
     pub details: String,
+    /// First snapshot it was failing in, without a break.
+    pub first_seen: NaiveDate,
+    /// (reason, last day) of the exemption covering it, if any.
+    pub exemption: Option<(String, NaiveDate)>,
 }
 
-/// Evaluates every rule over `tables` (name → the snapshot's rows). A rule that fails to run is
-/// returned as an error beside the others' findings, never stopping them. `previous` holds the
-/// finding ids of the previous snapshot, to tell `new` from `persisting`.
+impl Finding {
+    /// Failing now, not exempt: what counts, and what `--fail-on` looks at.
+    pub fn is_open(&self) -> bool {
+        self.status.is_failing() && self.exemption.is_none()
+    }
+}
+
+/// Evaluates every rule over `tables` (name → the snapshot's rows) for the snapshot of `date`.
+/// A rule that fails to run is returned as an error beside the others' findings, never
+/// stopping them. Findings come out `new` (or `not_evaluated`) with `first_seen` = `date`;
+/// [`super::history::classify`] sets them against the previous snapshot.
 pub fn evaluate(
     rules: &[Rule],
     tables: &BTreeMap<String, LazyFrame>,
-    previous: &HashSet<String>,
+    date: NaiveDate,
 ) -> (Vec<Finding>, Vec<RuleError>) {
     let mut findings = Vec::new();
     let mut errors = Vec::new();
@@ -55,7 +111,7 @@ pub fn evaluate(
         }
     }
     for rule in rules {
-        match run_rule(rule, &tables, previous) {
+        match run_rule(rule, &tables, date) {
             Ok(mut rows) => {
                 tracing::debug!(rule = %rule.id, findings = rows.len(), "rule evaluated");
                 findings.append(&mut rows);
@@ -66,7 +122,12 @@ pub fn evaluate(
             }
         }
     }
-    findings.sort_by(|a, b| a.finding_id.cmp(&b.finding_id));
+    // A resource both failing and not evaluated by one rule (e.g. two rows from two branches
+    // of a query) is reported failing: what was read is enough to fail it.
+    findings.sort_by(|a, b| {
+        (&a.finding_id, a.status != FindingStatus::New)
+            .cmp(&(&b.finding_id, b.status != FindingStatus::New))
+    });
     findings.dedup_by(|a, b| a.finding_id == b.finding_id);
     (findings, errors)
 }
@@ -99,7 +160,7 @@ fn materialize_views(
 fn run_rule(
     rule: &Rule,
     tables: &BTreeMap<String, LazyFrame>,
-    previous: &HashSet<String>,
+    date: NaiveDate,
 ) -> Result<Vec<Finding>, RuleError> {
     let query_error = |e: PolarsError| RuleError::Query {
         rule: rule.id.clone(),
@@ -109,27 +170,40 @@ fn run_rule(
     for (name, frame) in tables {
         ctx.register(name, frame.clone());
     }
-    let frame = ctx.execute(&rule.sql).map_err(query_error)?;
-    let selected: Vec<Expr> = RULE_OUTPUT_COLUMNS
-        .iter()
-        .map(|c| col(*c).cast(DataType::String))
-        .collect();
-    let df = frame.select(selected).collect().map_err(query_error)?;
-    let mut columns = Vec::with_capacity(RULE_OUTPUT_COLUMNS.len());
-    for name in RULE_OUTPUT_COLUMNS {
+    let df = ctx
+        .execute(&rule.sql)
+        .and_then(|f| f.collect())
+        .map_err(query_error)?;
+    let text = |name: &str| -> Result<StringChunked, RuleError> {
         let column = df.column(name).map_err(query_error)?;
-        columns.push(column.str().map_err(query_error)?.clone());
-    }
+        let column = column.cast(&DataType::String).map_err(query_error)?;
+        Ok(column.str().map_err(query_error)?.clone())
+    };
+    let columns = RULE_OUTPUT_COLUMNS
+        .iter()
+        .map(|c| text(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let result = match df.column("result") {
+        Ok(_) => Some(text("result")?),
+        Err(_) => None,
+    };
     let mut out = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         let cell = |c: usize| columns[c].get(i).unwrap_or_default().to_string();
+        let status = match result.as_ref().and_then(|r| r.get(i)) {
+            None | Some("fail") => FindingStatus::New,
+            Some("not_evaluated") => FindingStatus::NotEvaluated,
+            Some(other) => {
+                return Err(RuleError::Query {
+                    rule: rule.id.clone(),
+                    message: format!(
+                        "column `result` is '{other}'; it must be 'fail' or 'not_evaluated'"
+                    ),
+                });
+            }
+        };
         let (connector, organization, resource_id) = (cell(0), cell(1), cell(4));
         let finding_id = format!("{}:{connector}/{organization}/{resource_id}", rule.id);
-        let status = if previous.contains(&finding_id) {
-            "persisting"
-        } else {
-            "new"
-        };
         out.push(Finding {
             finding_id,
             rule_id: rule.id.clone(),
@@ -144,6 +218,8 @@ fn run_rule(
             resource_name: cell(5),
             status,
             details: cell(6),
+            first_seen: date,
+            exemption: None,
         });
     }
     Ok(out)
@@ -153,6 +229,10 @@ fn run_rule(
 mod tests {
     use super::*;
     use crate::rules::builtin_rules;
+
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+    }
 
     const MIN_REVIEWERS: &str = "fa4e907d-c16b-4a4c-9dfa-4906e5d171dd";
 
@@ -217,7 +297,7 @@ mod tests {
             ("repositories".to_string(), repos),
             ("branch_policies".to_string(), pols),
         ]);
-        let (findings, errors) = evaluate(&rules, &tables, &HashSet::new());
+        let (findings, errors) = evaluate(&rules, &tables, day());
         assert!(errors.is_empty(), "{errors:?}");
         findings.into_iter().map(|f| f.resource_id).collect()
     }
@@ -371,7 +451,7 @@ mod tests {
             ("repositories".to_string(), repos),
             ("branch_policies".to_string(), pols),
         ]);
-        let (findings, errors) = evaluate(&rules, &tables, &HashSet::new());
+        let (findings, errors) = evaluate(&rules, &tables, day());
         assert_eq!(errors.len(), 1);
         assert!(errors[0].to_string().contains("BROKEN"));
         assert!(!findings.is_empty());

@@ -1,16 +1,51 @@
 //! The recommendation engine: the rule catalog and its evaluation over one snapshot.
 //!
 //! A rule is one SQL file (`sql/rules/<id>.sql`) whose header comments hold its metadata and
-//! whose query returns the failing resources. Built-in rules are embedded at build time, so
-//! adding a rule is adding a file. The engine runs each query with Polars SQL over the
-//! snapshot's tables and the built-in views (`sql/views/`, e.g. `default_branch_policies`,
-//! which resolves branch-policy scopes once for every rule), and adds the rule's metadata to
-//! every row.
+//! whose query returns the failing resources (and, with `result = 'not_evaluated'`, those it
+//! could not judge). Built-in rules are embedded at build time, so adding a rule is adding a
+//! file; users' rules are the same files in a folder of their own. The engine runs each query
+//! with Polars SQL over the snapshot's tables and the built-in views (`sql/views/`, e.g.
+//! `default_branch_policies`, which resolves branch-policy scopes once for every rule), then
+//! sets each finding against the previous snapshot (new, persisting, resolved, first seen) and
+//! marks the exempt ones.
 
 mod catalog;
 mod evaluate;
+pub mod exemptions;
+pub mod history;
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::NaiveDate;
+use polars::prelude::LazyFrame;
 
 pub use catalog::{
-    Rule, RuleError, Severity, View, builtin_rules, builtin_views, markdown, parse_rule, parse_view,
+    Rule, RuleError, Severity, View, builtin_rules, builtin_views, load_rules_dir, markdown,
+    parse_rule, parse_view,
 };
-pub use evaluate::{Finding, RULE_OUTPUT_COLUMNS, evaluate};
+pub use evaluate::{Finding, FindingStatus, RULE_OUTPUT_COLUMNS, evaluate};
+pub use exemptions::Exemption;
+
+/// Everything the engine needs besides the snapshot's tables.
+pub struct Assessment<'a> {
+    pub rules: &'a [Rule],
+    /// The snapshot's date.
+    pub date: NaiveDate,
+    /// The findings of the newest snapshot before `date` (empty for the first one).
+    pub previous: &'a [Finding],
+    /// (connector, organization) pairs the snapshot holds.
+    pub crawled: &'a HashSet<(String, String)>,
+    pub exemptions: &'a [Exemption],
+}
+
+/// Evaluates the rules, sets the findings against the previous snapshot and applies the
+/// exemptions: the rows of the findings table, and the rules that could not run.
+pub fn assess(
+    tables: &BTreeMap<String, LazyFrame>,
+    a: &Assessment<'_>,
+) -> (Vec<Finding>, Vec<RuleError>) {
+    let (current, errors) = evaluate(a.rules, tables, a.date);
+    let mut findings = history::classify(current, a.previous, a.crawled);
+    exemptions::apply(&mut findings, a.exemptions, a.date);
+    (findings, errors)
+}

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+    ArrayRef, BooleanBuilder, Date32Builder, Int64Builder, StringBuilder,
+    TimestampMicrosecondBuilder,
 };
 use arrow::record_batch::RecordBatch;
 
@@ -43,6 +44,8 @@ pub enum Value<'a> {
     Bool(Option<bool>),
     /// Microseconds since the epoch, UTC.
     Timestamp(Option<i64>),
+    /// Days since the epoch.
+    Date(Option<i32>),
 }
 
 /// The context columns of a row.
@@ -60,6 +63,7 @@ enum ColumnBuilder {
     Int64(Int64Builder),
     Boolean(BooleanBuilder),
     Timestamp(TimestampMicrosecondBuilder),
+    Date(Date32Builder),
 }
 
 /// Accumulates rows of one table.
@@ -82,6 +86,7 @@ impl TableBuilder {
                     ColumnType::TimestampUtc => ColumnBuilder::Timestamp(
                         TimestampMicrosecondBuilder::new().with_timezone("UTC"),
                     ),
+                    ColumnType::Date => ColumnBuilder::Date(Date32Builder::new()),
                 };
                 (c, b)
             })
@@ -130,6 +135,7 @@ impl TableBuilder {
                 (ColumnType::Int64, Value::Int(v)) => (true, v.is_none()),
                 (ColumnType::Boolean, Value::Bool(v)) => (true, v.is_none()),
                 (ColumnType::TimestampUtc, Value::Timestamp(v)) => (true, v.is_none()),
+                (ColumnType::Date, Value::Date(v)) => (true, v.is_none()),
                 _ => (false, false),
             };
             if !matches {
@@ -152,6 +158,7 @@ impl TableBuilder {
                 (ColumnBuilder::Int64(b), Value::Int(v)) => b.append_option(v),
                 (ColumnBuilder::Boolean(b), Value::Bool(v)) => b.append_option(v),
                 (ColumnBuilder::Timestamp(b), Value::Timestamp(v)) => b.append_option(v),
+                (ColumnBuilder::Date(b), Value::Date(v)) => b.append_option(v),
                 _ => unreachable!("types were checked above"),
             }
         }
@@ -170,6 +177,7 @@ impl TableBuilder {
                     ColumnBuilder::Int64(b) => Arc::new(b.finish()),
                     ColumnBuilder::Boolean(b) => Arc::new(b.finish()),
                     ColumnBuilder::Timestamp(b) => Arc::new(b.finish()),
+                    ColumnBuilder::Date(b) => Arc::new(b.finish()),
                 }
             })
             .collect();

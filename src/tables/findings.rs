@@ -1,14 +1,24 @@
 //! The run's own tables: findings (one row per (rule, resource) failing a recommendation) and
 //! crawl_errors (what could not be read).
 
-use super::ColumnType::{Int64, Utf8};
+use super::ColumnType::{Boolean, Date, Int64, Utf8};
 use super::{TableDef, optional, required};
 
 pub const FINDINGS: TableDef = TableDef {
     name: "findings",
-    doc: "One row per (rule, resource) that fails a recommendation in the snapshot.",
-    project_scoped: true,
+    doc: "One row per (rule, resource) that fails a recommendation in the snapshot, could not be evaluated, or was failing in the previous snapshot and no longer is (`resolved`).",
+    project_scoped: false,
     columns: &[
+        optional(
+            "project_id",
+            Utf8,
+            "Project id (GUID); null for organization-level recommendations.",
+        ),
+        optional(
+            "project",
+            Utf8,
+            "Project name; null for organization-level recommendations.",
+        ),
         required(
             "finding_id",
             Utf8,
@@ -24,16 +34,44 @@ pub const FINDINGS: TableDef = TableDef {
         required(
             "resource_kind",
             Utf8,
-            "Kind of the failing resource, e.g. `repository`.",
+            "Kind of the resource, e.g. `repository`, `pipeline`, `project`, `organization`.",
         ),
-        required("resource_id", Utf8, "Id of the failing resource."),
-        required("resource_name", Utf8, "Name of the failing resource."),
+        required(
+            "resource_id",
+            Utf8,
+            "Id of the resource (for project-scoped kinds whose ids repeat across projects: `<project_id>/<id>`).",
+        ),
+        required("resource_name", Utf8, "Name of the resource."),
         required(
             "status",
             Utf8,
-            "`new` (not failing in the previous snapshot) or `persisting`.",
+            "`new` (failing, and not failing in the previous snapshot), `persisting` (failing in both), `resolved` (failing in the previous snapshot, passing now) or `not_evaluated` (the data could not be read: see `details`). Open findings are `new` and `persisting` rows with `exempt` false.",
         ),
-        required("details", Utf8, "Why the resource fails, in one sentence."),
+        required(
+            "details",
+            Utf8,
+            "Why the resource fails, or why it could not be evaluated, in one sentence.",
+        ),
+        required(
+            "first_seen",
+            Date,
+            "Snapshot date the finding was first seen failing without a break (for `resolved` rows: when it started).",
+        ),
+        required(
+            "exempt",
+            Boolean,
+            "Whether an unexpired exemption in the config covers the finding (exempt findings are left out of counts and `--fail-on`).",
+        ),
+        optional(
+            "exemption_reason",
+            Utf8,
+            "The exemption's reason, when exempt.",
+        ),
+        optional(
+            "exemption_expires",
+            Date,
+            "Last day the exemption applies, when exempt.",
+        ),
     ],
 };
 

@@ -20,7 +20,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 pub use builder::{RowContext, TableBuilder, TableError, Value};
 
 /// The version of the table schemas, written into each Parquet file's metadata.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The physical type of a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +30,8 @@ pub enum ColumnType {
     Boolean,
     /// Microseconds since the epoch, UTC.
     TimestampUtc,
+    /// A calendar date (days since the epoch).
+    Date,
 }
 
 impl ColumnType {
@@ -41,6 +43,7 @@ impl ColumnType {
             ColumnType::TimestampUtc => {
                 DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
             }
+            ColumnType::Date => DataType::Date32,
         }
     }
 
@@ -50,6 +53,7 @@ impl ColumnType {
             ColumnType::Int64 => "int64",
             ColumnType::Boolean => "boolean",
             ColumnType::TimestampUtc => "timestamp (UTC)",
+            ColumnType::Date => "date",
         }
     }
 }

@@ -162,6 +162,8 @@ pub async fn snapshot(
         limits: Limits::default(),
         connectors: vec![server.connector("fixture")],
         email: None,
+        exemptions: Vec::new(),
+        rules_dir: None,
     };
     let options = JobOptions {
         snapshot_date: Some(date),
