@@ -18,6 +18,7 @@ use crate::report::{self, ReportError, ReportOptions, ReportPaths, ReportSummary
 use crate::rules::{self, Finding, FindingStatus, Rule, RuleError};
 use crate::tables::advsec::{self, ADVANCED_SECURITY, ADVSEC_ALERTS};
 use crate::tables::agents::{self, AGENT_POOLS, AGENT_QUEUES, ENVIRONMENTS, SECURE_FILES};
+use crate::tables::controls::{self, CHECKS, ORGANIZATION_POLICIES};
 use crate::tables::findings::{CRAWL_COVERAGE, CRAWL_ERRORS, FINDINGS};
 use crate::tables::inventory::{self, BRANCH_POLICIES, ORGANIZATIONS, PROJECTS, REPOSITORIES};
 use crate::tables::library::{self, SERVICE_CONNECTIONS, VARIABLE_GROUPS};
@@ -89,7 +90,7 @@ pub fn new_run_id() -> String {
 }
 
 /// The tables the crawl fills, in the order they are written.
-const INVENTORY_TABLES: [&crate::tables::TableDef; 14] = [
+const INVENTORY_TABLES: [&crate::tables::TableDef; 16] = [
     &ORGANIZATIONS,
     &PROJECTS,
     &REPOSITORIES,
@@ -104,6 +105,8 @@ const INVENTORY_TABLES: [&crate::tables::TableDef; 14] = [
     &ENVIRONMENTS,
     &ADVANCED_SECURITY,
     &ADVSEC_ALERTS,
+    &CHECKS,
+    &ORGANIZATION_POLICIES,
 ];
 
 /// What a run may be told instead of reading the clock (tests and backfills).
@@ -205,6 +208,12 @@ pub async fn run_with_progress(
             .or_default()
             .push(states);
         batches.entry(ADVSEC_ALERTS.name).or_default().push(alerts);
+        let (checks, policies) = controls::build(&run_id, org)?;
+        batches.entry(CHECKS.name).or_default().push(checks);
+        batches
+            .entry(ORGANIZATION_POLICIES.name)
+            .or_default()
+            .push(policies);
     }
     for def in INVENTORY_TABLES {
         writer.write_table(
@@ -315,7 +324,7 @@ pub async fn run_with_progress(
 }
 
 /// The tables rules read: the inventory, and what the crawl could not read.
-const RULE_INPUT_TABLES: [&crate::tables::TableDef; 16] = [
+const RULE_INPUT_TABLES: [&crate::tables::TableDef; 18] = [
     &ORGANIZATIONS,
     &PROJECTS,
     &REPOSITORIES,
@@ -330,6 +339,8 @@ const RULE_INPUT_TABLES: [&crate::tables::TableDef; 16] = [
     &ENVIRONMENTS,
     &ADVANCED_SECURITY,
     &ADVSEC_ALERTS,
+    &CHECKS,
+    &ORGANIZATION_POLICIES,
     &CRAWL_ERRORS,
     &CRAWL_COVERAGE,
 ];

@@ -115,10 +115,28 @@ impl AdoClient {
         endpoint: &str,
         url: Url,
     ) -> Result<T, AdoError> {
-        self.fetch(organization, endpoint, &url, |body, _| {
+        self.fetch(organization, endpoint, &url, None, |body, _| {
             decode(organization, &url, body)
         })
         .await
+    }
+
+    /// POSTs a read-only query (e.g. the checks of several resources) and returns the items of
+    /// its `{count, value}` answer. Retried like a GET: the query changes nothing.
+    pub async fn post_query(
+        &self,
+        organization: &str,
+        endpoint: &str,
+        url: Url,
+        body: &serde_json::Value,
+    ) -> Result<Vec<serde_json::Value>, AdoError> {
+        let body = body.to_string().into_bytes();
+        let envelope: Envelope<serde_json::Value> = self
+            .fetch(organization, endpoint, &url, Some(&body), |bytes, _| {
+                decode(organization, &url, bytes)
+            })
+            .await?;
+        Ok(envelope.value)
     }
 
     /// GETs a `{count, value}` list and follows `x-ms-continuationtoken` to the last page.
@@ -141,7 +159,7 @@ impl AdoClient {
                     .append_pair("continuationToken", token);
             }
             let (envelope, token) = self
-                .fetch(organization, endpoint, &page_url, |body, headers| {
+                .fetch(organization, endpoint, &page_url, None, |body, headers| {
                     let envelope: Envelope<serde_json::Value> =
                         decode(organization, &page_url, body)?;
                     let token = headers
@@ -180,6 +198,7 @@ impl AdoClient {
         organization: &str,
         endpoint: &str,
         url: &Url,
+        request_body: Option<&[u8]>,
         parse: impl Fn(&[u8], &HeaderMap) -> Result<T, AdoError>,
     ) -> Result<T, AdoError> {
         let key = (self.identity.clone(), organization.to_string());
@@ -194,7 +213,7 @@ impl AdoClient {
             self.pace.wait(&key).await;
             self.limiter.until_key_ready(&key).await;
             let started = Instant::now();
-            let sent = self.send(organization, url).await;
+            let sent = self.send(organization, url, request_body).await;
             drop(permit);
             let mut record = Attempt {
                 latency: started.elapsed(),
@@ -286,15 +305,22 @@ impl AdoClient {
         &self,
         organization: &str,
         url: &Url,
+        body: Option<&[u8]>,
     ) -> Result<(StatusCode, HeaderMap, Vec<u8>), AdoError> {
         let transport = |e: reqwest::Error| AdoError::Transport {
             organization: organization.to_string(),
             url: url.to_string(),
             message: sanitize_message(&without_url(&e).to_string()),
         };
-        let response = self
-            .http
-            .get(url.clone())
+        let request = match body {
+            None => self.http.get(url.clone()),
+            Some(body) => self
+                .http
+                .post(url.clone())
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.to_vec()),
+        };
+        let response = request
             .header(AUTHORIZATION, self.authorization.clone())
             .send()
             .await

@@ -336,6 +336,18 @@ impl BuildDefinition {
             })
     }
 
+    /// `isCommentRequiredForPullRequest` of the pull-request trigger; `None` without one.
+    pub fn pull_request_comment_required(&self) -> Option<bool> {
+        self.triggers
+            .iter()
+            .find(|t| t.get("triggerType").and_then(|v| v.as_str()) == Some("pullRequest"))
+            .map(|t| {
+                t.get("isCommentRequiredForPullRequest")
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false)
+            })
+    }
+
     pub fn job_authorization_scope(&self) -> Option<String> {
         match &self.job_authorization_scope {
             Some(serde_json::Value::String(s)) => Some(s.clone()),
@@ -347,6 +359,81 @@ impl BuildDefinition {
             _ => None,
         }
     }
+}
+
+/// A check or approval on a protected resource (`POST …/_apis/pipelines/checks/queryconfigurations`).
+#[derive(Debug, Deserialize)]
+pub struct CheckConfiguration {
+    pub id: i64,
+    #[serde(rename = "type")]
+    pub check_type: CheckType,
+    pub resource: CheckResource,
+    /// Minutes the check may take.
+    #[serde(default)]
+    pub timeout: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CheckType {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CheckResource {
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    /// A string in the API (GUIDs, and integer ids as text).
+    #[serde(deserialize_with = "string_or_number")]
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// `GET …/_apis/pipelines/pipelinepermissions/{type}/{id}`: who may use a protected resource.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PipelinePermissions {
+    #[serde(default)]
+    pub all_pipelines: Option<AllPipelines>,
+    #[serde(default)]
+    pub pipelines: Vec<PipelinePermission>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AllPipelines {
+    #[serde(default)]
+    pub authorized: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PipelinePermission {
+    pub id: i64,
+    #[serde(default)]
+    pub authorized: bool,
+}
+
+impl PipelinePermissions {
+    pub fn open_to_all(&self) -> bool {
+        self.all_pipelines.as_ref().is_some_and(|a| a.authorized)
+    }
+
+    /// Ids of the pipelines authorized one by one.
+    pub fn authorized_pipelines(&self) -> Vec<i64> {
+        self.pipelines
+            .iter()
+            .filter(|p| p.authorized)
+            .map(|p| p.id)
+            .collect()
+    }
+}
+
+fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    })
 }
 
 /// `GET advsec/{org}/_apis/management/enablement` (7.2-preview.3): every repository's state.
@@ -448,6 +535,26 @@ mod tests {
     fn list<T: DeserializeOwned>(text: &str) -> Vec<Parsed<T>> {
         let env: Envelope<serde_json::Value> = serde_json::from_value(fixture_body(text)).unwrap();
         parse_items(env.value).unwrap()
+    }
+
+    #[test]
+    fn parses_checks_and_pipeline_permissions_fixtures() {
+        let checks = list::<CheckConfiguration>(include_str!(
+            "../../../shared/ado-api/pipelines.checks.configurations.list.json"
+        ));
+        assert_eq!(checks.len(), 4);
+        assert_eq!(
+            checks[0].item.check_type.id,
+            "8c6f20a7-a545-4486-9777-f762fafe0d4d"
+        );
+        assert_eq!(checks[0].item.resource.resource_type, "queue");
+        assert_eq!(checks[0].item.resource.id, "1");
+        let permissions: PipelinePermissions = serde_json::from_value(fixture_body(include_str!(
+            "../../../shared/ado-api/pipelines.pipelinepermissions.get.json"
+        )))
+        .unwrap();
+        assert!(!permissions.open_to_all());
+        assert_eq!(permissions.authorized_pipelines(), [6, 15, 16]);
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub struct OrganizationInventory {
     pub libraries: Vec<ProjectLibrary>,
     pub advanced_security: AdvancedSecurity,
     pub agent_pools: Vec<Parsed<crate::ado::models::AgentPool>>,
+    /// Organization security policies, each read or why not.
+    pub organization_policies: Vec<OrganizationPolicy>,
 }
 
 /// Whether one resource kind (named by its table) of a project could be read.
@@ -96,12 +98,26 @@ pub struct ProjectLibrary {
     pub open_agent_queues: std::collections::HashSet<String>,
     pub open_secure_files: std::collections::HashSet<String>,
     /// Whether each resource kind of the project could be read.
+    /// Checks and approvals of the project's service connections and environments.
+    pub checks: Vec<Parsed<crate::ado::models::CheckConfiguration>>,
+    /// Pipeline permissions of each environment (by id), or why they could not be read.
+    pub environment_permissions:
+        std::collections::HashMap<i64, Result<crate::ado::models::PipelinePermissions, String>>,
     pub coverage: Vec<Coverage>,
     /// The general settings object, or why it is not there (404 on older servers).
     pub pipeline_settings: Result<Parsed<serde_json::Value>, String>,
 }
 
-/// The policy configurations of one project.
+/// One organization security policy (undocumented API, see ../shared/ado-api README §4.9).
+#[derive(Debug)]
+pub struct OrganizationPolicy {
+    /// e.g. `Policy.AllowAnonymousAccess`.
+    pub name: &'static str,
+    /// The value, or (status, reason) when it could not be read.
+    pub value: Result<Parsed<Option<bool>>, (&'static str, String)>,
+}
+
+/// The branch policies of one project.
 #[derive(Debug)]
 pub struct ProjectPolicies {
     pub project_id: String,

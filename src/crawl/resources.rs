@@ -6,8 +6,8 @@ use tokio::task::JoinSet;
 
 use super::discovery::OrganizationRef;
 use super::{
-    AdvancedSecurity, Coverage, OrganizationInventory, ProjectLibrary, ProjectPolicies,
-    RepoAdvancedSecurity,
+    AdvancedSecurity, Coverage, OrganizationInventory, OrganizationPolicy, ProjectLibrary,
+    ProjectPolicies, RepoAdvancedSecurity,
 };
 use crate::ado::client::api_url;
 use crate::ado::models::{
@@ -114,6 +114,8 @@ pub async fn organization(
             .items,
     )?;
 
+    let organization_policies = organization_policies(client, &org.name, &base).await?;
+
     Ok(OrganizationInventory {
         connector: connector.name.clone(),
         organization: org.name.clone(),
@@ -128,6 +130,7 @@ pub async fn organization(
         libraries,
         advanced_security,
         agent_pools,
+        organization_policies,
     })
 }
 
@@ -390,6 +393,78 @@ async fn project_resources(
         Err(e @ AdoError::Forbidden { .. }) => Err(format!("not evaluated: {e}")),
         Err(e) => return Err(e),
     };
+    // Checks and approvals of every service connection and environment: one query for all.
+    let resources: Vec<serde_json::Value> = service_connections
+        .iter()
+        .map(|e| serde_json::json!({ "type": "endpoint", "id": e.item.id }))
+        .chain(
+            environments
+                .iter()
+                .map(|e| serde_json::json!({ "type": "environment", "id": e.item.id.to_string() })),
+        )
+        .collect();
+    let checks = if resources.is_empty() {
+        coverage.push(Coverage::new("checks", "read", None));
+        Vec::new()
+    } else {
+        let url = api_url(
+            project_base,
+            &["_apis", "pipelines", "checks", "queryconfigurations"],
+            &[("api-version", "7.1-preview.1"), ("$expand", "settings")],
+        );
+        let answer = client
+            .post_query(
+                org,
+                "pipelines/checks",
+                url.clone(),
+                &serde_json::Value::Array(resources),
+            )
+            .await;
+        match record(answer, "checks", &mut coverage)? {
+            Some(items) => parse(org, &url, items)?,
+            None => Vec::new(),
+        }
+    };
+    // Who may use each environment: there is no list form, so one call per environment.
+    let mut environment_permissions = std::collections::HashMap::new();
+    let mut permissions_coverage = Coverage::new("environment_permissions", "read", None);
+    for e in &environments {
+        let id = e.item.id.to_string();
+        let url = api_url(
+            project_base,
+            &[
+                "_apis",
+                "pipelines",
+                "pipelinepermissions",
+                "environment",
+                id.as_str(),
+            ],
+            &[("api-version", "7.1-preview.1")],
+        );
+        let answer = client
+            .get_json::<crate::ado::models::PipelinePermissions>(
+                org,
+                "pipelines/pipelinepermissions",
+                url,
+            )
+            .await;
+        let value = match answer {
+            Ok(p) => Ok(p),
+            Err(e @ (AdoError::Forbidden { .. } | AdoError::NotFound { .. })) => {
+                let status = if matches!(e, AdoError::Forbidden { .. }) {
+                    "not_evaluated"
+                } else {
+                    "not_available"
+                };
+                permissions_coverage =
+                    Coverage::new("environment_permissions", status, Some(e.to_string()));
+                Err(e.to_string())
+            }
+            Err(e) => return Err(e),
+        };
+        environment_permissions.insert(e.item.id, value);
+    }
+    coverage.push(permissions_coverage);
     let open_secure_files = open.pop().unwrap_or_default();
     let open_agent_queues = open.pop().unwrap_or_default();
     let open_variable_groups = open.pop().unwrap_or_default();
@@ -414,6 +489,8 @@ async fn project_resources(
             environments,
             open_agent_queues,
             open_secure_files,
+            checks,
+            environment_permissions,
             coverage,
         },
     ))
@@ -430,6 +507,84 @@ fn parse<T: serde::de::DeserializeOwned>(
         message: e.to_string(),
     })
 }
+
+/// The items of a read that may be refused: a 403 or 404 is recorded in `coverage` (not
+/// evaluated / not available) and gives `None`; anything else but success fails.
+fn record(
+    answer: Result<Vec<serde_json::Value>, AdoError>,
+    table: &'static str,
+    coverage: &mut Vec<Coverage>,
+) -> Result<Option<Vec<serde_json::Value>>, AdoError> {
+    match answer {
+        Ok(items) => {
+            coverage.push(Coverage::new(table, "read", None));
+            Ok(Some(items))
+        }
+        Err(e @ AdoError::Forbidden { .. }) => {
+            coverage.push(Coverage::new(table, "not_evaluated", Some(e.to_string())));
+            Ok(None)
+        }
+        Err(e @ AdoError::NotFound { .. }) => {
+            coverage.push(Coverage::new(table, "not_available", Some(e.to_string())));
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The organization security policies the rules read. The API is undocumented (see
+/// ../shared/ado-api README §4.9): any refusal (400, 403, 404, 405) is recorded per policy as
+/// not evaluated or not available, never a failure of the organization.
+async fn organization_policies(
+    client: &AdoClient,
+    org: &str,
+    base: &url::Url,
+) -> Result<Vec<OrganizationPolicy>, AdoError> {
+    let mut out = Vec::new();
+    for name in ORGANIZATION_POLICIES {
+        let url = api_url(
+            base,
+            &["_apis", "OrganizationPolicy", "Policies", name],
+            &[("api-version", "7.1-preview.1")],
+        );
+        let value = match client
+            .get_json::<serde_json::Value>(org, "OrganizationPolicy/Policies", url)
+            .await
+        {
+            Ok(v) => {
+                let field = v.get("value").or_else(|| v.get("Value"));
+                let value = match field {
+                    Some(serde_json::Value::Bool(b)) => Some(*b),
+                    Some(serde_json::Value::String(s)) => s.parse::<bool>().ok(),
+                    _ => None,
+                };
+                Ok(Parsed {
+                    raw: v.to_string(),
+                    item: value,
+                })
+            }
+            Err(e @ AdoError::Forbidden { .. }) => Err(("not_evaluated", e.to_string())),
+            Err(
+                e @ (AdoError::NotFound { .. }
+                | AdoError::Status {
+                    status: 400 | 405, ..
+                }),
+            ) => Err(("not_available", e.to_string())),
+            Err(e) => return Err(e),
+        };
+        out.push(OrganizationPolicy { name, value });
+    }
+    Ok(out)
+}
+
+/// The organization policies read, by their Azure DevOps names.
+pub const ORGANIZATION_POLICIES: [&str; 5] = [
+    "Policy.AllowAnonymousAccess",
+    "Policy.DisallowOAuthAuthentication",
+    "Policy.DisallowSecureShell",
+    "Policy.LogAuditEvents",
+    "Policy.DisallowAadGuestUserAccess",
+];
 
 /// Reads one list of a project. A 403 (the identity may not read it) or 404 (the deployment
 /// has no such API) is recorded in `coverage` as not evaluated / not available and read as

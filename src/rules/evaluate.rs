@@ -441,7 +441,11 @@ mod tests {
 
     #[test]
     fn a_broken_rule_is_reported_and_the_others_run() {
-        let mut rules = builtin_rules().unwrap();
+        let mut rules: Vec<Rule> = builtin_rules()
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.id == "ADO-REPO-001" || r.id == "ADO-REPO-002")
+            .collect();
         let mut broken = rules[0].clone();
         broken.id = "BROKEN".into();
         broken.sql = "SELECT nope FROM missing_table".into();

@@ -9,6 +9,8 @@
 //! sets each finding against the previous snapshot (new, persisting, resolved, first seen) and
 //! marks the exempt ones.
 
+#[cfg(test)]
+mod cases;
 mod catalog;
 mod evaluate;
 pub mod exemptions;

@@ -7,6 +7,9 @@ use serde::Serialize;
 /// Policy type ids (see ../shared/ado-api/README.md §4.1).
 pub const MIN_REVIEWERS_TYPE: &str = "fa4e907d-c16b-4a4c-9dfa-4906e5d171dd";
 pub const BUILD_TYPE: &str = "0609b952-1397-4640-95ec-e00a01b2c241";
+pub const COMMENTS_TYPE: &str = "c6a1889d-b943-4856-b76f-9e46bb6b0df2";
+pub const WORK_ITEMS_TYPE: &str = "40e92b44-2fe1-4dd6-b3d8-74a9c21d0c6e";
+pub const MERGE_STRATEGY_TYPE: &str = "fa4e907d-c16b-4a4c-9dfa-4916e5d171ab";
 
 /// A small, stable PRNG (SplitMix64). Hand-written on purpose: the estate for a seed must stay
 /// the same across dependency upgrades, which `rand` does not promise for its generators.
@@ -112,6 +115,9 @@ pub struct SimOrganization {
     pub advsec: Vec<super::advsec::SimAdvSec>,
     /// Agent pools (organization-wide).
     pub pools: Vec<super::agents::SimPool>,
+    /// Organization policies, extra branch policies per repository, checks and environment
+    /// permissions per project.
+    pub controls: super::controls::OrganizationControls,
 }
 
 #[derive(Debug, Clone)]
@@ -161,6 +167,7 @@ pub struct SimPolicy {
     pub scopes: Vec<SimScope>,
     pub min_approvers: Option<u64>,
     pub creator_vote_counts: Option<bool>,
+    pub reset_on_source_push: Option<bool>,
     pub build_definition_id: Option<u64>,
 }
 
@@ -259,10 +266,10 @@ impl Estate {
                 name: format!("sim-org-{o:02}"),
                 advsec: super::advsec::generate(seed, o, repositories.len()),
                 pools: Vec::new(),
+                controls: Default::default(),
                 projects,
                 repositories,
             };
-            rebuild_policies(&mut org);
             let project_ids: Vec<String> = org.projects.iter().map(|p| p.id.clone()).collect();
             for (project, library) in
                 org.projects
@@ -290,6 +297,13 @@ impl Estate {
             for (project, agents) in org.projects.iter_mut().zip(agents) {
                 project.agents = agents;
             }
+            let resources: Vec<(usize, usize)> = org
+                .projects
+                .iter()
+                .map(|p| (p.library.endpoints.len(), p.agents.environments.len()))
+                .collect();
+            org.controls = super::controls::generate(seed, o, org.repositories.len(), &resources);
+            rebuild_policies(&mut org);
             organizations.push(org);
         }
         Estate {
@@ -396,8 +410,16 @@ impl Estate {
                         + 2
                         + pages(p.agents.environments.len())
                         + 4
+                        // Checks of every connection and environment in one query (when
+                        // there are any), then the permissions of each environment.
+                        + usize::from(
+                            p.library.endpoints.len() + p.agents.environments.len() > 0,
+                        )
+                        + p.agents.environments.len()
                 })
-                .sum::<usize>();
+                .sum::<usize>()
+                // The organization's security policies, one call each.
+                + super::controls::ORG_POLICY_NAMES.len();
             truth.organizations.push(OrganizationTruth {
                 name: org.name.clone(),
                 id: org.id.clone(),
@@ -584,6 +606,7 @@ fn min_reviewers(
         }],
         min_approvers: Some(min_approvers),
         creator_vote_counts: Some(creator_vote_counts),
+        reset_on_source_push: Some(true),
         build_definition_id: None,
     }
 }
@@ -605,7 +628,13 @@ fn rebuild_policies(org: &mut SimOrganization) {
             ));
         }
     }
-    for repo in &org.repositories {
+    for (index, repo) in org.repositories.iter().enumerate() {
+        let extras = org
+            .controls
+            .repositories
+            .get(index)
+            .copied()
+            .unwrap_or_default();
         let project = &mut org.projects[repo.project_index];
         let branch = repo.default_branch.as_deref().unwrap_or("refs/heads/main");
         let id = Some(repo.id.as_str());
@@ -651,7 +680,34 @@ fn rebuild_policies(org: &mut SimOrganization) {
             )),
             Protection::NoPolicy => None,
         };
-        project.policies.extend(policy);
+        project.policies.extend(policy.map(|p| SimPolicy {
+            reset_on_source_push: Some(extras.reset_on_push),
+            ..p
+        }));
+        for (present, type_id) in [
+            (extras.comment_resolution, COMMENTS_TYPE),
+            (extras.work_item_linking, WORK_ITEMS_TYPE),
+            (extras.merge_strategy, MERGE_STRATEGY_TYPE),
+        ] {
+            if present {
+                project.policies.push(SimPolicy {
+                    id: next_id,
+                    type_id,
+                    enabled: true,
+                    blocking: true,
+                    scopes: vec![SimScope {
+                        repository_id: Some(repo.id.clone()),
+                        ref_name: Some(branch.to_string()),
+                        match_kind: "Exact",
+                    }],
+                    min_approvers: None,
+                    creator_vote_counts: None,
+                    reset_on_source_push: None,
+                    build_definition_id: None,
+                });
+                next_id += 1;
+            }
+        }
         if let Some(definition) = repo.build_policy {
             let policy_id = next_id;
             next_id += 1;
@@ -667,6 +723,7 @@ fn rebuild_policies(org: &mut SimOrganization) {
                 }],
                 min_approvers: None,
                 creator_vote_counts: None,
+                reset_on_source_push: None,
                 build_definition_id: Some(definition),
             });
         }

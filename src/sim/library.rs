@@ -112,7 +112,14 @@ pub fn generate(seed: u64, organization: usize, project_ids: &[String]) -> Vec<L
                 )
             });
             let variables = (0..1 + rng.below(5))
-                .map(|v| (format!("VAR_{v}"), key_vault.is_some() || rng.percent(40)))
+                .map(|v| {
+                    let names = super::pipelines::VARIABLE_NAMES;
+                    let name = names[rng.below(names.len() as u64) as usize];
+                    (
+                        format!("{name}_{v}"),
+                        key_vault.is_some() || rng.percent(40),
+                    )
+                })
                 .collect();
             library.variable_groups.push(SimVariableGroup {
                 id: next_group_id,

@@ -7,6 +7,7 @@
 pub mod advsec;
 pub mod agents;
 pub mod behaviour;
+pub mod controls;
 pub mod estate;
 pub mod library;
 pub mod pipelines;

@@ -9,6 +9,8 @@ pub struct SimForks {
     pub enabled: bool,
     pub allow_secrets: bool,
     pub allow_full_access_token: bool,
+    /// `isCommentRequiredForPullRequest`: a team member must comment before a fork PR builds.
+    pub comment_required: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -48,6 +50,16 @@ pub struct ProjectPipelines {
     pub settings: SimGeneralSettings,
 }
 
+/// Variable name stems: some look like secrets (a plain-text one is a finding), some do not.
+pub const VARIABLE_NAMES: &[&str] = &[
+    "BUILD_CONFIGURATION",
+    "DB_PASSWORD",
+    "API_TOKEN",
+    "DEPLOY_REGION",
+    "CLIENT_SECRET",
+    "FEATURE_FLAG",
+];
+
 /// Pipelines and settings of each project of an organization (definition ids per project).
 pub fn generate(
     seed: u64,
@@ -81,6 +93,7 @@ pub fn generate(
                         enabled: rng.percent(50),
                         allow_secrets: rng.percent(25),
                         allow_full_access_token: rng.percent(20),
+                        comment_required: rng.percent(50),
                     });
                     SimPipeline {
                         id: i + 1,
@@ -95,7 +108,11 @@ pub fn generate(
                             "project"
                         },
                         variables: (0..rng.below(4))
-                            .map(|v| (format!("PIPELINE_VAR_{v}"), rng.percent(40)))
+                            .map(|v| {
+                                let name =
+                                    VARIABLE_NAMES[rng.below(VARIABLE_NAMES.len() as u64) as usize];
+                                (format!("{name}_{v}"), rng.percent(40))
+                            })
                             .collect(),
                     }
                 })

@@ -214,7 +214,14 @@ async fn handle(State(state): State<Arc<SimState>>, request: Request) -> Respons
     if !state.settings.latency.is_zero() {
         tokio::time::sleep(state.settings.latency).await;
     }
-    let (parts, _) = request.into_parts();
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, 1 << 20).await else {
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The request body is too large (simulated).",
+            "RequestTooLargeException",
+        );
+    };
     if !authorized(&parts.headers, &state.settings.pat) {
         return unauthorized(&parts.headers);
     }
@@ -296,7 +303,7 @@ async fn handle(State(state): State<Arc<SimState>>, request: Request) -> Respons
         }
         _ => {}
     }
-    let mut response = route_request(&state, &parts, &segments);
+    let mut response = route_request(&state, &parts, &segments, &body);
     add_headers(&mut response, &limit_headers);
     if PAGED_ROUTES.contains(&route.as_str())
         && response.status().is_success()
@@ -402,8 +409,15 @@ fn route_request(
     state: &SimState,
     parts: &axum::http::request::Parts,
     segments: &[String],
+    body: &[u8],
 ) -> Response {
-    if parts.method != Method::GET {
+    // The one POST a crawler makes reads: checks of several resources at once.
+    let is_query = segments.iter().rev().take(3).map(String::as_str).eq([
+        "queryconfigurations",
+        "checks",
+        "pipelines",
+    ]);
+    if parts.method != Method::GET && !(parts.method == Method::POST && is_query) {
         return error(
             StatusCode::METHOD_NOT_ALLOWED,
             "The requested resource does not support http method.",
@@ -803,6 +817,148 @@ fn route_request(
                 .collect();
             ok(envelope(page), next)
         }
+        [
+            org,
+            project,
+            "_apis",
+            "pipelines",
+            "checks",
+            "queryconfigurations",
+        ] => {
+            let (_, index, project) = or_respond!(org_and_project(estate, org, project));
+            let Ok(wanted) = serde_json::from_slice::<Vec<Value>>(body) else {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "VS403426: The request body must be a list of resources {type, id}.",
+                    "InvalidRequestException",
+                );
+            };
+            let org = or_respond!(organization(estate, org));
+            let controls = org
+                .controls
+                .projects
+                .get(index)
+                .cloned()
+                .unwrap_or_default();
+            let mut checks = Vec::new();
+            for resource in &wanted {
+                let kind = resource["type"].as_str().unwrap_or_default();
+                let id = resource["id"]
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| resource["id"].to_string());
+                let found: Option<(&[super::controls::SimCheck], String)> = match kind {
+                    "endpoint" => project
+                        .library
+                        .endpoints
+                        .iter()
+                        .position(|e| e.id.eq_ignore_ascii_case(&id))
+                        .and_then(|i| {
+                            Some((
+                                controls.endpoint_checks.get(i)?.as_slice(),
+                                project.library.endpoints[i].name.clone(),
+                            ))
+                        }),
+                    "environment" => project
+                        .agents
+                        .environments
+                        .iter()
+                        .position(|e| e.id.to_string() == id)
+                        .and_then(|i| {
+                            Some((
+                                controls.environment_checks.get(i)?.as_slice(),
+                                project.agents.environments[i].name.clone(),
+                            ))
+                        }),
+                    _ => None,
+                };
+                let Some((found, name)) = found else { continue };
+                for check in found {
+                    let (type_id, type_name) = check.kind.type_ref();
+                    let url = format!(
+                        "{BASE}/{}/{}/_apis/pipelines/checks/configurations/{}",
+                        org.name, project.id, check.id
+                    );
+                    checks.push(json!({
+                        "settings": if check.kind == super::controls::CheckKind::Approval {
+                            json!({ "approvers": [{ "displayName": "Release Managers", "id": "5c5d5f59-5d2e-4bd5-8b1c-64b56b3ce0a1" }], "executionOrder": 1, "minRequiredApprovers": 1, "requesterCannotBeApprover": true })
+                        } else {
+                            json!({ "displayName": type_name })
+                        },
+                        "createdBy": { "displayName": "Simulated Admin", "id": "4adb1680-0eac-6149-b5ee-fc8b4f6ca227" },
+                        "createdOn": "2026-03-01T10:00:00Z",
+                        "timeout": 43200,
+                        "_links": { "self": { "href": url } },
+                        "id": check.id,
+                        "type": { "id": type_id, "name": type_name },
+                        "url": url,
+                        "resource": { "type": kind, "id": id, "name": name }
+                    }));
+                }
+            }
+            ok(envelope(checks), None)
+        }
+        [
+            org,
+            project,
+            "_apis",
+            "pipelines",
+            "pipelinepermissions",
+            "environment",
+            id,
+        ] => {
+            let (org_ref, index, project) = or_respond!(org_and_project(estate, org, project));
+            let Some(position) = project
+                .agents
+                .environments
+                .iter()
+                .position(|e| e.id.to_string() == *id)
+            else {
+                return error(
+                    StatusCode::NOT_FOUND,
+                    &format!("Environment with id {id} does not exist."),
+                    "EnvironmentNotFoundException",
+                );
+            };
+            let open = org_ref
+                .controls
+                .projects
+                .get(index)
+                .and_then(|c| c.environment_open.get(position).copied())
+                .unwrap_or(false);
+            let mut body =
+                json!({ "resource": { "type": "environment", "id": id }, "pipelines": [] });
+            if open {
+                body["allPipelines"] = json!({
+                    "authorized": true,
+                    "authorizedBy": { "displayName": "Simulated Admin", "id": "4adb1680-0eac-6149-b5ee-fc8b4f6ca227" },
+                    "authorizedOn": "2026-03-01T10:00:00Z"
+                });
+            } else if let Some(first) = project.pipelines.pipelines.first() {
+                body["pipelines"] = json!([{ "id": first.id, "authorized": true, "authorizedOn": "2026-03-01T10:00:00Z" }]);
+            }
+            ok(body, None)
+        }
+        [org, "_apis", "OrganizationPolicy", "Policies", name] if !state.settings.server_mode => {
+            let org = or_respond!(organization(estate, org));
+            match org.controls.policies.value(name) {
+                Some(value) => ok(
+                    json!({
+                        "name": name,
+                        "value": value,
+                        "effectiveValue": value,
+                        "isValueUndefined": false,
+                        "parentPolicy": null
+                    }),
+                    None,
+                ),
+                None => error(
+                    StatusCode::NOT_FOUND,
+                    &format!("The policy {name} does not exist."),
+                    "PolicyNotFoundException",
+                ),
+            }
+        }
         _ => not_found_route(parts.uri.path()),
     }
 }
@@ -1024,10 +1180,12 @@ fn repository_json(org: &SimOrganization, r: &super::estate::SimRepository) -> V
 }
 
 fn policy_json(org: &SimOrganization, project: &SimProject, p: &SimPolicy) -> Value {
-    let type_name = if p.type_id == super::estate::MIN_REVIEWERS_TYPE {
-        "Minimum number of reviewers"
-    } else {
-        "Build"
+    let type_name = match p.type_id {
+        super::estate::MIN_REVIEWERS_TYPE => "Minimum number of reviewers",
+        super::estate::COMMENTS_TYPE => "Comment requirements",
+        super::estate::WORK_ITEMS_TYPE => "Work item linking",
+        super::estate::MERGE_STRATEGY_TYPE => "Require a merge strategy",
+        _ => "Build",
     };
     let scopes: Vec<Value> = p
         .scopes
@@ -1043,7 +1201,14 @@ fn policy_json(org: &SimOrganization, project: &SimProject, p: &SimPolicy) -> Va
                 json!(p.creator_vote_counts.unwrap_or(false)),
             );
             obj.insert("allowDownvotes".into(), json!(false));
-            obj.insert("resetOnSourcePush".into(), json!(true));
+            obj.insert(
+                "resetOnSourcePush".into(),
+                json!(p.reset_on_source_push.unwrap_or(false)),
+            );
+        }
+        if p.type_id == super::estate::MERGE_STRATEGY_TYPE {
+            obj.insert("allowSquash".into(), json!(true));
+            obj.insert("allowNoFastForward".into(), json!(false));
         }
         if let Some(id) = p.build_definition_id {
             obj.insert("buildDefinitionId".into(), json!(id));
@@ -1234,7 +1399,7 @@ fn pipeline_json(
             "branchFilters": ["+refs/heads/main"],
             "pathFilters": [],
             "forks": { "enabled": forks.enabled, "allowSecrets": forks.allow_secrets, "allowFullAccessToken": forks.allow_full_access_token },
-            "isCommentRequiredForPullRequest": false,
+            "isCommentRequiredForPullRequest": forks.comment_required,
             "requireCommentsForNonTeamMembersOnly": false,
             "autoCancel": true,
             "triggerType": "pullRequest"

@@ -75,6 +75,21 @@ pub const ENVIRONMENTS: TableDef = TableDef {
     columns: &[
         required("environment_id", Int64, "Environment id."),
         required("environment", Utf8, "Environment name."),
+        optional(
+            "open_to_all_pipelines",
+            Boolean,
+            "Authorized for every pipeline (pipelinePermissions `allPipelines.authorized`); null when the permissions could not be read.",
+        ),
+        optional(
+            "authorized_pipeline_ids",
+            Utf8,
+            "Comma-separated ids of the pipelines authorized one by one; null when not read.",
+        ),
+        optional(
+            "permissions_reason",
+            Utf8,
+            "Why the permissions could not be read.",
+        ),
         required(
             "raw",
             Utf8,
@@ -152,11 +167,30 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<AgentBatches, 
             )?;
         }
         for e in &project.environments {
+            let permissions = project.environment_permissions.get(&e.item.id);
+            let ids = permissions.and_then(|p| p.as_ref().ok()).map(|p| {
+                p.authorized_pipelines()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            });
             environments.push(
                 &ctx,
                 &[
                     Value::Int(Some(e.item.id)),
                     Value::Str(Some(&e.item.name)),
+                    Value::Bool(
+                        permissions
+                            .and_then(|p| p.as_ref().ok())
+                            .map(|p| p.open_to_all()),
+                    ),
+                    Value::Str(ids.as_deref()),
+                    Value::Str(
+                        permissions
+                            .and_then(|p| p.as_ref().err())
+                            .map(String::as_str),
+                    ),
                     Value::Str(Some(&e.raw)),
                 ],
             )?;

@@ -101,6 +101,11 @@ pub const VARIABLE_GROUPS: TableDef = TableDef {
             Utf8,
             "Comma-separated variable names (values are never stored).",
         ),
+        required(
+            "plaintext_variable_names",
+            Utf8,
+            "Comma-separated names of the variables not marked secret (Key Vault groups: none).",
+        ),
     ],
 };
 
@@ -150,6 +155,7 @@ pub fn build(
                 .cloned()
                 .collect::<Vec<_>>()
                 .join(",");
+            let plaintext = plaintext_names(&group.variables);
             let provider = group.provider_data.as_ref();
             groups.push(
                 &ctx,
@@ -166,9 +172,22 @@ pub fn build(
                         library.open_variable_groups.contains(&group.id.to_string()),
                     )),
                     Value::Str(Some(&names)),
+                    Value::Str(Some(&plaintext)),
                 ],
             )?;
         }
     }
     Ok((connections.finish()?, groups.finish()?))
+}
+
+/// Comma-separated names of the variables not marked secret, sorted.
+pub fn plaintext_names(
+    variables: &std::collections::BTreeMap<String, crate::ado::models::Variable>,
+) -> String {
+    variables
+        .iter()
+        .filter(|(_, v)| v.is_secret != Some(true))
+        .map(|(k, _)| k.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }

@@ -8,6 +8,7 @@
 pub mod advsec;
 pub mod agents;
 mod builder;
+pub mod controls;
 pub mod findings;
 pub mod inventory;
 pub mod library;
@@ -160,6 +161,8 @@ pub const ALL_TABLES: &[&TableDef] = &[
     &agents::ENVIRONMENTS,
     &advsec::ADVANCED_SECURITY,
     &advsec::ADVSEC_ALERTS,
+    &controls::CHECKS,
+    &controls::ORGANIZATION_POLICIES,
     &findings::FINDINGS,
     &findings::CRAWL_ERRORS,
     &findings::CRAWL_COVERAGE,

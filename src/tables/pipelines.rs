@@ -71,6 +71,16 @@ pub const PIPELINES: TableDef = TableDef {
             "Of those, variables marked secret (values never read).",
         ),
         required(
+            "plaintext_variable_names",
+            Utf8,
+            "Comma-separated names of the definition's variables not marked secret (values are never stored).",
+        ),
+        optional(
+            "pr_comment_required",
+            Boolean,
+            "`isCommentRequiredForPullRequest`: a team member must comment before a fork pull request builds; null without a pull-request trigger.",
+        ),
+        required(
             "raw",
             Utf8,
             "The definition's JSON as the API returned it (secret values come back null).",
@@ -208,6 +218,8 @@ pub fn build(
                     Value::Str(scope.as_deref()),
                     Value::Int(Some(d.variables.len() as i64)),
                     Value::Int(Some(secrets as i64)),
+                    Value::Str(Some(&super::library::plaintext_names(&d.variables))),
+                    Value::Bool(d.pull_request_comment_required()),
                     Value::Str(Some(&p.raw)),
                 ],
             )?;

@@ -1,0 +1,22 @@
+-- id: ADO-AQ-001
+-- title: Self-hosted agent queues are not open to all pipelines
+-- severity: medium
+-- resource_kind: agent_queue
+-- description: The project's queue of a self-hosted agent pool is authorized for every pipeline, so any pipeline can run code on those machines (and reach what they can reach).
+-- remediation: Project settings > Agent pools > (pool) > Security > Pipeline permissions: remove "Open access" and add only the pipelines that need it.
+-- references: AzSK: ADO_AgentPool_AuthZ_Dont_Grant_All_Pipelines_Access | https://learn.microsoft.com/azure/devops/pipelines/policies/permissions#set-pipeline-permissions-for-an-individual-agent-pool
+--
+-- Microsoft-hosted pools run each job on a fresh machine, so only self-hosted queues count.
+SELECT q.connector, q.organization, q.project_id, q.project,
+       CAST(q.queue_id AS VARCHAR) AS resource_id, q.queue AS resource_name,
+       'fail' AS result, 'self-hosted queue authorized for all pipelines of the project' AS details
+FROM agent_queues q
+WHERE q.open_to_all_pipelines AND q.pool_is_hosted = false
+UNION ALL
+-- Not evaluated: the project's agent queues could not be read.
+SELECT connector, organization, project_id, project,
+       project_id AS resource_id, project AS resource_name,
+       'not_evaluated' AS result,
+       'agent queues could not be read: ' || status || COALESCE(' (' || reason || ')', '') AS details
+FROM crawl_coverage
+WHERE resource_kind = 'agent_queues' AND status <> 'read'

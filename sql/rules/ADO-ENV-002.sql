@@ -1,0 +1,34 @@
+-- id: ADO-ENV-002
+-- title: Environments require an approval
+-- severity: medium
+-- resource_kind: environment
+-- description: No Approval check is configured on the environment, so a pipeline authorized to use it deploys without a person signing off.
+-- remediation: Pipelines > Environments > (environment) > ... > Approvals and checks > + > Approvals: add the approvers (and keep "Allow approvers to approve their own runs" off).
+-- references: AzSK: ADO_Environment_AuthZ_Enable_Approvals | PSRule: Azure.ADO.Environment.Approval | https://learn.microsoft.com/azure/devops/pipelines/process/approvals#approvals
+--
+SELECT e.connector, e.organization, e.project_id, e.project,
+       CAST(e.environment_id AS VARCHAR) AS resource_id, e.environment AS resource_name,
+       'fail' AS result, 'no approval check' AS details
+FROM environments e
+WHERE e.project_id || '/' || CAST(e.environment_id AS VARCHAR) NOT IN (
+      SELECT project_id || '/' || resource_id FROM checks
+      WHERE resource_type = 'environment' AND check_type_id = '8c6f20a7-a545-4486-9777-f762fafe0d4d')
+  AND e.project_id NOT IN (
+      SELECT project_id FROM crawl_coverage WHERE resource_kind = 'checks' AND status <> 'read')
+UNION ALL
+-- Not evaluated: the project's checks could not be read.
+SELECT e.connector, e.organization, e.project_id, e.project,
+       CAST(e.environment_id AS VARCHAR) AS resource_id, e.environment AS resource_name,
+       'not_evaluated' AS result, 'checks could not be read: ' || g.status || COALESCE(' (' || g.reason || ')', '') AS details
+FROM environments e
+JOIN crawl_coverage g
+  ON g.connector = e.connector AND g.organization = e.organization AND g.project_id = e.project_id
+WHERE g.resource_kind = 'checks' AND g.status <> 'read'
+UNION ALL
+-- Not evaluated: the project's environments could not be read.
+SELECT connector, organization, project_id, project,
+       project_id AS resource_id, project AS resource_name,
+       'not_evaluated' AS result,
+       'environments could not be read: ' || status || COALESCE(' (' || reason || ')', '') AS details
+FROM crawl_coverage
+WHERE resource_kind = 'environments' AND status <> 'read'

@@ -1,0 +1,22 @@
+-- id: ADO-PIPE-003
+-- title: Pipelines are defined in YAML, not the classic designer
+-- severity: low
+-- resource_kind: pipeline
+-- description: The pipeline is a classic (designer) build definition: its steps are not versioned and reviewed with the code, and it cannot use templates or most protections of YAML pipelines.
+-- remediation: Pipeline > Edit > ... > Export to YAML, commit the file to the repository, create a YAML pipeline from it, then disable and delete the classic definition.
+-- references: PSRule: Azure.ADO.Pipelines.YAML (ADO-PL-001) | https://learn.microsoft.com/azure/devops/pipelines/release/from-classic-pipelines
+--
+SELECT p.connector, p.organization, p.project_id, p.project,
+       p.project_id || '/' || CAST(p.pipeline_id AS VARCHAR) AS resource_id, p.pipeline AS resource_name,
+       'fail' AS result,
+       'defined in the classic designer (process type 1)' AS details
+FROM pipelines p
+WHERE p.process_type = 1
+UNION ALL
+-- Not evaluated: the project's pipelines could not be read.
+SELECT connector, organization, project_id, project,
+       project_id AS resource_id, project AS resource_name,
+       'not_evaluated' AS result,
+       'pipelines could not be read: ' || status || COALESCE(' (' || reason || ')', '') AS details
+FROM crawl_coverage
+WHERE resource_kind = 'pipelines' AND status <> 'read'

@@ -1,0 +1,23 @@
+-- id: ADO-PIPE-004
+-- title: No plain-text secrets in pipeline variables
+-- severity: high
+-- resource_kind: pipeline
+-- description: A variable of the pipeline definition has a name that looks like a credential (password, secret, token, API key, private key, connection string, credential) and is not marked secret, so its value is stored and shown in plain text.
+-- remediation: Pipeline > Edit > Variables: for each such variable, rotate the value, re-enter it and tick "Keep this value secret" (or move it to a Key Vault-linked variable group).
+-- references: AzSK: ADO_Build_DP_Dont_Store_Secrets_In_Plain_Text | PSRule: Azure.ADO.Pipelines.SecretVariables | https://learn.microsoft.com/azure/devops/pipelines/process/set-secret-variables
+--
+-- Secret-like: the name matches (?i)(password|passwd|pwd|secret|token|api_?key|private_?key|connection_?string|credential).
+SELECT p.connector, p.organization, p.project_id, p.project,
+       p.project_id || '/' || CAST(p.pipeline_id AS VARCHAR) AS resource_id, p.pipeline AS resource_name,
+       'fail' AS result,
+       'plain-text variables with secret-like names: ' || p.plaintext_variable_names AS details
+FROM pipelines p
+WHERE REGEXP_LIKE(p.plaintext_variable_names, '(?i)(password|passwd|pwd|secret|token|api_?key|private_?key|connection_?string|credential)')
+UNION ALL
+-- Not evaluated: the project's pipelines could not be read.
+SELECT connector, organization, project_id, project,
+       project_id AS resource_id, project AS resource_name,
+       'not_evaluated' AS result,
+       'pipelines could not be read: ' || status || COALESCE(' (' || reason || ')', '') AS details
+FROM crawl_coverage
+WHERE resource_kind = 'pipelines' AND status <> 'read'

@@ -1,0 +1,22 @@
+-- id: ADO-PIPE-005
+-- title: Fork pull-request builds require a team member's comment
+-- severity: medium
+-- resource_kind: pipeline
+-- description: The pipeline builds pull requests from forks without waiting for a team member's comment (isCommentRequiredForPullRequest), so anyone can make it run code of their choosing on the agents.
+-- remediation: Pipeline > Edit > Triggers > Pull request validation > Forks: tick "Require a team member's comment before building a pull request".
+-- references: PSRule: Azure.ADO.Pipelines.ForkComment | https://learn.microsoft.com/azure/devops/pipelines/repos/github#contributions-from-forks
+--
+SELECT p.connector, p.organization, p.project_id, p.project,
+       p.project_id || '/' || CAST(p.pipeline_id AS VARCHAR) AS resource_id, p.pipeline AS resource_name,
+       'fail' AS result,
+       'builds fork pull requests without a team member''s comment' AS details
+FROM pipelines p
+WHERE p.forks_enabled AND NOT COALESCE(p.pr_comment_required, false)
+UNION ALL
+-- Not evaluated: the project's pipelines could not be read.
+SELECT connector, organization, project_id, project,
+       project_id AS resource_id, project AS resource_name,
+       'not_evaluated' AS result,
+       'pipelines could not be read: ' || status || COALESCE(' (' || reason || ')', '') AS details
+FROM crawl_coverage
+WHERE resource_kind = 'pipelines' AND status <> 'read'

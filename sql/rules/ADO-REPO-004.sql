@@ -1,0 +1,25 @@
+-- id: ADO-REPO-004
+-- title: Default branch has a branch policy
+-- severity: high
+-- resource_kind: repository
+-- description: No enabled, blocking branch policy of any type covers the repository's default branch: anyone with Contribute permission can push straight to it, without review or build.
+-- remediation: Project settings > Repositories > (repository) > Policies > Branch policies > (default branch): turn on at least "Require a minimum number of reviewers" and "Build validation" (or set them for every repository of the project under Project settings > Repositories > Policies).
+-- references: PSRule: Azure.ADO.Repos.Policies (ADO-RP-001) | https://learn.microsoft.com/azure/devops/repos/git/branch-policies
+--
+-- Reads default_branch_policies (sql/views/): enabled, blocking policies whose scope covers the
+-- default branch exactly (repository or project-wide; exact, prefix or default-branch ref).
+-- Empty (no default branch) and disabled repositories are not evaluated.
+WITH protected AS (
+    SELECT DISTINCT connector, organization, repository_id
+    FROM default_branch_policies
+    WHERE true
+)
+SELECT r.connector, r.organization, r.project_id, r.project,
+       r.repository_id AS resource_id, r.repository AS resource_name,
+       'no enabled, blocking branch policy of any type covers ' || r.default_branch AS details
+FROM repositories r
+LEFT JOIN protected g
+  ON g.connector = r.connector AND g.organization = r.organization AND g.repository_id = r.repository_id
+WHERE g.repository_id IS NULL
+  AND r.default_branch IS NOT NULL
+  AND NOT r.is_disabled

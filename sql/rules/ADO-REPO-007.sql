@@ -1,0 +1,25 @@
+-- id: ADO-REPO-007
+-- title: Pull requests must be linked to work items
+-- severity: low
+-- resource_kind: repository
+-- description: No enabled, blocking "Work item linking" policy covers the default branch, so changes reach it without a traceable reason (ticket, change request).
+-- remediation: Default branch > Branch policies: turn on "Check for linked work items" and set it to Required (policy type 40e92b44-2fe1-4dd6-b3d8-74a9c21d0c6e).
+-- references: PSRule: Azure.ADO.Repos.Policies.WorkItemLink | https://learn.microsoft.com/azure/devops/repos/git/branch-policies#check-for-linked-work-items
+--
+-- Reads default_branch_policies (sql/views/): enabled, blocking policies whose scope covers the
+-- default branch exactly (repository or project-wide; exact, prefix or default-branch ref).
+-- Empty (no default branch) and disabled repositories are not evaluated.
+WITH protected AS (
+    SELECT DISTINCT connector, organization, repository_id
+    FROM default_branch_policies
+    WHERE policy_type_id = '40e92b44-2fe1-4dd6-b3d8-74a9c21d0c6e'
+)
+SELECT r.connector, r.organization, r.project_id, r.project,
+       r.repository_id AS resource_id, r.repository AS resource_name,
+       'no enabled, blocking work-item linking policy covers ' || r.default_branch AS details
+FROM repositories r
+LEFT JOIN protected g
+  ON g.connector = r.connector AND g.organization = r.organization AND g.repository_id = r.repository_id
+WHERE g.repository_id IS NULL
+  AND r.default_branch IS NOT NULL
+  AND NOT r.is_disabled

@@ -1,0 +1,25 @@
+-- id: ADO-REPO-008
+-- title: A merge strategy is enforced on the default branch
+-- severity: low
+-- resource_kind: repository
+-- description: No enabled, blocking "Require a merge strategy" policy covers the default branch, so its history can mix merge types and is harder to audit and revert.
+-- remediation: Default branch > Branch policies: turn on "Limit merge types" and allow only the strategies the team uses, e.g. squash merge (policy type fa4e907d-c16b-4a4c-9dfa-4916e5d171ab).
+-- references: AzSK: ADO_Repository_SI_Enable_Merge_Strategy | https://learn.microsoft.com/azure/devops/repos/git/branch-policies#limit-merge-types
+--
+-- Reads default_branch_policies (sql/views/): enabled, blocking policies whose scope covers the
+-- default branch exactly (repository or project-wide; exact, prefix or default-branch ref).
+-- Empty (no default branch) and disabled repositories are not evaluated.
+WITH protected AS (
+    SELECT DISTINCT connector, organization, repository_id
+    FROM default_branch_policies
+    WHERE policy_type_id = 'fa4e907d-c16b-4a4c-9dfa-4916e5d171ab'
+)
+SELECT r.connector, r.organization, r.project_id, r.project,
+       r.repository_id AS resource_id, r.repository AS resource_name,
+       'no enabled, blocking merge-strategy policy covers ' || r.default_branch AS details
+FROM repositories r
+LEFT JOIN protected g
+  ON g.connector = r.connector AND g.organization = r.organization AND g.repository_id = r.repository_id
+WHERE g.repository_id IS NULL
+  AND r.default_branch IS NOT NULL
+  AND NOT r.is_disabled

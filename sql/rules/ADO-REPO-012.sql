@@ -1,0 +1,40 @@
+-- id: ADO-REPO-012
+-- title: No open high or critical code-scanning alerts
+-- severity: medium
+-- resource_kind: repository
+-- description: The repository has active code-scanning (CodeQL) alerts of high or critical severity on its default branch.
+-- remediation: Repos > Advanced Security > Code scanning: fix the flagged code (or dismiss false positives with a reason); a pull request that fixes it closes the alert on the next scan.
+-- references: Defender for Cloud: Azure DevOps repositories should have code scanning findings resolved | https://learn.microsoft.com/azure/devops/repos/security/github-advanced-security-code-scanning
+--
+-- Evaluated where code security is on and the alerts could be read; elsewhere the repository is
+-- not evaluated (the feature is off, Advanced Security is not available, or 403 on the alerts).
+WITH open_alerts AS (
+    SELECT connector, organization, repository_id, COUNT(*) AS n
+    FROM advsec_alerts
+    WHERE state = 'active' AND alert_type = 'code' AND severity IN ('high', 'critical')
+    GROUP BY connector, organization, repository_id
+)
+SELECT a.connector, a.organization, a.project_id, a.project,
+       a.repository_id AS resource_id, a.repository AS resource_name,
+       'fail' AS result,
+       CAST(o.n AS VARCHAR) || ' open high/critical code-scanning alert(s) on the default branch' AS details
+FROM advanced_security a
+JOIN repositories r
+  ON r.connector = a.connector AND r.organization = a.organization AND r.repository_id = a.repository_id
+JOIN open_alerts o
+  ON o.connector = a.connector AND o.organization = a.organization AND o.repository_id = a.repository_id
+WHERE a.alerts_status = 'read' AND a.code_security_enabled AND NOT r.is_disabled
+UNION ALL
+SELECT a.connector, a.organization, a.project_id, a.project,
+       a.repository_id AS resource_id, a.repository AS resource_name,
+       'not_evaluated' AS result,
+       CASE WHEN a.status IN ('not_available', 'not_evaluated')
+            THEN 'Advanced Security status is ' || a.status || COALESCE(': ' || a.alerts_reason, '')
+            WHEN a.alerts_status = 'not_evaluated'
+            THEN 'the alerts could not be read' || COALESCE(': ' || a.alerts_reason, '')
+            ELSE 'code security is off, so there are no alerts to judge' END AS details
+FROM advanced_security a
+JOIN repositories r
+  ON r.connector = a.connector AND r.organization = a.organization AND r.repository_id = a.repository_id
+WHERE NOT r.is_disabled
+  AND NOT (a.alerts_status = 'read' AND COALESCE(a.code_security_enabled, false))

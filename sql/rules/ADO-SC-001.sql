@@ -1,0 +1,21 @@
+-- id: ADO-SC-001
+-- title: Service connections are not open to all pipelines
+-- severity: high
+-- resource_kind: service_connection
+-- description: The service connection is authorized for every pipeline of the project, so any pipeline (including one created by any contributor) can use its credentials.
+-- remediation: Project settings > Service connections > (connection) > ... > Security > Pipeline permissions: remove "Open access" and add only the pipelines that need it (PATCH _apis/pipelines/pipelinepermissions/endpoint/{id} with allPipelines.authorized = false).
+-- references: Defender for Cloud: Azure DevOps service connections should not grant access to all pipelines | AzSK: ADO_ServiceConnection_AuthZ_Dont_Grant_All_Pipelines_Access | https://learn.microsoft.com/azure/devops/pipelines/library/service-endpoints#pipeline-permissions
+--
+SELECT c.connector, c.organization, c.project_id, c.project,
+       c.project_id || '/' || c.service_connection_id AS resource_id, c.service_connection AS resource_name,
+       'fail' AS result, 'authorized for all pipelines of the project' AS details
+FROM service_connections c
+WHERE c.open_to_all_pipelines
+UNION ALL
+-- Not evaluated: the project's service connections could not be read.
+SELECT connector, organization, project_id, project,
+       project_id AS resource_id, project AS resource_name,
+       'not_evaluated' AS result,
+       'service connections could not be read: ' || status || COALESCE(' (' || reason || ')', '') AS details
+FROM crawl_coverage
+WHERE resource_kind = 'service_connections' AND status <> 'read'

@@ -1,0 +1,21 @@
+-- id: ADO-VG-002
+-- title: No plain-text secrets in variable groups
+-- severity: high
+-- resource_kind: variable_group
+-- description: A variable of the group has a name that looks like a credential (password, secret, token, API key, private key, connection string, credential) and is not marked secret, so its value is stored and shown in plain text.
+-- remediation: Pipelines > Library > (variable group): for each such variable, rotate the value, re-enter it and click the lock icon (or link the group to Azure Key Vault).
+-- references: AzSK: ADO_VariableGroup_DP_Dont_Store_Secrets_In_Plain_Text | PSRule: Azure.ADO.VariableGroups.SecretVariables | https://learn.microsoft.com/azure/devops/pipelines/library/variable-groups
+--
+SELECT g.connector, g.organization, g.project_id, g.project,
+       CAST(g.variable_group_id AS VARCHAR) AS resource_id, g.variable_group AS resource_name,
+       'fail' AS result, 'plain-text variables with secret-like names: ' || g.plaintext_variable_names AS details
+FROM variable_groups g
+WHERE REGEXP_LIKE(g.plaintext_variable_names, '(?i)(password|passwd|pwd|secret|token|api_?key|private_?key|connection_?string|credential)')
+UNION ALL
+-- Not evaluated: the project's variable groups could not be read.
+SELECT connector, organization, project_id, project,
+       project_id AS resource_id, project AS resource_name,
+       'not_evaluated' AS result,
+       'variable groups could not be read: ' || status || COALESCE(' (' || reason || ')', '') AS details
+FROM crawl_coverage
+WHERE resource_kind = 'variable_groups' AND status <> 'read'

@@ -1,0 +1,156 @@
+//! Simulated controls around the resources: organization policies, the extra branch policies of
+//! each repository (comment resolution, work-item linking, merge strategy, vote reset), checks
+//! and approvals on service connections and environments, and which environments are open to
+//! every pipeline. Generated from their own random stream, so the rest of the estate stays as
+//! it was.
+
+use super::estate::SplitMix64;
+
+/// Organization security policies (`_apis/OrganizationPolicy/Policies/{name}`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SimOrgPolicies {
+    pub allow_public_projects: bool,
+    pub disallow_oauth: bool,
+    pub disallow_ssh: bool,
+    pub log_audit_events: bool,
+    pub disallow_guests: bool,
+}
+
+/// The policy names the simulator serves, as Azure DevOps names them.
+pub const ORG_POLICY_NAMES: &[&str] = &[
+    "Policy.AllowAnonymousAccess",
+    "Policy.DisallowOAuthAuthentication",
+    "Policy.DisallowSecureShell",
+    "Policy.LogAuditEvents",
+    "Policy.DisallowAadGuestUserAccess",
+];
+
+impl SimOrgPolicies {
+    /// The value of a policy by name.
+    pub fn value(&self, name: &str) -> Option<bool> {
+        Some(match name {
+            "Policy.AllowAnonymousAccess" => self.allow_public_projects,
+            "Policy.DisallowOAuthAuthentication" => self.disallow_oauth,
+            "Policy.DisallowSecureShell" => self.disallow_ssh,
+            "Policy.LogAuditEvents" => self.log_audit_events,
+            "Policy.DisallowAadGuestUserAccess" => self.disallow_guests,
+            _ => return None,
+        })
+    }
+}
+
+/// Branch policies of a repository besides minimum reviewers and build validation, all on its
+/// default branch (exact ref), enabled and blocking when present.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RepoExtras {
+    pub comment_resolution: bool,
+    pub work_item_linking: bool,
+    pub merge_strategy: bool,
+    /// `resetOnSourcePush` of its minimum-reviewers policy.
+    pub reset_on_push: bool,
+}
+
+/// A check (or approval) configured on a protected resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckKind {
+    Approval,
+    BranchControl,
+    ExclusiveLock,
+}
+
+impl CheckKind {
+    /// (type id, type name) as the checks API returns them.
+    pub fn type_ref(self) -> (&'static str, &'static str) {
+        match self {
+            CheckKind::Approval => ("8c6f20a7-a545-4486-9777-f762fafe0d4d", "Approval"),
+            CheckKind::BranchControl => ("fe1de3ee-a436-41b4-bb20-f6eb4cb879a7", "Task Check"),
+            CheckKind::ExclusiveLock => ("2ef31ad6-baa0-403a-8b45-2cbc9b4e5563", "ExclusiveLock"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct SimCheck {
+    pub id: u64,
+    pub kind: CheckKind,
+}
+
+/// Controls of one project's protected resources, in the order of its lists.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectControls {
+    /// Checks of each service connection (same order as the project's endpoints).
+    pub endpoint_checks: Vec<Vec<SimCheck>>,
+    /// Checks of each environment.
+    pub environment_checks: Vec<Vec<SimCheck>>,
+    /// Whether each environment is open to every pipeline.
+    pub environment_open: Vec<bool>,
+}
+
+/// Everything this module adds to one organization.
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationControls {
+    pub policies: SimOrgPolicies,
+    pub repositories: Vec<RepoExtras>,
+    pub projects: Vec<ProjectControls>,
+}
+
+/// Generates the controls of organization `organization` with `repositories` repositories and,
+/// per project, (service connections, environments).
+pub fn generate(
+    seed: u64,
+    organization: usize,
+    repositories: usize,
+    projects: &[(usize, usize)],
+) -> OrganizationControls {
+    let mut rng = SplitMix64::new(
+        seed ^ 0x0C07_7201_0000_0000 ^ (organization as u64).wrapping_mul(0x7F4A_7C15),
+    );
+    let policies = SimOrgPolicies {
+        allow_public_projects: rng.percent(50),
+        disallow_oauth: rng.percent(50),
+        disallow_ssh: rng.percent(50),
+        log_audit_events: rng.percent(50),
+        disallow_guests: rng.percent(50),
+    };
+    let repositories = (0..repositories)
+        .map(|_| RepoExtras {
+            comment_resolution: rng.percent(50),
+            work_item_linking: rng.percent(40),
+            merge_strategy: rng.percent(40),
+            reset_on_push: rng.percent(60),
+        })
+        .collect();
+    let mut next_check = 1;
+    let mut checks = |rng: &mut SplitMix64| -> Vec<SimCheck> {
+        let kinds = [
+            (CheckKind::Approval, 45),
+            (CheckKind::BranchControl, 25),
+            (CheckKind::ExclusiveLock, 15),
+        ];
+        kinds
+            .iter()
+            .filter(|(_, percent)| rng.percent(*percent))
+            .map(|(kind, _)| {
+                let check = SimCheck {
+                    id: next_check,
+                    kind: *kind,
+                };
+                next_check += 1;
+                check
+            })
+            .collect()
+    };
+    let projects = projects
+        .iter()
+        .map(|&(endpoints, environments)| ProjectControls {
+            endpoint_checks: (0..endpoints).map(|_| checks(&mut rng)).collect(),
+            environment_checks: (0..environments).map(|_| checks(&mut rng)).collect(),
+            environment_open: (0..environments).map(|_| rng.percent(40)).collect(),
+        })
+        .collect();
+    OrganizationControls {
+        policies,
+        repositories,
+        projects,
+    }
+}

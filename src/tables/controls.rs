@@ -1,0 +1,136 @@
+//! Controls around resources: checks and approvals on protected resources (project), and the
+//! organization's security policies.
+
+use arrow::record_batch::RecordBatch;
+
+use super::ColumnType::{Boolean, Int64, Utf8};
+use super::{RowContext, TableBuilder, TableDef, TableError, Value, optional, required};
+use crate::crawl::OrganizationInventory;
+
+pub const CHECKS: TableDef = TableDef {
+    name: "checks",
+    doc: "One row per check or approval configured on a service connection or environment of a project.",
+    project_scoped: true,
+    columns: &[
+        required("check_id", Int64, "Check configuration id."),
+        required(
+            "check_type_id",
+            Utf8,
+            "Check type GUID: `8c6f20a7-a545-4486-9777-f762fafe0d4d` = Approval, `fe1de3ee-a436-41b4-bb20-f6eb4cb879a7` = Task Check (branch control, business hours, Azure function, …).",
+        ),
+        optional(
+            "check_type",
+            Utf8,
+            "Check type name, e.g. `Approval`, `Task Check`, `ExclusiveLock`.",
+        ),
+        required(
+            "resource_type",
+            Utf8,
+            "`endpoint` (service connection) or `environment`.",
+        ),
+        required(
+            "resource_id",
+            Utf8,
+            "Id of the protected resource (service connection GUID, environment id as text).",
+        ),
+        optional("resource_name", Utf8, "Name of the protected resource."),
+        optional(
+            "timeout_minutes",
+            Int64,
+            "How long the check may take before the stage fails.",
+        ),
+        required(
+            "raw",
+            Utf8,
+            "The check configuration's JSON as the API returned it.",
+        ),
+    ],
+};
+
+pub const ORGANIZATION_POLICIES: TableDef = TableDef {
+    name: "organization_policies",
+    doc: "One row per organization security policy the crawl asks for (public projects, third-party OAuth, SSH, audit log, guest access), read or not.",
+    project_scoped: false,
+    columns: &[
+        required(
+            "policy",
+            Utf8,
+            "Policy name, e.g. `Policy.AllowAnonymousAccess` (allow public projects).",
+        ),
+        required(
+            "status",
+            Utf8,
+            "`read`, `not_evaluated` (the identity may not read it) or `not_available` (no such API here).",
+        ),
+        optional(
+            "value",
+            Boolean,
+            "The policy's value when read (true = the policy's name holds).",
+        ),
+        optional("reason", Utf8, "Why the policy could not be read."),
+        optional("raw", Utf8, "The policy's JSON as the API returned it."),
+    ],
+};
+
+/// Record batches of the checks and organization policies tables for one organization.
+pub fn build(
+    run_id: &str,
+    org: &OrganizationInventory,
+) -> Result<(RecordBatch, RecordBatch), TableError> {
+    let mut checks = TableBuilder::new(&CHECKS);
+    for project in &org.libraries {
+        let ctx = RowContext {
+            run_id,
+            connector: &org.connector,
+            organization: &org.organization,
+            project: Some((&project.project_id, &project.project)),
+        };
+        for c in &project.checks {
+            let check = &c.item;
+            checks.push(
+                &ctx,
+                &[
+                    Value::Int(Some(check.id)),
+                    Value::Str(Some(&check.check_type.id)),
+                    Value::Str(check.check_type.name.as_deref()),
+                    Value::Str(Some(&check.resource.resource_type)),
+                    Value::Str(Some(&check.resource.id)),
+                    Value::Str(check.resource.name.as_deref()),
+                    Value::Int(check.timeout),
+                    Value::Str(Some(&c.raw)),
+                ],
+            )?;
+        }
+    }
+    let mut policies = TableBuilder::new(&ORGANIZATION_POLICIES);
+    let ctx = RowContext {
+        run_id,
+        connector: &org.connector,
+        organization: &org.organization,
+        project: None,
+    };
+    for p in &org.organization_policies {
+        let row = match &p.value {
+            Ok(parsed) => [
+                Value::Str(Some(p.name)),
+                Value::Str(Some(if parsed.item.is_some() {
+                    "read"
+                } else {
+                    "not_evaluated"
+                })),
+                Value::Bool(parsed.item),
+                Value::Str(parsed.item.is_none().then_some("the answer holds no value")),
+                Value::Str(Some(&parsed.raw)),
+            ],
+            Err((status, reason)) => [
+                Value::Str(Some(p.name)),
+                Value::Str(Some(status)),
+                Value::Bool(None),
+                Value::Str(Some(reason)),
+                Value::Str(None),
+            ],
+        };
+        policies.push(&ctx, &row)?;
+    }
+    Ok((checks.finish()?, policies.finish()?))
+}
