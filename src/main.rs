@@ -1061,7 +1061,9 @@ async fn simulate(
     }
     let estate = estate.estate();
     if let Some(path) = truth {
-        let text = serde_json::to_vec_pretty(&estate.ground_truth(settings.max_page_size))?;
+        let text = serde_json::to_vec_pretty(
+            &estate.ground_truth(settings.max_page_size, settings.server_mode),
+        )?;
         std::fs::write(path, text)
             .with_context(|| format!("writing ground truth to {}", path.display()))?;
     }

@@ -214,6 +214,12 @@ impl Estate {
                     1 | 2 => "organization",
                     _ => "private",
                 };
+                // The first project of the estate is public, so every estate has one.
+                let visibility = if o == 0 && p == 0 {
+                    "public"
+                } else {
+                    visibility
+                };
                 projects.push(SimProject {
                     id: rng.guid(),
                     name: format!("project-{o:02}-{p:03}"),
@@ -355,7 +361,7 @@ impl Estate {
     /// Counts and the findings a correct crawl and rule engine must produce.
     /// Counts, the findings a correct crawl and rule engine must produce, and the fewest calls
     /// a crawler needs when paged lists return at most `max_page_size` items.
-    pub fn ground_truth(&self, max_page_size: usize) -> GroundTruth {
+    pub fn ground_truth(&self, max_page_size: usize, server_mode: bool) -> GroundTruth {
         let page = max_page_size.max(1);
         let pages = |items: usize| items.div_ceil(page).max(1);
         let mut truth = GroundTruth {
@@ -511,51 +517,14 @@ impl Estate {
                     .injected
                     .entry(format!("{:?}", repo.protection))
                     .or_default() += 1;
-                let Some(branch) = &repo.default_branch else {
-                    continue;
-                };
-                if repo.is_disabled {
-                    continue;
-                }
-                let project = &org.projects[repo.project_index];
-                let covering: Vec<&SimPolicy> = project
-                    .policies
-                    .iter()
-                    .filter(|p| p.type_id == MIN_REVIEWERS_TYPE && p.enabled && p.blocking)
-                    .filter(|p| p.scopes.iter().any(|s| scope_covers(s, &repo.id, branch)))
-                    .collect();
-                let two_reviewers = covering.iter().any(|p| p.min_approvers.unwrap_or(0) >= 2);
-                let no_self_approval = covering
-                    .iter()
-                    .any(|p| p.creator_vote_counts == Some(false));
-                for (rule_id, passes) in [
-                    ("ADO-REPO-001", two_reviewers),
-                    ("ADO-REPO-002", no_self_approval),
-                ] {
-                    if !passes {
-                        truth.expected_findings.push(ExpectedFinding {
-                            rule_id: rule_id.to_string(),
-                            organization: org.name.clone(),
-                            project: project.name.clone(),
-                            repository_id: repo.id.clone(),
-                            repository: repo.name.clone(),
-                        });
-                    }
-                }
             }
         }
-        truth.expected_findings.sort_by(|a, b| {
-            (&a.rule_id, &a.organization, &a.repository_id).cmp(&(
-                &b.rule_id,
-                &b.organization,
-                &b.repository_id,
-            ))
-        });
+        truth.expected_findings = super::expected::expected_findings(self, server_mode);
         truth
     }
 }
 
-fn scope_covers(scope: &SimScope, repository_id: &str, branch: &str) -> bool {
+pub fn scope_covers(scope: &SimScope, repository_id: &str, branch: &str) -> bool {
     let repo_matches = scope
         .repository_id
         .as_deref()
@@ -741,7 +710,8 @@ pub struct GroundTruth {
     pub minimal_calls: usize,
     /// Repositories per injected default-branch protection.
     pub injected: std::collections::BTreeMap<String, usize>,
-    pub expected_findings: Vec<ExpectedFinding>,
+    /// Rule by rule, what the engine must report (see [`super::expected`]).
+    pub expected_findings: Vec<super::expected::ExpectedFinding>,
 }
 
 #[derive(Debug, Serialize)]
@@ -777,15 +747,6 @@ pub struct OrganizationTruth {
     pub advsec_alerts_forbidden_repositories: usize,
 }
 
-#[derive(Debug, Serialize)]
-pub struct ExpectedFinding {
-    pub rule_id: String,
-    pub organization: String,
-    pub project: String,
-    pub repository_id: String,
-    pub repository: String,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -797,8 +758,8 @@ mod tests {
             projects_per_organization: 10,
             repositories_per_project: 10,
         };
-        let a = Estate::generate(7, sizes.clone()).ground_truth(100);
-        let b = Estate::generate(7, sizes).ground_truth(100);
+        let a = Estate::generate(7, sizes.clone()).ground_truth(100, false);
+        let b = Estate::generate(7, sizes).ground_truth(100, false);
         assert_eq!(
             serde_json::to_string(&a).unwrap(),
             serde_json::to_string(&b).unwrap()

@@ -9,6 +9,7 @@ pub mod agents;
 pub mod behaviour;
 pub mod controls;
 pub mod estate;
+pub mod expected;
 pub mod library;
 pub mod pipelines;
 pub mod server;

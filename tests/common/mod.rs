@@ -172,3 +172,104 @@ pub async fn snapshot(
     };
     job::run(&config, out, &options).await.expect("job")
 }
+
+/// (rule, organization, resource id, result) of the snapshot's findings table, where result is
+/// `fail` (new or persisting) or `not_evaluated`; resolved rows are left out.
+pub fn findings_of(
+    dataset: &Path,
+    date: chrono::NaiveDate,
+) -> std::collections::BTreeSet<(String, String, String, String)> {
+    use ado_posture::dataset::{Dataset, scan_files};
+    let dataset = Dataset::new(dataset);
+    let df = scan_files(&dataset.partition_files("findings", date).unwrap())
+        .unwrap()
+        .collect()
+        .unwrap();
+    let col = |name: &str| df.column(name).unwrap().str().unwrap().clone();
+    let (rules, orgs, ids, statuses) = (
+        col("rule_id"),
+        col("organization"),
+        col("resource_id"),
+        col("status"),
+    );
+    let rows: Vec<_> = (0..df.height())
+        .filter(|&i| statuses.get(i) != Some("resolved"))
+        .map(|i| {
+            let result = match statuses.get(i) {
+                Some("not_evaluated") => "not_evaluated",
+                _ => "fail",
+            };
+            (
+                rules.get(i).unwrap().to_string(),
+                orgs.get(i).unwrap().to_string(),
+                ids.get(i).unwrap().to_string(),
+                result.to_string(),
+            )
+        })
+        .collect();
+    let set: std::collections::BTreeSet<_> = rows.iter().cloned().collect();
+    assert_eq!(set.len(), rows.len(), "duplicate findings");
+    set
+}
+
+/// The same tuples from the simulator's ground truth.
+pub fn expected_of(
+    truth: &serde_json::Value,
+) -> std::collections::BTreeSet<(String, String, String, String)> {
+    truth["expected_findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap().to_string();
+            (
+                s("rule_id"),
+                s("organization"),
+                s("resource_id"),
+                s("result"),
+            )
+        })
+        .collect()
+}
+
+/// Asserts the findings equal the ground truth, and prints precision and recall per rule.
+pub fn assert_findings_match_truth(
+    dataset: &Path,
+    date: chrono::NaiveDate,
+    truth: &serde_json::Value,
+) {
+    let got = findings_of(dataset, date);
+    let expected = expected_of(truth);
+    let mut per_rule: std::collections::BTreeMap<&str, (usize, usize, usize)> = Default::default();
+    for f in &expected {
+        per_rule.entry(&f.0).or_default().0 += 1;
+    }
+    for f in &got {
+        let e = per_rule.entry(&f.0).or_default();
+        e.1 += 1;
+        if expected.contains(f) {
+            e.2 += 1;
+        }
+    }
+    for (rule, (expected_n, got_n, both)) in &per_rule {
+        eprintln!(
+            "{rule}: expected {expected_n}, reported {got_n}, precision {:.3}, recall {:.3}",
+            if *got_n == 0 {
+                1.0
+            } else {
+                *both as f64 / *got_n as f64
+            },
+            if *expected_n == 0 {
+                1.0
+            } else {
+                *both as f64 / *expected_n as f64
+            }
+        );
+    }
+    let missed: Vec<_> = expected.difference(&got).take(20).collect();
+    let extra: Vec<_> = got.difference(&expected).take(20).collect();
+    assert!(
+        missed.is_empty() && extra.is_empty(),
+        "missed {missed:#?}\nextra {extra:#?}"
+    );
+}

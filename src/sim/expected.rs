@@ -1,0 +1,346 @@
+//! The findings a correct crawl and rule engine must report for a simulated estate, rule by
+//! rule, computed from the simulator's own model (never from the dataset or the rules' SQL), so
+//! a mistake in a rule, a table or the crawler shows up as a difference.
+//!
+//! Each function here restates one rule's definition (docs/rules.md) over the model.
+
+use serde::Serialize;
+
+use super::advsec::SimAdvSec;
+use super::controls::CheckKind;
+use super::estate::{
+    BUILD_TYPE, COMMENTS_TYPE, Estate, MERGE_STRATEGY_TYPE, MIN_REVIEWERS_TYPE, SimOrganization,
+    SimPolicy, SimProject, SimRepository, WORK_ITEMS_TYPE, scope_covers,
+};
+
+/// One (rule, resource) the engine must report.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ExpectedFinding {
+    pub rule_id: String,
+    pub organization: String,
+    pub project: String,
+    pub resource_id: String,
+    pub resource_name: String,
+    /// `fail` or `not_evaluated`.
+    pub result: &'static str,
+}
+
+/// Names that look like credentials: the same words as the rules' pattern.
+fn secret_like(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    [
+        "password",
+        "passwd",
+        "pwd",
+        "secret",
+        "token",
+        "apikey",
+        "api_key",
+        "privatekey",
+        "private_key",
+        "connectionstring",
+        "connection_string",
+        "credential",
+    ]
+    .iter()
+    .any(|w| name.contains(w))
+}
+
+struct Out<'a> {
+    org: &'a SimOrganization,
+    findings: Vec<ExpectedFinding>,
+}
+
+impl Out<'_> {
+    fn push(&mut self, rule: &str, project: &str, id: String, name: &str, result: &'static str) {
+        self.findings.push(ExpectedFinding {
+            rule_id: rule.to_string(),
+            organization: self.org.name.clone(),
+            project: project.to_string(),
+            resource_id: id,
+            resource_name: name.to_string(),
+            result,
+        });
+    }
+
+    fn fail_if(&mut self, rule: &str, project: &str, id: &str, name: &str, failing: bool) {
+        if failing {
+            self.push(rule, project, id.to_string(), name, "fail");
+        }
+    }
+}
+
+/// Every expected finding of the estate; `server_mode` when it is served as Azure DevOps
+/// Server (no Advanced Security, no organization policies).
+pub fn expected_findings(estate: &Estate, server_mode: bool) -> Vec<ExpectedFinding> {
+    let mut all = Vec::new();
+    for org in &estate.organizations {
+        let mut out = Out {
+            org,
+            findings: Vec::new(),
+        };
+        for (index, repo) in org.repositories.iter().enumerate() {
+            let project = &org.projects[repo.project_index];
+            branch_rules(&mut out, project, repo);
+            if !repo.is_disabled {
+                advsec_rules(&mut out, project, repo, &org.advsec[index], server_mode);
+            }
+        }
+        for (p, project) in org.projects.iter().enumerate() {
+            pipeline_rules(&mut out, project);
+            resource_rules(&mut out, org, p, project);
+            out.fail_if(
+                "ADO-PROJ-001",
+                &project.name,
+                &project.id,
+                &project.name,
+                project.visibility == "public",
+            );
+        }
+        let policies = org.controls.policies;
+        for (rule, failing) in [
+            ("ADO-ORG-001", policies.allow_public_projects),
+            ("ADO-ORG-002", !policies.disallow_oauth),
+            ("ADO-ORG-003", !policies.disallow_ssh),
+            ("ADO-ORG-004", !policies.log_audit_events),
+            ("ADO-ORG-005", !policies.disallow_guests),
+        ] {
+            if server_mode {
+                out.push(rule, "", org.name.clone(), &org.name, "not_evaluated");
+            } else {
+                out.fail_if(rule, "", &org.name, &org.name, failing);
+            }
+        }
+        all.extend(out.findings);
+    }
+    all.sort();
+    all
+}
+
+fn branch_rules(out: &mut Out<'_>, project: &SimProject, repo: &SimRepository) {
+    let Some(branch) = &repo.default_branch else {
+        return;
+    };
+    if repo.is_disabled {
+        return;
+    }
+    let covering: Vec<&SimPolicy> = project
+        .policies
+        .iter()
+        .filter(|p| p.enabled && p.blocking)
+        .filter(|p| p.scopes.iter().any(|s| scope_covers(s, &repo.id, branch)))
+        .collect();
+    let reviewers = || covering.iter().filter(|p| p.type_id == MIN_REVIEWERS_TYPE);
+    let has = |type_id: &str| covering.iter().any(|p| p.type_id == type_id);
+    for (rule, passes) in [
+        (
+            "ADO-REPO-001",
+            reviewers().any(|p| p.min_approvers.unwrap_or(0) >= 2),
+        ),
+        (
+            "ADO-REPO-002",
+            reviewers().any(|p| p.creator_vote_counts == Some(false)),
+        ),
+        (
+            "ADO-REPO-003",
+            reviewers().any(|p| p.reset_on_source_push == Some(true)),
+        ),
+        ("ADO-REPO-004", !covering.is_empty()),
+        ("ADO-REPO-005", has(BUILD_TYPE)),
+        ("ADO-REPO-006", has(COMMENTS_TYPE)),
+        ("ADO-REPO-007", has(WORK_ITEMS_TYPE)),
+        ("ADO-REPO-008", has(MERGE_STRATEGY_TYPE)),
+    ] {
+        out.fail_if(rule, &project.name, &repo.id, &repo.name, !passes);
+    }
+}
+
+fn advsec_rules(
+    out: &mut Out<'_>,
+    project: &SimProject,
+    repo: &SimRepository,
+    a: &SimAdvSec,
+    server_mode: bool,
+) {
+    let all = [
+        "ADO-REPO-009",
+        "ADO-REPO-010",
+        "ADO-REPO-011",
+        "ADO-REPO-012",
+        "ADO-REPO-013",
+        "ADO-REPO-014",
+        "ADO-REPO-015",
+    ];
+    if server_mode {
+        for rule in all {
+            out.push(
+                rule,
+                &project.name,
+                repo.id.clone(),
+                &repo.name,
+                "not_evaluated",
+            );
+        }
+        return;
+    }
+    for (rule, failing) in [
+        ("ADO-REPO-009", !a.enabled()),
+        ("ADO-REPO-010", !a.block_pushes),
+        ("ADO-REPO-014", !a.code_security),
+        ("ADO-REPO-015", !a.secret_protection),
+    ] {
+        out.fail_if(rule, &project.name, &repo.id, &repo.name, failing);
+    }
+    let alerts_read = a.enabled() && !a.alerts_forbidden;
+    let open = |kind: &str, severe_only: bool| {
+        a.alerts.iter().any(|x| {
+            x.state == "active"
+                && x.alert_type == kind
+                && (!severe_only || matches!(x.severity, "high" | "critical"))
+        })
+    };
+    for (rule, feature, kind, severe_only) in [
+        ("ADO-REPO-011", a.secret_protection, "secret", false),
+        ("ADO-REPO-012", a.code_security, "code", true),
+        ("ADO-REPO-013", a.code_security, "dependency", true),
+    ] {
+        if alerts_read && feature {
+            out.fail_if(
+                rule,
+                &project.name,
+                &repo.id,
+                &repo.name,
+                open(kind, severe_only),
+            );
+        } else {
+            out.push(
+                rule,
+                &project.name,
+                repo.id.clone(),
+                &repo.name,
+                "not_evaluated",
+            );
+        }
+    }
+}
+
+fn pipeline_rules(out: &mut Out<'_>, project: &SimProject) {
+    let g = project.pipelines.settings;
+    let forks_kept_from_secrets = g.fork_protection_enabled
+        && (!g.builds_enabled_for_forks || g.enforce_no_access_to_secrets_from_forks);
+    let forks_token_limited = g.fork_protection_enabled
+        && (!g.builds_enabled_for_forks || g.enforce_job_auth_scope_for_forks);
+    for p in &project.pipelines.pipelines {
+        let id = format!("{}/{}", project.id, p.id);
+        let forks = p.pull_request.filter(|f| f.enabled);
+        for (rule, failing) in [
+            (
+                "ADO-PIPE-001",
+                forks.is_some_and(|f| f.allow_secrets) && !forks_kept_from_secrets,
+            ),
+            (
+                "ADO-PIPE-002",
+                forks.is_some_and(|f| f.allow_full_access_token) && !forks_token_limited,
+            ),
+            ("ADO-PIPE-003", p.process_type == 1),
+            (
+                "ADO-PIPE-004",
+                p.variables
+                    .iter()
+                    .any(|(name, secret)| !secret && secret_like(name)),
+            ),
+            ("ADO-PIPE-005", forks.is_some_and(|f| !f.comment_required)),
+            (
+                "ADO-PIPE-006",
+                p.job_authorization_scope == "projectCollection" && !g.enforce_job_auth_scope,
+            ),
+        ] {
+            out.fail_if(rule, &project.name, &id, &p.name, failing);
+        }
+    }
+    for (rule, passes) in [
+        ("ADO-PIPE-007", g.disable_classic_pipeline_creation),
+        ("ADO-PIPE-008", g.enforce_job_auth_scope),
+        ("ADO-PIPE-009", g.enforce_job_auth_scope_for_releases),
+        ("ADO-PIPE-010", g.enforce_referenced_repo_scoped_token),
+        ("ADO-PIPE-011", g.enforce_settable_var),
+        ("ADO-PIPE-012", g.enable_shell_tasks_args_sanitizing),
+        ("ADO-PIPE-013", g.status_badges_are_private),
+        ("ADO-PIPE-014", forks_kept_from_secrets),
+        ("ADO-PIPE-015", forks_token_limited),
+    ] {
+        out.fail_if(rule, &project.name, &project.id, &project.name, !passes);
+    }
+}
+
+fn resource_rules(out: &mut Out<'_>, org: &SimOrganization, p: usize, project: &SimProject) {
+    let controls = org.controls.projects.get(p).cloned().unwrap_or_default();
+    for (k, e) in project.library.endpoints.iter().enumerate() {
+        let id = format!("{}/{}", project.id, e.id);
+        let azure = matches!(e.endpoint_type, "azurerm" | "azure");
+        let checked = controls
+            .endpoint_checks
+            .get(k)
+            .is_some_and(|c| !c.is_empty());
+        for (rule, failing) in [
+            ("ADO-SC-001", e.open_to_all),
+            ("ADO-SC-002", e.endpoint_type == "azure"),
+            (
+                "ADO-SC-003",
+                e.endpoint_type == "azurerm"
+                    && !matches!(
+                        e.scheme,
+                        "WorkloadIdentityFederation" | "ManagedServiceIdentity"
+                    ),
+            ),
+            ("ADO-SC-004", azure && !checked),
+            ("ADO-SC-005", !e.shared_with.is_empty()),
+        ] {
+            out.fail_if(rule, &project.name, &id, &e.name, failing);
+        }
+    }
+    for g in &project.library.variable_groups {
+        let id = g.id.to_string();
+        let has_secrets = g.variables.iter().any(|(_, secret)| *secret);
+        for (rule, failing) in [
+            (
+                "ADO-VG-001",
+                g.open_to_all && (has_secrets || g.key_vault.is_some()),
+            ),
+            (
+                "ADO-VG-002",
+                g.variables
+                    .iter()
+                    .any(|(name, secret)| !secret && secret_like(name)),
+            ),
+            ("ADO-VG-003", has_secrets && g.key_vault.is_none()),
+        ] {
+            out.fail_if(rule, &project.name, &id, &g.name, failing);
+        }
+    }
+    for f in &project.agents.secure_files {
+        out.fail_if("ADO-SF-001", &project.name, &f.id, &f.name, f.open_to_all);
+    }
+    for q in &project.agents.queues {
+        let Some(pool) = org.pools.get(q.pool) else {
+            continue;
+        };
+        out.fail_if(
+            "ADO-AQ-001",
+            &project.name,
+            &q.id.to_string(),
+            &pool.name,
+            q.open_to_all && !pool.is_hosted,
+        );
+    }
+    for (k, e) in project.agents.environments.iter().enumerate() {
+        let id = e.id.to_string();
+        let open = controls.environment_open.get(k).copied().unwrap_or(false);
+        let approved = controls
+            .environment_checks
+            .get(k)
+            .is_some_and(|c| c.iter().any(|c| c.kind == CheckKind::Approval));
+        out.fail_if("ADO-ENV-001", &project.name, &id, &e.name, open);
+        out.fail_if("ADO-ENV-002", &project.name, &id, &e.name, !approved);
+    }
+}
