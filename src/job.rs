@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::ado::stats::ApiStats;
 use crate::config::ResolvedConfig;
-use crate::crawl::{self, CrawlError, CrawlProgress, NoProgress};
+use crate::crawl::{self, CrawlError, CrawlProgress, NoProgress, OrganizationInventory};
 use crate::dataset::{Dataset, DatasetError, SnapshotWriter, TableWritten, scan_files};
 use crate::report::{self, ReportError, ReportOptions, ReportPaths, ReportSummary};
 use crate::rules::{self, Finding, FindingStatus, Rule, RuleError};
@@ -144,90 +144,39 @@ pub async fn run_with_progress(
     let (catalog, catalog_errors) = load_catalog(config.rules_dir.as_deref())?;
     tracing::info!(run_id = %run_id, connectors = config.connectors.len(), "crawl started");
 
-    let stats = Arc::new(ApiStats::default());
-    let crawl_started = std::time::Instant::now();
-    let crawl = crawl::crawl(&config.connectors, &config.limits, stats.clone(), progress).await;
-    let crawl_seconds = crawl_started.elapsed().as_secs_f64();
-    if crawl.organizations.is_empty() {
-        return Err(JobError::NothingCrawled(crawl.errors));
-    }
-
+    // The snapshot is staged while the crawl goes on: each organization is written as soon as it
+    // is complete and then dropped, so memory holds the organizations in flight, not the estate.
     let dataset = Dataset::new(out.join("dataset"));
     let mut writer = SnapshotWriter::begin(&dataset, &run_id, snapshot_date)?;
-    let mut batches: BTreeMap<&'static str, Vec<RecordBatch>> = BTreeMap::new();
-    for org in &crawl.organizations {
-        let b = inventory::build(&run_id, org)?;
-        batches
-            .entry(ORGANIZATIONS.name)
-            .or_default()
-            .push(b.organizations);
-        batches.entry(PROJECTS.name).or_default().push(b.projects);
-        batches
-            .entry(REPOSITORIES.name)
-            .or_default()
-            .push(b.repositories);
-        batches
-            .entry(BRANCH_POLICIES.name)
-            .or_default()
-            .push(b.branch_policies);
-        let (connections, groups) = library::build(&run_id, org)?;
-        batches
-            .entry(SERVICE_CONNECTIONS.name)
-            .or_default()
-            .push(connections);
-        batches
-            .entry(VARIABLE_GROUPS.name)
-            .or_default()
-            .push(groups);
-        let (definitions, settings) = pipelines::build(&run_id, org)?;
-        batches.entry(PIPELINES.name).or_default().push(definitions);
-        batches
-            .entry(PIPELINE_SETTINGS.name)
-            .or_default()
-            .push(settings);
-        let a = agents::build(&run_id, org)?;
-        batches
-            .entry(AGENT_POOLS.name)
-            .or_default()
-            .push(a.agent_pools);
-        batches
-            .entry(AGENT_QUEUES.name)
-            .or_default()
-            .push(a.agent_queues);
-        batches
-            .entry(SECURE_FILES.name)
-            .or_default()
-            .push(a.secure_files);
-        batches
-            .entry(ENVIRONMENTS.name)
-            .or_default()
-            .push(a.environments);
-        let (states, alerts) = advsec::build(&run_id, org)?;
-        batches
-            .entry(ADVANCED_SECURITY.name)
-            .or_default()
-            .push(states);
-        batches.entry(ADVSEC_ALERTS.name).or_default().push(alerts);
-        let (checks, policies) = controls::build(&run_id, org)?;
-        batches.entry(CHECKS.name).or_default().push(checks);
-        batches
-            .entry(ORGANIZATION_POLICIES.name)
-            .or_default()
-            .push(policies);
+    let stats = Arc::new(ApiStats::default());
+    let crawl_started = std::time::Instant::now();
+    let mut crawled: Vec<CrawledOrganization> = Vec::new();
+    let crawl_errors = crawl::crawl_each(
+        &config.connectors,
+        &config.limits,
+        stats.clone(),
+        progress,
+        |org| {
+            write_organization(&mut writer, &run_id, &org)?;
+            crawled.push(CrawledOrganization::of(&org));
+            Ok::<(), JobError>(())
+        },
+    )
+    .await?;
+    let crawl_seconds = crawl_started.elapsed().as_secs_f64();
+    if crawled.is_empty() {
+        return Err(JobError::NothingCrawled(crawl_errors));
     }
-    for def in INVENTORY_TABLES {
-        writer.write_table(
-            def,
-            batches.get(def.name).map(Vec::as_slice).unwrap_or_default(),
-        )?;
+    crawled.sort_by(|a, b| (&a.connector, &a.organization).cmp(&(&b.connector, &b.organization)));
+    // Every table gets a file, even with no rows, so readers always find its schema.
+    for def in INVENTORY_TABLES.iter().chain([&&CRAWL_COVERAGE]) {
+        if !writer.written().iter().any(|w| w.table == def.name) {
+            writer.write_table(def, &[])?;
+        }
     }
     writer.write_table(
         &CRAWL_ERRORS,
-        &[crawl_errors_batch(&run_id, &crawl.errors)?],
-    )?;
-    writer.write_table(
-        &CRAWL_COVERAGE,
-        &[coverage_batch(&run_id, &crawl.organizations)?],
+        &[crawl_errors_batch(&run_id, &crawl_errors)?],
     )?;
 
     let mut tables = BTreeMap::new();
@@ -250,7 +199,7 @@ pub async fn run_with_progress(
     let tables = writer.commit()?;
     tracing::info!(run_id = %run_id, findings = findings.len(), "snapshot committed");
 
-    let status = if crawl.errors.is_empty() && rule_errors.is_empty() {
+    let status = if crawl_errors.is_empty() && rule_errors.is_empty() {
         RunStatus::Success
     } else {
         RunStatus::Partial
@@ -277,11 +226,11 @@ pub async fn run_with_progress(
         "finished_at": Utc::now().to_rfc3339(),
         "crawl_seconds": (crawl_seconds * 1000.0).round() / 1000.0,
         "status": status,
-        "organizations": crawl.organizations.iter().map(|o| json!({
+        "organizations": crawled.iter().map(|o| json!({
             "connector": o.connector, "organization": o.organization, "status": "ok",
-            "deployment": o.deployment.as_str(), "api_version": o.api_version,
-            "projects": o.projects.len(), "repositories": o.repositories.len(),
-        })).chain(crawl.errors.iter().map(|e| json!({
+            "deployment": o.deployment, "api_version": o.api_version,
+            "projects": o.projects, "repositories": o.repositories,
+        })).chain(crawl_errors.iter().map(|e| json!({
             "connector": e.connector, "organization": e.organization, "status": "failed",
             "error_kind": e.kind, "http_status": e.status, "error": e.message,
         }))).collect::<Vec<_>>(),
@@ -316,8 +265,8 @@ pub async fn run_with_progress(
         summary,
         tables,
         findings,
-        organizations: crawl.organizations.len(),
-        crawl_errors: crawl.errors,
+        organizations: crawled.len(),
+        crawl_errors,
         rule_errors,
         api: stats.totals(),
     })
@@ -493,12 +442,74 @@ pub fn evaluate_committed(
     })
 }
 
-fn coverage_batch(
+/// What the manifest says about one crawled organization.
+struct CrawledOrganization {
+    connector: String,
+    organization: String,
+    deployment: &'static str,
+    api_version: Option<String>,
+    projects: usize,
+    repositories: usize,
+}
+
+impl CrawledOrganization {
+    fn of(org: &OrganizationInventory) -> Self {
+        CrawledOrganization {
+            connector: org.connector.clone(),
+            organization: org.organization.clone(),
+            deployment: org.deployment.as_str(),
+            api_version: org.api_version.clone(),
+            projects: org.projects.len(),
+            repositories: org.repositories.len(),
+        }
+    }
+}
+
+/// Writes one organization's rows of every inventory table (and its crawl coverage) as one
+/// Parquet file per table; tables where it has no rows are left for the end.
+fn write_organization(
+    writer: &mut SnapshotWriter,
     run_id: &str,
-    organizations: &[crate::crawl::OrganizationInventory],
-) -> Result<RecordBatch, TableError> {
+    org: &OrganizationInventory,
+) -> Result<(), JobError> {
+    let b = inventory::build(run_id, org)?;
+    let (connections, groups) = library::build(run_id, org)?;
+    let (definitions, settings) = pipelines::build(run_id, org)?;
+    let a = agents::build(run_id, org)?;
+    let (states, alerts) = advsec::build(run_id, org)?;
+    let (checks, policies) = controls::build(run_id, org)?;
+    let coverage = coverage_batch(run_id, org)?;
+    let batches: [(&'static crate::tables::TableDef, RecordBatch); 17] = [
+        (&ORGANIZATIONS, b.organizations),
+        (&PROJECTS, b.projects),
+        (&REPOSITORIES, b.repositories),
+        (&BRANCH_POLICIES, b.branch_policies),
+        (&SERVICE_CONNECTIONS, connections),
+        (&VARIABLE_GROUPS, groups),
+        (&PIPELINES, definitions),
+        (&PIPELINE_SETTINGS, settings),
+        (&AGENT_POOLS, a.agent_pools),
+        (&AGENT_QUEUES, a.agent_queues),
+        (&SECURE_FILES, a.secure_files),
+        (&ENVIRONMENTS, a.environments),
+        (&ADVANCED_SECURITY, states),
+        (&ADVSEC_ALERTS, alerts),
+        (&CHECKS, checks),
+        (&ORGANIZATION_POLICIES, policies),
+        (&CRAWL_COVERAGE, coverage),
+    ];
+    for (def, batch) in batches {
+        if batch.num_rows() > 0 {
+            writer.write_table(def, &[batch])?;
+        }
+    }
+    tracing::debug!(organization = %org.organization, "organization written");
+    Ok(())
+}
+
+fn coverage_batch(run_id: &str, org: &OrganizationInventory) -> Result<RecordBatch, TableError> {
     let mut builder = TableBuilder::new(&CRAWL_COVERAGE);
-    for org in organizations {
+    {
         for project in &org.libraries {
             let ctx = RowContext {
                 run_id,

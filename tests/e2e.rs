@@ -278,15 +278,17 @@ fn demo_writes_dataset_and_reports_and_escapes_untrusted_names() {
         "{stdout}"
     );
     assert!(stdout.contains("report.html"), "{stdout}");
-    for table in [
-        "organizations",
-        "projects",
-        "repositories",
-        "branch_policies",
-        "findings",
+    // Inventory tables are written one file per organization as each is crawled (3 in the
+    // demo); the run's own tables in one file.
+    for (table, expected) in [
+        ("organizations", 3),
+        ("projects", 3),
+        ("repositories", 3),
+        ("branch_policies", 3),
+        ("findings", 1),
     ] {
         let files = parquet_files_under(&out.join("dataset").join(table));
-        assert_eq!(files.len(), 1, "{table}: {files:?}");
+        assert_eq!(files.len(), expected, "{table}: {files:?}");
     }
     let date = chrono::Utc::now().date_naive().to_string();
     let html =
@@ -323,9 +325,28 @@ fn rerun_on_the_same_day_replaces_the_partition() {
         let output = run(&["demo", "--out", out.to_str().unwrap()], &[]);
         assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     }
-    for table in ["organizations", "repositories", "findings"] {
+    // Only the second run's files are left: one per organization, one for findings.
+    let mut runs: Vec<String> = std::fs::read_dir(out.join("dataset").join("_runs"))
+        .unwrap()
+        .map(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .replace(".json", "")
+        })
+        .collect();
+    runs.sort();
+    let run_id = runs.last().unwrap().as_str();
+    for (table, expected) in [("organizations", 3), ("repositories", 3), ("findings", 1)] {
         let files = parquet_files_under(&out.join("dataset").join(table));
-        assert_eq!(files.len(), 1, "{table}: {files:?}");
+        assert_eq!(files.len(), expected, "{table}: {files:?}");
+        for f in &files {
+            let name = f.file_name().unwrap().to_string_lossy();
+            assert!(
+                name.starts_with(run_id),
+                "{table}: {name} is not of run {run_id}"
+            );
+        }
     }
     assert!(!out.join("dataset").join("_staging").exists());
 }

@@ -170,14 +170,41 @@ pub struct CrawlOutcome {
     pub errors: Vec<CrawlError>,
 }
 
-/// Crawls every connector. Organizations of a connector are crawled concurrently; the client's
-/// limiter keeps each (identity, organization) pair inside its budget.
+/// Crawls every connector and keeps every organization in memory (small estates and tests;
+/// the job streams with [`crawl_each`]).
 pub async fn crawl(
     connectors: &[Connector],
     limits: &Limits,
     stats: Arc<ApiStats>,
     progress: &dyn CrawlProgress,
 ) -> CrawlOutcome {
+    let mut organizations = Vec::new();
+    let errors = crawl_each(connectors, limits, stats, progress, |org| {
+        organizations.push(org);
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .await
+    .unwrap_or_else(|never| match never {});
+    // Stable order regardless of which task finished first.
+    organizations
+        .sort_by(|a, b| (&a.connector, &a.organization).cmp(&(&b.connector, &b.organization)));
+    CrawlOutcome {
+        organizations,
+        errors,
+    }
+}
+
+/// Crawls every connector and hands each organization to `each` as soon as it is complete, so
+/// the caller can write it and let it go: memory holds the organizations in flight, not the
+/// estate. Organizations of a connector are crawled concurrently; the client's limiter keeps
+/// each (identity, organization) pair inside its budget. An error from `each` stops the crawl.
+pub async fn crawl_each<E>(
+    connectors: &[Connector],
+    limits: &Limits,
+    stats: Arc<ApiStats>,
+    progress: &dyn CrawlProgress,
+    mut each: impl FnMut(OrganizationInventory) -> Result<(), E>,
+) -> Result<Vec<CrawlError>, E> {
     let mut outcome = CrawlOutcome::default();
     for connector in connectors {
         let client = match AdoClient::new(
@@ -239,7 +266,7 @@ pub async fn crawl(
                         repositories = inventory.repositories.len(),
                         "organization crawled"
                     );
-                    outcome.organizations.push(inventory);
+                    each(inventory)?;
                 }
                 Ok((org, Err(e))) => {
                     progress.organization_done(&connector.name, &org, false);
@@ -259,9 +286,5 @@ pub async fn crawl(
             }
         }
     }
-    // Stable order regardless of which task finished first.
-    outcome
-        .organizations
-        .sort_by(|a, b| (&a.connector, &a.organization).cmp(&(&b.connector, &b.organization)));
-    outcome
+    Ok(outcome.errors)
 }

@@ -72,7 +72,11 @@ impl SnapshotWriter {
     ) -> Result<&TableWritten, DatasetError> {
         let dir = self.staged_partition(def.name);
         fs::create_dir_all(&dir).map_err(io_error("creating", &dir))?;
-        let part = self.written.iter().filter(|w| w.table == def.name).count();
+        let part = self
+            .written
+            .iter()
+            .find(|w| w.table == def.name)
+            .map_or(0, |w| w.files.len());
         let file_name = format!("{}-{part:04}.parquet", self.run_id);
         let path = dir.join(&file_name);
         let file = File::create(&path).map_err(io_error("creating", &path))?;

@@ -583,9 +583,13 @@ fn not_evaluated(
     date: NaiveDate,
 ) -> Result<Vec<(String, u64, String)>, ReportError> {
     let mut groups: BTreeMap<String, (u64, String)> = BTreeMap::new();
+    // The example reason is the smallest, so the report does not depend on row order.
     let mut add = |what: String, why: &str| {
         let entry = groups.entry(what).or_insert_with(|| (0, why.to_string()));
         entry.0 += 1;
+        if why < entry.1.as_str() {
+            entry.1 = why.to_string();
+        }
     };
     for r in read_rows(
         dataset,
@@ -610,6 +614,36 @@ fn not_evaluated(
             add(
                 format!("projects: pipeline settings {}", r[0].replace('_', " ")),
                 &r[1],
+            );
+        }
+    }
+    for r in read_rows(
+        dataset,
+        "crawl_coverage",
+        date,
+        &["resource_kind", "status", "reason"],
+    )? {
+        if r[1] != "read" {
+            add(
+                format!(
+                    "projects: {} {}",
+                    r[0].replace('_', " "),
+                    r[1].replace('_', " ")
+                ),
+                &r[2],
+            );
+        }
+    }
+    for r in read_rows(
+        dataset,
+        "organization_policies",
+        date,
+        &["policy", "status", "reason"],
+    )? {
+        if r[1] != "read" {
+            add(
+                format!("organizations: {} {}", r[0], r[1].replace('_', " ")),
+                &r[2],
             );
         }
     }
