@@ -19,7 +19,7 @@ use crate::rules::{self, Finding, FindingStatus, Rule, RuleError};
 use crate::tables::advsec::{self, ADVANCED_SECURITY, ADVSEC_ALERTS};
 use crate::tables::agents::{self, AGENT_POOLS, AGENT_QUEUES, ENVIRONMENTS, SECURE_FILES};
 use crate::tables::controls::{self, CHECKS, ORGANIZATION_POLICIES};
-use crate::tables::findings::{CRAWL_COVERAGE, CRAWL_ERRORS, FINDINGS};
+use crate::tables::findings::{CRAWL_COVERAGE, CRAWL_ERRORS, FINDINGS, RUNS};
 use crate::tables::inventory::{self, BRANCH_POLICIES, ORGANIZATIONS, PROJECTS, REPOSITORIES};
 use crate::tables::library::{self, SERVICE_CONNECTIONS, VARIABLE_GROUPS};
 use crate::tables::pipelines::{self, PIPELINE_SETTINGS, PIPELINES};
@@ -196,6 +196,18 @@ pub async fn run_with_progress(
     rule_errors.extend(catalog_errors);
     let findings_batch = findings_batch(&run_id, &findings)?;
     writer.write_table(&FINDINGS, &[findings_batch])?;
+    let run_row = RunRow {
+        run_id: &run_id,
+        started_at,
+        status: if crawl_errors.is_empty() && rule_errors.is_empty() {
+            "success"
+        } else {
+            "partial"
+        },
+        api_calls: stats.totals().calls,
+        open_findings: findings.iter().filter(|f| f.is_open()).count(),
+    };
+    writer.write_table(&RUNS, &[runs_batch(&run_row, &crawled, &crawl_errors)?])?;
     let tables = writer.commit()?;
     tracing::info!(run_id = %run_id, findings = findings.len(), "snapshot committed");
 
@@ -440,6 +452,76 @@ pub fn evaluate_committed(
         rule_errors: rule_errors.iter().map(ToString::to_string).collect(),
         rules: catalog.len(),
     })
+}
+
+/// The run-level figures of the runs table.
+struct RunRow<'a> {
+    run_id: &'a str,
+    started_at: chrono::DateTime<Utc>,
+    status: &'static str,
+    api_calls: u64,
+    open_findings: usize,
+}
+
+/// One row per organization the run attempted, crawled or failed.
+fn runs_batch(
+    run: &RunRow<'_>,
+    crawled: &[CrawledOrganization],
+    errors: &[CrawlError],
+) -> Result<RecordBatch, TableError> {
+    let mut builder = TableBuilder::new(&RUNS);
+    let micros = |t: chrono::DateTime<Utc>| Some(t.timestamp_micros());
+    let committed_at = Utc::now();
+    let common = |row: &mut Vec<Value<'_>>| {
+        row.push(Value::Int(Some(run.api_calls as i64)));
+        row.push(Value::Int(Some(run.open_findings as i64)));
+        row.push(Value::Str(Some(env!("CARGO_PKG_VERSION"))));
+    };
+    for o in crawled {
+        let mut row = vec![
+            Value::Timestamp(micros(run.started_at)),
+            Value::Timestamp(micros(committed_at)),
+            Value::Str(Some(run.status)),
+            Value::Str(Some("ok")),
+            Value::Str(Some(o.deployment)),
+            Value::Str(o.api_version.as_deref()),
+            Value::Int(Some(o.projects as i64)),
+            Value::Int(Some(o.repositories as i64)),
+            Value::Str(None),
+            Value::Str(None),
+        ];
+        common(&mut row);
+        let ctx = RowContext {
+            run_id: run.run_id,
+            connector: &o.connector,
+            organization: &o.organization,
+            project: None,
+        };
+        builder.push(&ctx, &row)?;
+    }
+    for e in errors {
+        let mut row = vec![
+            Value::Timestamp(micros(run.started_at)),
+            Value::Timestamp(micros(committed_at)),
+            Value::Str(Some(run.status)),
+            Value::Str(Some("failed")),
+            Value::Str(None),
+            Value::Str(None),
+            Value::Int(None),
+            Value::Int(None),
+            Value::Str(Some(&e.kind)),
+            Value::Str(Some(&e.message)),
+        ];
+        common(&mut row);
+        let ctx = RowContext {
+            run_id: run.run_id,
+            connector: &e.connector,
+            organization: e.organization.as_deref().unwrap_or("(discovery)"),
+            project: None,
+        };
+        builder.push(&ctx, &row)?;
+    }
+    builder.finish()
 }
 
 /// What the manifest says about one crawled organization.

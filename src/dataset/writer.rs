@@ -174,6 +174,9 @@ impl Drop for SnapshotWriter {
         if !self.committed {
             // Best effort: a leftover folder is also removed by the next run.
             let _ = fs::remove_dir_all(&self.staging);
+            if let Some(parent) = self.staging.parent() {
+                let _ = fs::remove_dir(parent);
+            }
         }
     }
 }

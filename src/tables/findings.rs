@@ -1,7 +1,7 @@
 //! The run's own tables: findings (one row per (rule, resource) failing a recommendation) and
 //! crawl_errors (what could not be read).
 
-use super::ColumnType::{Boolean, Date, Int64, Utf8};
+use super::ColumnType::{Boolean, Date, Int64, TimestampUtc, Utf8};
 use super::{TableDef, optional, required};
 
 pub const FINDINGS: TableDef = TableDef {
@@ -123,5 +123,59 @@ pub const CRAWL_COVERAGE: TableDef = TableDef {
             Utf8,
             "The answer that made it not evaluated or not available.",
         ),
+    ],
+};
+
+/// The history of runs, queryable beside the data: one row per organization a run attempted.
+pub const RUNS: TableDef = TableDef {
+    name: "runs",
+    doc: "One row per (run, organization) the run attempted: whether it was crawled, and the run's own figures (the JSON manifest in `_runs/` has the API statistics too).",
+    project_scoped: false,
+    columns: &[
+        required("started_at", TimestampUtc, "When the run started."),
+        required(
+            "committed_at",
+            TimestampUtc,
+            "When the run committed its snapshot.",
+        ),
+        required(
+            "run_status",
+            Utf8,
+            "`success`, or `partial` when some organizations or rules failed.",
+        ),
+        required(
+            "organization_status",
+            Utf8,
+            "`ok` (crawled and written) or `failed` (see `error`; its data is missing from the snapshot).",
+        ),
+        optional(
+            "deployment",
+            Utf8,
+            "`services` or `server`, for crawled organizations.",
+        ),
+        optional(
+            "api_version",
+            Utf8,
+            "REST API version negotiated with an Azure DevOps Server, when lower than the default.",
+        ),
+        optional("projects", Int64, "Projects crawled."),
+        optional("repositories", Int64, "Repositories crawled."),
+        optional(
+            "error_kind",
+            Utf8,
+            "Kind of the failure (as in crawl_errors).",
+        ),
+        optional("error", Utf8, "Why the organization failed."),
+        required(
+            "api_calls",
+            Int64,
+            "API calls the whole run made (every organization).",
+        ),
+        required(
+            "open_findings",
+            Int64,
+            "Open (failing, not exempt) findings of the whole run.",
+        ),
+        required("tool_version", Utf8, "ado-posture version that ran."),
     ],
 };

@@ -166,6 +166,7 @@ pub const ALL_TABLES: &[&TableDef] = &[
     &findings::FINDINGS,
     &findings::CRAWL_ERRORS,
     &findings::CRAWL_COVERAGE,
+    &findings::RUNS,
 ];
 
 /// docs/dataset.md: every table and column with its type and meaning, from the declarations.
