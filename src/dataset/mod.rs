@@ -31,6 +31,8 @@ pub enum DatasetError {
         path: PathBuf,
         source: parquet::errors::ParquetError,
     },
+    #[error("dataset: {0}")]
+    Table(#[from] crate::tables::TableError),
     #[error("dataset: manifest {path}: {source}")]
     Manifest {
         path: PathBuf,

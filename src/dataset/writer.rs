@@ -15,6 +15,9 @@ use crate::tables::{SCHEMA_VERSION, TableDef};
 
 /// Rows per row group: large enough for analytics scans, small enough to bound writer memory.
 const ROW_GROUP_ROWS: usize = 512 * 1024;
+/// Encoded bytes a row group may hold in memory before it is flushed (wide tables with `raw`
+/// JSON reach this long before [`ROW_GROUP_ROWS`]).
+const ROW_GROUP_BYTES: usize = 64 * 1024 * 1024;
 
 /// What was written for one table.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -70,6 +73,20 @@ impl SnapshotWriter {
         def: &'static TableDef,
         batches: &[RecordBatch],
     ) -> Result<&TableWritten, DatasetError> {
+        self.write_stream(def, batches.iter().cloned().map(Ok::<_, DatasetError>))
+    }
+
+    /// Writes batches as they are produced into one Parquet file: memory holds one batch and
+    /// the row group being encoded (flushed at [`ROW_GROUP_ROWS`] rows or
+    /// [`ROW_GROUP_BYTES`] bytes), whatever the table's size.
+    pub fn write_stream<E>(
+        &mut self,
+        def: &'static TableDef,
+        batches: impl IntoIterator<Item = Result<RecordBatch, E>>,
+    ) -> Result<&TableWritten, DatasetError>
+    where
+        DatasetError: From<E>,
+    {
         let dir = self.staged_partition(def.name);
         fs::create_dir_all(&dir).map_err(io_error("creating", &dir))?;
         let part = self
@@ -109,8 +126,12 @@ impl SnapshotWriter {
             ArrowWriter::try_new(file, def.arrow_schema(), Some(props)).map_err(parquet_error)?;
         let mut rows = 0;
         for batch in batches {
+            let batch = batch?;
             rows += batch.num_rows();
-            writer.write(batch).map_err(parquet_error)?;
+            writer.write(&batch).map_err(parquet_error)?;
+            if writer.in_progress_size() >= ROW_GROUP_BYTES {
+                writer.flush().map_err(parquet_error)?;
+            }
         }
         let file = writer.into_inner().map_err(parquet_error)?;
         file.sync_all().map_err(io_error("syncing", &path))?;
