@@ -196,16 +196,34 @@ pub enum AuthConfig {
         token_env: Option<String>,
         token_file: Option<PathBuf>,
     },
+    /// An Entra service principal with a client secret.
     ServicePrincipal {
         tenant_id: String,
         client_id: String,
         secret_env: Option<String>,
+        secret_file: Option<PathBuf>,
+        /// Not supported yet (refused with a clear message).
         certificate_file: Option<PathBuf>,
+        /// Default `https://login.microsoftonline.com` (sovereign clouds differ).
+        authority_url: Option<String>,
     },
+    /// The managed identity of the VM / container the job runs on (IMDS).
     ManagedIdentity {
+        /// For a user-assigned identity.
         client_id: Option<String>,
+        /// Default: IMDS, `http://169.254.169.254/metadata/identity/oauth2/token`.
+        endpoint: Option<String>,
     },
-    WorkloadIdentity {},
+    /// Workload identity federation (e.g. AKS): a federated token file as client assertion.
+    /// Each field defaults to the variable the platform sets: AZURE_TENANT_ID, AZURE_CLIENT_ID,
+    /// AZURE_FEDERATED_TOKEN_FILE, AZURE_AUTHORITY_HOST.
+    WorkloadIdentity {
+        tenant_id: Option<String>,
+        client_id: Option<String>,
+        token_file: Option<PathBuf>,
+        authority_url: Option<String>,
+    },
+    /// The identity `az login` signed in with (`az account get-access-token`).
     AzureCli {},
 }
 
@@ -259,13 +277,180 @@ impl Deployment {
 #[derive(Debug, Clone)]
 pub enum Credential {
     Pat(Secret),
+    Entra(EntraCredential),
 }
 
 impl Credential {
     pub fn kind(&self) -> &'static str {
         match self {
             Credential::Pat(_) => "pat",
+            Credential::Entra(e) => e.kind(),
         }
+    }
+}
+
+/// A Microsoft Entra identity, ready to ask for tokens.
+#[derive(Debug, Clone)]
+pub enum EntraCredential {
+    ClientSecret {
+        authority: Url,
+        tenant_id: String,
+        client_id: String,
+        secret: Secret,
+    },
+    WorkloadIdentity {
+        authority: Url,
+        tenant_id: String,
+        client_id: String,
+        token_file: PathBuf,
+    },
+    ManagedIdentity {
+        endpoint: Url,
+        client_id: Option<String>,
+    },
+    AzureCli,
+}
+
+impl EntraCredential {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EntraCredential::ClientSecret { .. } => "service_principal",
+            EntraCredential::WorkloadIdentity { .. } => "workload_identity",
+            EntraCredential::ManagedIdentity { .. } => "managed_identity",
+            EntraCredential::AzureCli => "azure_cli",
+        }
+    }
+}
+
+const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
+const IMDS_TOKEN_ENDPOINT: &str = "http://169.254.169.254/metadata/identity/oauth2/token";
+
+/// An Entra endpoint from the config: https, or http to loopback (tests, local token proxies);
+/// the IMDS address is allowed over http as Azure serves it.
+fn entra_url(owner: &str, key: &str, text: &str, allow_imds: bool) -> Result<Url, String> {
+    let url =
+        Url::parse(text).map_err(|e| format!("{owner}: {key} \"{text}\" is not a URL: {e}"))?;
+    let host_ok = match url.host() {
+        Some(url::Host::Ipv4(ip)) => {
+            ip.is_loopback() || (allow_imds && ip.to_string() == "169.254.169.254")
+        }
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost",
+        None => false,
+    };
+    if url.scheme() == "https" || (url.scheme() == "http" && host_ok) {
+        Ok(url)
+    } else {
+        Err(format!(
+            "{owner}: {key} \"{text}\" must use https (plain http only to loopback)"
+        ))
+    }
+}
+
+/// Resolves an Entra auth entry; `None` (with problems) when something is missing.
+fn resolve_entra(
+    connector: &str,
+    auth: AuthConfig,
+    env: &impl Fn(&str) -> Option<String>,
+    problems: &mut Vec<String>,
+) -> Option<EntraCredential> {
+    let owner = format!("connector '{connector}': auth");
+    let mut keep = |r: Result<Url, String>| r.map_err(|e| problems.push(e)).ok();
+    match auth {
+        AuthConfig::Pat { .. } => None,
+        AuthConfig::ServicePrincipal {
+            tenant_id,
+            client_id,
+            secret_env,
+            secret_file,
+            certificate_file,
+            authority_url,
+        } => {
+            if certificate_file.is_some() {
+                problems.push(format!(
+                    "{owner}: certificate_file: certificate credentials are not supported yet; \
+                     use a client secret (secret_env / secret_file) or workload_identity"
+                ));
+                return None;
+            }
+            let authority = keep(entra_url(
+                &owner,
+                "authority_url",
+                authority_url.as_deref().unwrap_or(DEFAULT_AUTHORITY),
+                false,
+            ));
+            let secret = match (secret_env, secret_file) {
+                (None, None) => Err(format!(
+                    "{owner}: a service principal needs secret_env or secret_file"
+                )),
+                (var, file) => read_secret(&owner, var, file, env),
+            }
+            .map_err(|e| problems.push(e))
+            .ok();
+            for (key, value) in [("tenant_id", &tenant_id), ("client_id", &client_id)] {
+                if value.trim().is_empty() {
+                    problems.push(format!("{owner}: {key} is empty"));
+                    return None;
+                }
+            }
+            Some(EntraCredential::ClientSecret {
+                authority: authority?,
+                tenant_id,
+                client_id,
+                secret: secret?,
+            })
+        }
+        AuthConfig::WorkloadIdentity {
+            tenant_id,
+            client_id,
+            token_file,
+            authority_url,
+        } => {
+            let mut from = |value: Option<String>, var: &str, key: &str| {
+                let v = value.or_else(|| env(var)).filter(|v| !v.trim().is_empty());
+                if v.is_none() {
+                    problems.push(format!(
+                        "{owner}: workload_identity needs {key} (or environment variable {var})"
+                    ));
+                }
+                v
+            };
+            let tenant_id = from(tenant_id, "AZURE_TENANT_ID", "tenant_id");
+            let client_id = from(client_id, "AZURE_CLIENT_ID", "client_id");
+            let token_file = from(
+                token_file.map(|p| p.display().to_string()),
+                "AZURE_FEDERATED_TOKEN_FILE",
+                "token_file",
+            );
+            let authority_text = authority_url
+                .or_else(|| env("AZURE_AUTHORITY_HOST"))
+                .unwrap_or_else(|| DEFAULT_AUTHORITY.to_string());
+            let authority = entra_url(&owner, "authority_url", &authority_text, false)
+                .map_err(|e| problems.push(e))
+                .ok();
+            Some(EntraCredential::WorkloadIdentity {
+                authority: authority?,
+                tenant_id: tenant_id?,
+                client_id: client_id?,
+                token_file: PathBuf::from(token_file?),
+            })
+        }
+        AuthConfig::ManagedIdentity {
+            client_id,
+            endpoint,
+        } => {
+            let endpoint = keep(entra_url(
+                &owner,
+                "endpoint",
+                endpoint.as_deref().unwrap_or(IMDS_TOKEN_ENDPOINT),
+                true,
+            ))?;
+            Some(EntraCredential::ManagedIdentity {
+                endpoint,
+                client_id,
+            })
+        }
+        AuthConfig::AzureCli {} => Some(EntraCredential::AzureCli),
     }
 }
 
@@ -624,17 +809,7 @@ fn resolve_connector(
                 None
             }
         },
-        AuthConfig::ServicePrincipal { .. }
-        | AuthConfig::ManagedIdentity { .. }
-        | AuthConfig::WorkloadIdentity {}
-        | AuthConfig::AzureCli {} => {
-            problems.push(format!(
-                "connector '{}': auth kind: only \"pat\" is supported in this version; \
-                 Entra identities arrive with the crawler's auth work",
-                c.name
-            ));
-            None
-        }
+        entra => resolve_entra(&c.name, entra, env, problems).map(Credential::Entra),
     };
     let url = url?;
     let is_cloud = url.host_str() == Some("dev.azure.com");

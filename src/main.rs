@@ -255,6 +255,8 @@ enum Command {
         latency_ms: u64,
         #[command(flatten)]
         behaviour: SimBehaviourArgs,
+        #[command(flatten)]
+        entra: SimEntraArgs,
         /// Write the estate's ground truth (counts, injected misconfigurations, expected
         /// findings) to this JSON file.
         #[arg(long, value_name = "FILE")]
@@ -280,6 +282,44 @@ struct EstateArgs {
     /// repository is fixed and one passing repository loses its policy.
     #[arg(long, default_value_t = 0)]
     day: u64,
+}
+
+/// The simulator's Entra token service: POST /{tenant}/oauth2/v2.0/token (client secret or
+/// federated assertion) and GET /metadata/identity/oauth2/token (managed identity).
+#[derive(Debug, Args)]
+struct SimEntraArgs {
+    /// Tenant id service principals and workload identities authenticate against.
+    #[arg(long, default_value = "00000000-0000-0000-0000-00000000cafe")]
+    tenant_id: String,
+    /// Client (application) id of the simulated service principal.
+    #[arg(long, default_value = "11111111-2222-3333-4444-555555555555")]
+    client_id: String,
+    /// The service principal's client secret.
+    #[arg(
+        long,
+        env = "ADO_POSTURE_SIM_CLIENT_SECRET",
+        default_value = "simulated-client-secret",
+        hide_env_values = true
+    )]
+    client_secret: String,
+    /// The federated token (workload identity) accepted as client assertion.
+    #[arg(long, default_value = "simulated-federated-token")]
+    federated_token: String,
+    /// Lifetime of the tokens it issues (short values exercise the client's refresh).
+    #[arg(long, default_value_t = 3600, value_name = "SECONDS")]
+    token_lifetime_secs: u64,
+}
+
+impl SimEntraArgs {
+    fn settings(&self) -> ado_posture::sim::entra::EntraSettings {
+        ado_posture::sim::entra::EntraSettings {
+            tenant_id: self.tenant_id.clone(),
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            federated_token: self.federated_token.clone(),
+            token_lifetime: Duration::from_secs(self.token_lifetime_secs),
+        }
+    }
 }
 
 /// The simulator's consumption limit and faults.
@@ -672,6 +712,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             page_size,
             latency_ms,
             behaviour,
+            entra,
             truth,
         } => {
             let settings = SimSettings {
@@ -681,6 +722,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 server_mode: behaviour.server,
                 limit: behaviour.limit(),
                 faults: behaviour.faults(),
+                entra: entra.settings(),
             };
             simulate(listen, &estate, settings, truth.as_deref()).await
         }

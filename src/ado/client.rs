@@ -41,7 +41,7 @@ pub struct AdoClient {
     http: reqwest::Client,
     /// Names the identity in limiter keys and logs; never the secret.
     identity: String,
-    authorization: HeaderValue,
+    authorization: Authorization,
     limiter: Arc<DefaultKeyedRateLimiter<LimiterKey>>,
     concurrency: Arc<Semaphore>,
     pace: Arc<Pace>,
@@ -49,6 +49,13 @@ pub struct AdoClient {
     /// The newest REST API version the server offers, once it said so (Azure DevOps Server).
     max_api_version: Arc<std::sync::Mutex<Option<(u32, u32)>>>,
     stats: Arc<ApiStats>,
+}
+
+/// How requests are authenticated: a fixed header (PAT), or Entra tokens fetched and renewed.
+#[derive(Clone)]
+enum Authorization {
+    Fixed(HeaderValue),
+    Entra(Arc<super::auth::TokenSource>),
 }
 
 impl std::fmt::Debug for AdoClient {
@@ -67,16 +74,6 @@ impl AdoClient {
         limits: &Limits,
         stats: Arc<ApiStats>,
     ) -> Result<Self, reqwest::Error> {
-        let authorization = match credential {
-            Credential::Pat(pat) => {
-                let encoded =
-                    base64::engine::general_purpose::STANDARD.encode(format!(":{}", pat.expose()));
-                let mut value = HeaderValue::from_str(&format!("Basic {encoded}"))
-                    .unwrap_or_else(|_| HeaderValue::from_static("Basic"));
-                value.set_sensitive(true);
-                value
-            }
-        };
         let mut headers = HeaderMap::new();
         headers.insert(FED_AUTH_REDIRECT, HeaderValue::from_static("Suppress"));
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
@@ -86,6 +83,19 @@ impl AdoClient {
             .timeout(std::time::Duration::from_secs(120))
             .connect_timeout(std::time::Duration::from_secs(20))
             .build()?;
+        let authorization = match credential {
+            Credential::Pat(pat) => {
+                let encoded =
+                    base64::engine::general_purpose::STANDARD.encode(format!(":{}", pat.expose()));
+                let mut value = HeaderValue::from_str(&format!("Basic {encoded}"))
+                    .unwrap_or_else(|_| HeaderValue::from_static("Basic"));
+                value.set_sensitive(true);
+                Authorization::Fixed(value)
+            }
+            Credential::Entra(entra) => Authorization::Entra(Arc::new(
+                super::auth::TokenSource::new(entra.clone(), http.clone()),
+            )),
+        };
         let rate = NonZeroU32::new(limits.requests_per_second).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(limits.burst).unwrap_or(NonZeroU32::MIN);
         Ok(AdoClient {
@@ -312,6 +322,14 @@ impl AdoClient {
             url: url.to_string(),
             message: sanitize_message(&without_url(&e).to_string()),
         };
+        let authorization = match &self.authorization {
+            Authorization::Fixed(value) => value.clone(),
+            Authorization::Entra(tokens) => tokens.header().await.map_err(|e| AdoError::Token {
+                organization: organization.to_string(),
+                url: e.endpoint.clone(),
+                message: e.to_string(),
+            })?,
+        };
         let request = match body {
             None => self.http.get(url.clone()),
             Some(body) => self
@@ -321,7 +339,7 @@ impl AdoClient {
                 .body(body.to_vec()),
         };
         let response = request
-            .header(AUTHORIZATION, self.authorization.clone())
+            .header(AUTHORIZATION, authorization)
             .send()
             .await
             .map_err(transport)?;

@@ -6,12 +6,20 @@
 pub enum AdoError {
     #[error(
         "organization '{organization}': authentication failed (HTTP {status}) at {url}; \
-         check that the PAT is valid, not expired, and has the read scopes listed in the README"
+         check that the PAT (or Entra identity) is valid, not expired, and has the read access \
+         listed in the README"
     )]
     Unauthorized {
         organization: String,
         status: u16,
         url: String,
+    },
+    /// No Entra token could be had for the identity.
+    #[error("organization '{organization}': {message}")]
+    Token {
+        organization: String,
+        url: String,
+        message: String,
     },
     #[error("organization '{organization}': access denied (HTTP 403) at {url}: {message}")]
     Forbidden {
@@ -77,6 +85,7 @@ impl AdoError {
             | AdoError::Status { url, .. }
             | AdoError::Transport { url, .. }
             | AdoError::Decode { url, .. }
+            | AdoError::Token { url, .. }
             | AdoError::RepeatedContinuationToken { url, .. } => url,
         }
     }
@@ -85,6 +94,7 @@ impl AdoError {
     pub fn kind(&self) -> &'static str {
         match self {
             AdoError::Unauthorized { .. } => "unauthorized",
+            AdoError::Token { .. } => "token",
             AdoError::Forbidden { .. } => "forbidden",
             AdoError::NotFound { .. } => "not_found",
             AdoError::Status { .. } => "http_status",

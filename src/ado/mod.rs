@@ -3,6 +3,7 @@
 //! This module knows URLs, headers, status codes and JSON shapes. It does not know which
 //! resources a crawl wants or in what order: that is `crawl`.
 
+pub mod auth;
 pub mod client;
 pub mod error;
 pub mod models;

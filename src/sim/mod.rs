@@ -8,6 +8,7 @@ pub mod advsec;
 pub mod agents;
 pub mod behaviour;
 pub mod controls;
+pub mod entra;
 pub mod estate;
 pub mod expected;
 pub mod library;

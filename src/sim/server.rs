@@ -37,6 +37,8 @@ pub struct SimSettings {
     /// The consumption limit, when the simulator enforces one.
     pub limit: Option<ConsumptionLimit>,
     pub faults: Faults,
+    /// The simulated Entra token service (service principals, workload and managed identities).
+    pub entra: super::entra::EntraSettings,
 }
 
 impl Default for SimSettings {
@@ -48,6 +50,7 @@ impl Default for SimSettings {
             server_mode: false,
             limit: None,
             faults: Faults::default(),
+            entra: Default::default(),
         }
     }
 }
@@ -58,6 +61,7 @@ struct SimState {
     requests: AtomicU64,
     usage: Usage,
     draw: FaultDraw,
+    tokens: super::entra::Issued,
 }
 
 /// Counters of a running simulator.
@@ -92,6 +96,7 @@ impl SimServer {
             settings,
             requests: AtomicU64::new(0),
             usage: Usage::default(),
+            tokens: Default::default(),
         });
         let app = Router::new().fallback(handle).with_state(state.clone());
         let (tx, rx) = oneshot::channel::<()>();
@@ -151,6 +156,11 @@ impl SimServer {
     }
 
     /// Requests served so far.
+    /// Entra tokens issued so far (service principal, workload or managed identity).
+    pub fn tokens_issued(&self) -> u64 {
+        self.state.tokens.count()
+    }
+
     pub fn requests(&self) -> u64 {
         self.state.requests.load(Ordering::Relaxed)
     }
@@ -222,7 +232,10 @@ async fn handle(State(state): State<Arc<SimState>>, request: Request) -> Respons
             "RequestTooLargeException",
         );
     };
-    if !authorized(&parts.headers, &state.settings.pat) {
+    if let Some(response) = token_service(&state, &parts, &body) {
+        return response;
+    }
+    if !authorized(&parts.headers, &state.settings.pat, &state.tokens) {
         return unauthorized(&parts.headers);
     }
     let mut segments = path_segments(parts.uri.path());
@@ -989,13 +1002,52 @@ fn not_found_route(path: &str) -> Response {
         .unwrap_or_default()
 }
 
-fn authorized(headers: &HeaderMap, pat: &str) -> bool {
+/// The Entra routes (no Azure DevOps credential needed): `POST /{tenant}/oauth2/v2.0/token` and
+/// `GET /metadata/identity/oauth2/token`.
+fn token_service(
+    state: &SimState,
+    parts: &axum::http::request::Parts,
+    body: &[u8],
+) -> Option<Response> {
+    let segments = path_segments(parts.uri.path());
+    let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let entra = &state.settings.entra;
+    let (status, json) = match segs.as_slice() {
+        [tenant, "oauth2", "v2.0", "token"] if parts.method == Method::POST => {
+            super::entra::client_credentials(entra, &state.tokens, tenant, body)
+        }
+        ["metadata", "identity", "oauth2", "token"] => {
+            let resource = parts.uri.query().and_then(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .find(|(k, _)| k == "resource")
+                    .map(|(_, v)| v.into_owned())
+            });
+            let metadata = parts
+                .headers
+                .get("metadata")
+                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));
+            super::entra::managed_identity(entra, &state.tokens, metadata, resource.as_deref())
+        }
+        _ => return None,
+    };
+    let response = Response::builder()
+        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST))
+        .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
+        .body(Body::from(json.to_string()))
+        .unwrap_or_default();
+    Some(response)
+}
+
+fn authorized(headers: &HeaderMap, pat: &str, tokens: &super::entra::Issued) -> bool {
     let Some(value) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
     else {
         return false;
     };
+    if let Some(token) = value.strip_prefix("Bearer ") {
+        return tokens.valid(token.trim());
+    }
     let Some(encoded) = value.strip_prefix("Basic ") else {
         return false;
     };

@@ -1,0 +1,163 @@
+//! A simulated Microsoft Entra token service: the client-credentials endpoint
+//! (`POST /{tenant}/oauth2/v2.0/token`, with a client secret or a federated client assertion)
+//! and the managed-identity endpoint (`GET /metadata/identity/oauth2/token`). Tokens it issues
+//! are accepted as `Authorization: Bearer` by the simulated Azure DevOps until they expire.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// The Azure DevOps resource (application id) Entra tokens must be issued for.
+pub const ADO_RESOURCE: &str = "499b84ac-1321-427f-aa17-267ca6975798";
+
+/// Who may get a token, and for how long tokens live.
+#[derive(Debug, Clone)]
+pub struct EntraSettings {
+    pub tenant_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// The federated token (workload identity) the simulator trusts as a client assertion.
+    pub federated_token: String,
+    pub token_lifetime: Duration,
+}
+
+impl Default for EntraSettings {
+    fn default() -> Self {
+        EntraSettings {
+            tenant_id: "00000000-0000-0000-0000-00000000cafe".into(),
+            client_id: "11111111-2222-3333-4444-555555555555".into(),
+            client_secret: "simulated-client-secret".into(),
+            federated_token: "simulated-federated-token".into(),
+            token_lifetime: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// Tokens issued so far (token → expiry), and how many.
+#[derive(Debug, Default)]
+pub struct Issued {
+    tokens: Mutex<HashMap<String, Instant>>,
+    count: AtomicU64,
+}
+
+impl Issued {
+    fn issue(&self, lifetime: Duration) -> String {
+        let n = self.count.fetch_add(1, Ordering::Relaxed) + 1;
+        let token = format!("sim-entra-token-{n}-{}", fastrand::u64(..));
+        self.tokens
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(token.clone(), Instant::now() + lifetime);
+        token
+    }
+
+    /// Whether `token` was issued here and has not expired.
+    pub fn valid(&self, token: &str) -> bool {
+        self.tokens
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(token)
+            .is_some_and(|expiry| Instant::now() < *expiry)
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count.load(Ordering::Relaxed)
+    }
+}
+
+/// `POST /{tenant}/oauth2/v2.0/token` with a form body: a token, or Entra's error shape.
+pub fn client_credentials(
+    settings: &EntraSettings,
+    issued: &Issued,
+    tenant: &str,
+    body: &[u8],
+) -> (u16, Value) {
+    let form: HashMap<String, String> = url::form_urlencoded::parse(body).into_owned().collect();
+    let field = |k: &str| form.get(k).map(String::as_str).unwrap_or_default();
+    let error = |code: &str, text: &str| {
+        (
+            400,
+            json!({ "error": code, "error_description": text, "error_codes": [7000215] }),
+        )
+    };
+    if tenant != settings.tenant_id {
+        return error(
+            "invalid_request",
+            "AADSTS90002: Tenant not found (simulated).",
+        );
+    }
+    if field("grant_type") != "client_credentials" {
+        return error(
+            "unsupported_grant_type",
+            "AADSTS70003: grant_type must be client_credentials (simulated).",
+        );
+    }
+    if field("scope") != format!("{ADO_RESOURCE}/.default") {
+        return error(
+            "invalid_scope",
+            "AADSTS70011: The scope is not valid (simulated).",
+        );
+    }
+    if field("client_id") != settings.client_id {
+        return error(
+            "unauthorized_client",
+            "AADSTS700016: Application not found in the directory (simulated).",
+        );
+    }
+    let by_secret =
+        !field("client_secret").is_empty() && field("client_secret") == settings.client_secret;
+    let by_assertion = field("client_assertion_type")
+        == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+        && field("client_assertion") == settings.federated_token;
+    if !(by_secret || by_assertion) {
+        return (
+            401,
+            json!({ "error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret or assertion provided (simulated)." }),
+        );
+    }
+    let lifetime = settings.token_lifetime;
+    (
+        200,
+        json!({
+            "token_type": "Bearer",
+            "expires_in": lifetime.as_secs(),
+            "ext_expires_in": lifetime.as_secs(),
+            "access_token": issued.issue(lifetime)
+        }),
+    )
+}
+
+/// `GET /metadata/identity/oauth2/token?resource=…` with `Metadata: true` (Azure IMDS shape:
+/// numbers as strings).
+pub fn managed_identity(
+    settings: &EntraSettings,
+    issued: &Issued,
+    metadata_header: bool,
+    resource: Option<&str>,
+) -> (u16, Value) {
+    if !metadata_header {
+        return (
+            400,
+            json!({ "error": "invalid_request", "error_description": "Required metadata header not specified" }),
+        );
+    }
+    if resource != Some(ADO_RESOURCE) {
+        return (
+            400,
+            json!({ "error": "invalid_resource", "error_description": "AADSTS500011: The resource principal was not found (simulated)." }),
+        );
+    }
+    let lifetime = settings.token_lifetime;
+    (
+        200,
+        json!({
+            "access_token": issued.issue(lifetime),
+            "expires_in": lifetime.as_secs().to_string(),
+            "resource": ADO_RESOURCE,
+            "token_type": "Bearer"
+        }),
+    )
+}

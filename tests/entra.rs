@@ -1,0 +1,292 @@
+//! Microsoft Entra identities against the simulator's token service: service principal with a
+//! client secret, workload identity federation, managed identity, and the Azure CLI (a fake
+//! `az` on PATH). Each crawls the same estate as a PAT would, tokens are renewed before they
+//! expire, and the client secret appears nowhere.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use ado_posture::dataset::Dataset;
+use common::*;
+
+const TENANT: &str = "00000000-0000-0000-0000-00000000cafe";
+const CLIENT: &str = "11111111-2222-3333-4444-555555555555";
+const SECRET: &str = "sp-secret-9c1d7e-never-print-me";
+const FEDERATED: &str = "federated-token-3b8a-never-print-me";
+
+fn config(dir: &Path, sim_url: &str, auth: &str) -> PathBuf {
+    let path = dir.join("entra.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"
+[limits]
+requests_per_second = 500
+burst = 100
+
+[[connector]]
+name = "entra"
+url = "{sim_url}"
+vssps_url = "{sim_url}"
+advsec_url = "{sim_url}"
+organizations = ["*"]
+auth = {auth}
+"#
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn simulator(truth: &Path, lifetime: &str) -> Simulator {
+    start_simulator(&[
+        "--organizations",
+        "2",
+        "--projects",
+        "3",
+        "--client-secret",
+        SECRET,
+        "--federated-token",
+        FEDERATED,
+        "--token-lifetime-secs",
+        lifetime,
+        "--truth",
+        truth.to_str().unwrap(),
+    ])
+}
+
+fn crawl_matches_truth(out: &Path, truth: &Path) {
+    let truth: serde_json::Value = serde_json::from_slice(&std::fs::read(truth).unwrap()).unwrap();
+    let dataset = out.join("dataset");
+    let date = Dataset::new(&dataset).snapshot_dates("findings").unwrap()[0];
+    assert_findings_match_truth(&dataset, date, &truth);
+}
+
+#[test]
+fn a_service_principal_crawls_and_its_secret_appears_nowhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let truth = tmp.path().join("truth.json");
+    let sim = simulator(&truth, "3600");
+    let config = config(
+        tmp.path(),
+        &sim.url,
+        &format!(
+            r#"{{ kind = "service_principal", tenant_id = "{TENANT}", client_id = "{CLIENT}", secret_env = "E2E_SP_SECRET", authority_url = "{}" }}"#,
+            sim.url
+        ),
+    );
+    let out = tmp.path().join("out");
+    let output = run(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--log-format",
+            "json",
+        ],
+        &[("E2E_SP_SECRET", SECRET), ("ADO_POSTURE_LOG", "debug")],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    crawl_matches_truth(&out, &truth);
+    let fetched = stderr.matches("Entra token fetched").count();
+    assert!(fetched >= 1, "no token fetched:\n{stderr}");
+
+    // A wrong secret: refused by the token service, named, never printed.
+    let wrong = "wrong-secret-5e2a-never-print-me";
+    let bad = run(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            tmp.path().join("out2").to_str().unwrap(),
+        ],
+        &[("E2E_SP_SECRET", wrong), ("ADO_POSTURE_LOG", "debug")],
+    );
+    let bad_err = text(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(4), "{bad_err}");
+    assert!(bad_err.contains("AADSTS7000215"), "{bad_err}");
+
+    let mut haystacks: Vec<(String, Vec<u8>)> = vec![
+        ("stdout".into(), output.stdout.clone()),
+        ("stderr".into(), output.stderr.clone()),
+        ("wrong-secret stdout".into(), bad.stdout.clone()),
+        ("wrong-secret stderr".into(), bad.stderr.clone()),
+    ];
+    for file in files_under(&out) {
+        haystacks.push((file.display().to_string(), std::fs::read(&file).unwrap()));
+    }
+    for secret in [SECRET, wrong] {
+        for (what, bytes) in &haystacks {
+            let needle = secret.as_bytes();
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle),
+                "the client secret appears in {what}"
+            );
+        }
+    }
+}
+
+#[test]
+fn workload_identity_managed_identity_and_azure_cli_crawl_the_same_estate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let truth = tmp.path().join("truth.json");
+    let sim = simulator(&truth, "3600");
+    let token_file = tmp.path().join("federated-token");
+    std::fs::write(&token_file, format!("{FEDERATED}\n")).unwrap();
+
+    // A stand-in `az` that gets its token from the simulator's managed-identity endpoint and
+    // prints it the way `az account get-access-token --output json` does.
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let az = bin.join("az");
+    std::fs::write(
+        &az,
+        format!(
+            "#!/bin/sh\nexec python3 -c '\nimport json, sys, time, urllib.request\nassert sys.argv[1:5] == [\"account\", \"get-access-token\", \"--resource\", \"499b84ac-1321-427f-aa17-267ca6975798\"], sys.argv\nreq = urllib.request.Request(\"{}/metadata/identity/oauth2/token?resource=499b84ac-1321-427f-aa17-267ca6975798\", headers={{\"Metadata\": \"true\"}})\ntoken = json.load(urllib.request.urlopen(req))\nprint(json.dumps({{\"accessToken\": token[\"access_token\"], \"expires_on\": int(time.time()) + 3600, \"tokenType\": \"Bearer\"}}))\n' \"$@\"\n",
+            sim.url
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+
+    let cases = [
+        (
+            "workload",
+            r#"{ kind = "workload_identity" }"#.to_string(),
+            vec![
+                ("AZURE_TENANT_ID", TENANT.to_string()),
+                ("AZURE_CLIENT_ID", CLIENT.to_string()),
+                (
+                    "AZURE_FEDERATED_TOKEN_FILE",
+                    token_file.display().to_string(),
+                ),
+                ("AZURE_AUTHORITY_HOST", sim.url.clone()),
+            ],
+        ),
+        (
+            "managed",
+            format!(
+                r#"{{ kind = "managed_identity", endpoint = "{}/metadata/identity/oauth2/token" }}"#,
+                sim.url
+            ),
+            vec![],
+        ),
+        (
+            "cli",
+            r#"{ kind = "azure_cli" }"#.to_string(),
+            vec![("PATH", path.clone())],
+        ),
+    ];
+    for (name, auth, env) in cases {
+        let dir = tmp.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = config(&dir, &sim.url, &auth);
+        let out = dir.join("out");
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let output = run(
+            &[
+                "run",
+                "--config",
+                config.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &env,
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{name}: {}",
+            text(&output.stderr)
+        );
+        crawl_matches_truth(&out, &truth);
+        let manifest = manifest(&out.join("dataset"));
+        assert_eq!(manifest["status"], "success", "{name}");
+    }
+}
+
+#[test]
+fn entra_config_problems_are_reported_together() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = config(
+        tmp.path(),
+        "http://127.0.0.1:9",
+        r#"{ kind = "service_principal", tenant_id = "t", client_id = "c", certificate_file = "/x.pem", authority_url = "http://login.example.com" }"#,
+    );
+    let output = run(
+        &["run", "--config", config.to_str().unwrap(), "--check"],
+        &[],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("certificate"), "{stderr}");
+    let config = config_at(tmp.path(), r#"{ kind = "workload_identity" }"#);
+    let output = run(
+        &["run", "--config", config.to_str().unwrap(), "--check"],
+        &[
+            ("AZURE_TENANT_ID", ""),
+            ("AZURE_CLIENT_ID", ""),
+            ("AZURE_FEDERATED_TOKEN_FILE", ""),
+        ],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    for key in ["tenant_id", "client_id", "token_file"] {
+        assert!(stderr.contains(key), "{key}: {stderr}");
+    }
+}
+
+fn config_at(dir: &Path, auth: &str) -> PathBuf {
+    config(dir, "http://127.0.0.1:9", auth)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tokens_are_cached_and_renewed_five_minutes_before_they_expire() {
+    use ado_posture::ado::auth::TokenSource;
+    use ado_posture::config::{EntraCredential, Secret};
+    use ado_posture::sim::{Estate, EstateSizes, SimServer, SimSettings};
+
+    let mut settings = SimSettings::default();
+    // 301 s: fresh for one second, then inside the 300 s renewal margin.
+    settings.entra.token_lifetime = std::time::Duration::from_secs(301);
+    let secret = settings.entra.client_secret.clone();
+    let server = SimServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        Estate::generate(1, EstateSizes::default()),
+        settings,
+    )
+    .await
+    .unwrap();
+    let source = TokenSource::new(
+        EntraCredential::ClientSecret {
+            authority: url::Url::parse(&server.url()).unwrap(),
+            tenant_id: TENANT.into(),
+            client_id: CLIENT.into(),
+            secret: Secret::new(secret),
+        },
+        reqwest::Client::new(),
+    );
+    let first = source.header().await.unwrap();
+    let again = source.header().await.unwrap();
+    assert_eq!(first, again, "a fresh token is reused");
+    assert_eq!(source.tokens_fetched(), 1);
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let renewed = source.header().await.unwrap();
+    assert_ne!(first, renewed, "a token about to expire is renewed");
+    assert_eq!(source.tokens_fetched(), 2);
+    assert_eq!(server.tokens_issued(), 2);
+}
