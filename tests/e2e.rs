@@ -580,6 +580,8 @@ fn resource_kinds_the_identity_may_not_read_are_recorded_as_not_evaluated() {
         "serviceendpoint/endpoints",
         "--forbid",
         "distributedtask/securefiles",
+        "--forbid",
+        "policy/configurations",
     ]);
     let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
     let out = tmp.path().join("out");
@@ -611,10 +613,26 @@ fn resource_kinds_the_identity_may_not_read_are_recorded_as_not_evaluated() {
         .filter(|i| status.get(*i) == Some("not_evaluated"))
         .filter_map(|i| kinds.get(i))
         .collect();
-    assert_eq!(not_evaluated.len(), 2 * 6, "{not_evaluated:?}");
+    assert_eq!(not_evaluated.len(), 3 * 6, "{not_evaluated:?}");
     assert!(
         not_evaluated
             .iter()
-            .all(|k| *k == "service_connections" || *k == "secure_files")
+            .all(|k| { ["service_connections", "secure_files", "branch_policies"].contains(k) })
     );
+    // Unreadable branch policies never read as "unprotected": every branch-policy rule says
+    // not evaluated for every repository it would judge, and none fails.
+    assert_eq!(manifest["tables"]["branch_policies"]["rows"], 0);
+    let findings = findings_of(&out.join("dataset"), date);
+    for rule in ["ADO-REPO-001", "ADO-REPO-004", "ADO-SC-001", "ADO-SF-001"] {
+        let results: std::collections::BTreeSet<&str> = findings
+            .iter()
+            .filter(|f| f.0 == rule)
+            .map(|f| f.3.as_str())
+            .collect();
+        assert_eq!(
+            results,
+            std::collections::BTreeSet::from(["not_evaluated"]),
+            "{rule}"
+        );
+    }
 }

@@ -16,10 +16,23 @@ WITH protected AS (
 )
 SELECT r.connector, r.organization, r.project_id, r.project,
        r.repository_id AS resource_id, r.repository AS resource_name,
-       'no enabled, blocking work-item linking policy covers ' || r.default_branch AS details
+       'fail' AS result, 'no enabled, blocking work-item linking policy covers ' || r.default_branch AS details
 FROM repositories r
 LEFT JOIN protected g
   ON g.connector = r.connector AND g.organization = r.organization AND g.repository_id = r.repository_id
 WHERE g.repository_id IS NULL
   AND r.default_branch IS NOT NULL
   AND NOT r.is_disabled
+  AND r.project_id NOT IN (
+      SELECT project_id FROM crawl_coverage WHERE resource_kind = 'branch_policies' AND status <> 'read')
+UNION ALL
+-- Not evaluated: the project's branch policies could not be read.
+SELECT r.connector, r.organization, r.project_id, r.project,
+       r.repository_id AS resource_id, r.repository AS resource_name,
+       'not_evaluated' AS result,
+       'branch policies could not be read: ' || c.status || COALESCE(' (' || c.reason || ')', '') AS details
+FROM repositories r
+JOIN crawl_coverage c
+  ON c.connector = r.connector AND c.organization = r.organization AND c.project_id = r.project_id
+WHERE c.resource_kind = 'branch_policies' AND c.status <> 'read'
+  AND r.default_branch IS NOT NULL AND NOT r.is_disabled

@@ -272,14 +272,17 @@ async fn project_resources(
         &["_apis", "policy", "configurations"],
         vec![("$top", PAGE_SIZE)],
     );
-    let policies = parse::<PolicyConfiguration>(
+    // Refused branch policies are recorded, and the rules report the project's repositories as
+    // not evaluated: a policy list that could not be read never reads as "unprotected".
+    let policies = list_or_record::<PolicyConfiguration>(
+        client,
         org,
-        &url,
-        client
-            .get_list(org, "policy/configurations", url.clone())
-            .await?
-            .items,
-    )?;
+        "policy/configurations",
+        "branch_policies",
+        url,
+        &mut coverage,
+    )
+    .await?;
     let url = list(&["_apis", "serviceendpoint", "endpoints"], vec![]);
     let service_connections = list_or_record::<ServiceEndpoint>(
         client,

@@ -218,6 +218,24 @@ fn cases() -> Vec<Case> {
                 ),
             expect: &[("good", "pass"), ("prefix", "pass"), ("bare", "fail"), ("advisory", "fail"), ("empty", "pass")],
         },
+        // Branch policies the identity may not read: the project's repositories are not
+        // evaluated by any branch-policy rule, never failed or passed.
+        Case {
+            rules: &[
+                "ADO-REPO-001",
+                "ADO-REPO-002",
+                "ADO-REPO-003",
+                "ADO-REPO-004",
+                "ADO-REPO-005",
+                "ADO-REPO-006",
+                "ADO-REPO-007",
+                "ADO-REPO-008",
+            ],
+            estate: Estate::default()
+                .add("repositories", vec![repo("hidden"), json!({ "project_id": "open", "repository_id": "bare", "repository": "bare", "default_branch": "refs/heads/main", "is_disabled": false })])
+                .add("crawl_coverage", vec![gap("p", "branch_policies", "not_evaluated")]),
+            expect: &[("hidden", "not_evaluated"), ("bare", "fail")],
+        },
         // Advanced Security enablement: on, off, partial without push protection, Server.
         Case {
             rules: &["ADO-REPO-009", "ADO-REPO-010", "ADO-REPO-014", "ADO-REPO-015"],
@@ -568,7 +586,7 @@ fn every_rule_has_a_case_with_a_pass_and_a_fail() {
     for (rule, _, _) in ORG_RULES {
         covered.insert(rule, (true, true));
     }
-    // ADO-REPO-001/002 have their own scope-resolution tests in evaluate.rs.
+    // ADO-REPO-001/002 also have their own scope-resolution tests in evaluate.rs.
     covered.insert("ADO-REPO-001", (true, true));
     covered.insert("ADO-REPO-002", (true, true));
     for rule in builtin_rules().unwrap() {

@@ -287,6 +287,22 @@ mod tests {
         .lazy()
     }
 
+    /// An empty crawl_coverage table: every resource kind was read.
+    fn no_coverage_gaps() -> LazyFrame {
+        let empty = Vec::<&str>::new;
+        df!(
+            "connector" => empty(),
+            "organization" => empty(),
+            "project_id" => empty(),
+            "project" => empty(),
+            "resource_kind" => empty(),
+            "status" => empty(),
+            "reason" => empty(),
+        )
+        .unwrap()
+        .lazy()
+    }
+
     fn failing(rule_id: &str, repos: LazyFrame, pols: LazyFrame) -> Vec<String> {
         let rules: Vec<Rule> = builtin_rules()
             .unwrap()
@@ -296,6 +312,7 @@ mod tests {
         let tables = BTreeMap::from([
             ("repositories".to_string(), repos),
             ("branch_policies".to_string(), pols),
+            ("crawl_coverage".to_string(), no_coverage_gaps()),
         ]);
         let (findings, errors) = evaluate(&rules, &tables, day());
         assert!(errors.is_empty(), "{errors:?}");
@@ -454,6 +471,7 @@ mod tests {
         let tables = BTreeMap::from([
             ("repositories".to_string(), repos),
             ("branch_policies".to_string(), pols),
+            ("crawl_coverage".to_string(), no_coverage_gaps()),
         ]);
         let (findings, errors) = evaluate(&rules, &tables, day());
         assert_eq!(errors.len(), 1);
