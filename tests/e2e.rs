@@ -100,6 +100,14 @@ fn crawl_matches_ground_truth_and_findings_match_injected_misconfigurations() {
         sum("secure_files_open_to_all")
     );
     assert_eq!(rows("pipeline_settings"), sum("projects"));
+    assert_eq!(rows("checks"), sum("checks"));
+    assert_eq!(
+        count_true("environments", "open_to_all_pipelines"),
+        sum("environments_open_to_all")
+    );
+    assert_eq!(rows("organization_policies"), sum("organization_policies"));
+    assert_eq!(rows("runs"), truth_orgs.len() as u64);
+    assert_eq!(rows("crawl_errors"), 0);
     let pipelines = scan_files(&dataset.partition_files("pipelines", date).unwrap())
         .unwrap()
         .collect()

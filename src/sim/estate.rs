@@ -504,6 +504,23 @@ impl Estate {
                     .iter()
                     .filter(|a| a.enabled() && a.alerts_forbidden)
                     .count(),
+                checks: org
+                    .controls
+                    .projects
+                    .iter()
+                    .map(|c| {
+                        c.endpoint_checks.iter().map(Vec::len).sum::<usize>()
+                            + c.environment_checks.iter().map(Vec::len).sum::<usize>()
+                    })
+                    .sum(),
+                environments_open_to_all: org
+                    .controls
+                    .projects
+                    .iter()
+                    .flat_map(|c| &c.environment_open)
+                    .filter(|open| **open)
+                    .count(),
+                organization_policies: super::controls::ORG_POLICY_NAMES.len(),
                 secret_variables: org
                     .projects
                     .iter()
@@ -729,6 +746,11 @@ pub struct OrganizationTruth {
     pub variable_groups: usize,
     pub variable_groups_open_to_all: usize,
     pub secret_variables: usize,
+    /// Checks and approvals on service connections and environments.
+    pub checks: usize,
+    pub environments_open_to_all: usize,
+    /// Organization security policies the crawler asks for (read or not).
+    pub organization_policies: usize,
     pub pipelines: usize,
     pub agent_pools: usize,
     pub agent_queues: usize,
