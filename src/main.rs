@@ -5,6 +5,7 @@ use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -922,6 +923,8 @@ fn log_summary(outcome: Option<&JobOutcome>, code: u8, elapsed: Duration) {
 /// Organizations crawled, as a bar on a terminal; nothing otherwise.
 struct ProgressBar {
     bar: Option<indicatif::ProgressBar>,
+    /// Stops the thread that shows request counters.
+    done: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl ProgressBar {
@@ -930,17 +933,21 @@ impl ProgressBar {
             let bar = indicatif::ProgressBar::new(0);
             bar.set_style(
                 indicatif::ProgressStyle::with_template(
-                    "{spinner} organizations {pos}/{len} {wide_msg} [{elapsed}]",
+                    "{spinner} organizations {pos}/{len} · {prefix} · {wide_msg} [{elapsed}]",
                 )
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             bar.enable_steady_tick(Duration::from_millis(200));
             bar
         });
-        ProgressBar { bar }
+        ProgressBar {
+            bar,
+            done: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        }
     }
 
     fn finish(&self) {
+        self.done.store(true, std::sync::atomic::Ordering::Relaxed);
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
@@ -948,6 +955,24 @@ impl ProgressBar {
 }
 
 impl CrawlProgress for ProgressBar {
+    fn watch_requests(&self, stats: Arc<ado_posture::ado::stats::ApiStats>) {
+        let Some(bar) = self.bar.clone() else {
+            return;
+        };
+        let done = self.done.clone();
+        // Requests, retries and throttling, refreshed twice a second until the crawl ends.
+        std::thread::spawn(move || {
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let t = stats.totals();
+                bar.set_prefix(format!(
+                    "requests {} · retries {} · blocked (429) {} · delayed {:.0}s",
+                    t.calls, t.retries, t.blocked, t.delayed_seconds
+                ));
+                std::thread::sleep(Duration::from_millis(500));
+            }
+        });
+    }
+
     fn organizations_found(&self, _connector: &str, count: usize) {
         if let Some(bar) = &self.bar {
             bar.inc_length(count as u64);

@@ -156,6 +156,8 @@ pub trait CrawlProgress: Send + Sync {
     fn organizations_found(&self, _connector: &str, _count: usize) {}
     /// One organization is done, crawled or failed.
     fn organization_done(&self, _connector: &str, _organization: &str, _crawled: bool) {}
+    /// The crawl's request counters, to show requests and throttling as they happen.
+    fn watch_requests(&self, _stats: Arc<ApiStats>) {}
 }
 
 /// Progress nobody watches.
@@ -206,6 +208,7 @@ pub async fn crawl_each<E>(
     mut each: impl FnMut(OrganizationInventory) -> Result<(), E>,
 ) -> Result<Vec<CrawlError>, E> {
     let mut outcome = CrawlOutcome::default();
+    progress.watch_requests(stats.clone());
     for connector in connectors {
         let client = match AdoClient::new(
             &connector.name,
