@@ -6,9 +6,9 @@
 -- remediation: Default branch > Branch policies: turn on "Check for linked work items" and set it to Required (policy type 40e92b44-2fe1-4dd6-b3d8-74a9c21d0c6e).
 -- references: PSRule: Azure.ADO.Repos.Policies.WorkItemLink | https://learn.microsoft.com/azure/devops/repos/git/branch-policies#check-for-linked-work-items
 --
--- Reads default_branch_policies (sql/views/): enabled, blocking policies whose scope covers the
--- default branch exactly (repository or project-wide; exact, prefix or default-branch ref).
--- Empty (no default branch) and disabled repositories are not evaluated.
+-- Reads default_branch_policies (enabled, blocking policies whose scope covers the default branch
+-- exactly) and branch_policy_repositories (repositories with a default branch, not disabled,
+-- and whether their project's policies could be read); both in sql/views/.
 WITH protected AS (
     SELECT DISTINCT connector, organization, repository_id
     FROM default_branch_policies
@@ -16,23 +16,10 @@ WITH protected AS (
 )
 SELECT r.connector, r.organization, r.project_id, r.project,
        r.repository_id AS resource_id, r.repository AS resource_name,
-       'fail' AS result, 'no enabled, blocking work-item linking policy covers ' || r.default_branch AS details
-FROM repositories r
+       CASE WHEN r.policies_read THEN 'fail' ELSE 'not_evaluated' END AS result,
+       CASE WHEN r.policies_read THEN 'no enabled, blocking work-item linking policy covers ' || r.default_branch
+            ELSE r.policies_reason END AS details
+FROM branch_policy_repositories r
 LEFT JOIN protected g
   ON g.connector = r.connector AND g.organization = r.organization AND g.repository_id = r.repository_id
 WHERE g.repository_id IS NULL
-  AND r.default_branch IS NOT NULL
-  AND NOT r.is_disabled
-  AND r.project_id NOT IN (
-      SELECT project_id FROM crawl_coverage WHERE resource_kind = 'branch_policies' AND status <> 'read')
-UNION ALL
--- Not evaluated: the project's branch policies could not be read.
-SELECT r.connector, r.organization, r.project_id, r.project,
-       r.repository_id AS resource_id, r.repository AS resource_name,
-       'not_evaluated' AS result,
-       'branch policies could not be read: ' || c.status || COALESCE(' (' || c.reason || ')', '') AS details
-FROM repositories r
-JOIN crawl_coverage c
-  ON c.connector = r.connector AND c.organization = r.organization AND c.project_id = r.project_id
-WHERE c.resource_kind = 'branch_policies' AND c.status <> 'read'
-  AND r.default_branch IS NOT NULL AND NOT r.is_disabled

@@ -16,25 +16,16 @@ WITH open_alerts AS (
 )
 SELECT a.connector, a.organization, a.project_id, a.project,
        a.repository_id AS resource_id, a.repository AS resource_name,
-       'fail' AS result,
-       CAST(o.n AS VARCHAR) || ' open high/critical code-scanning alert(s) on the default branch' AS details
-FROM advanced_security a
-JOIN repositories r
-  ON r.connector = a.connector AND r.organization = a.organization AND r.repository_id = a.repository_id
-JOIN open_alerts o
-  ON o.connector = a.connector AND o.organization = a.organization AND o.repository_id = a.repository_id
-WHERE a.alerts_status = 'read' AND a.code_security_enabled AND NOT r.is_disabled
-UNION ALL
-SELECT a.connector, a.organization, a.project_id, a.project,
-       a.repository_id AS resource_id, a.repository AS resource_name,
-       'not_evaluated' AS result,
-       CASE WHEN a.status IN ('not_available', 'not_evaluated')
+       CASE WHEN a.alerts_status = 'read' AND COALESCE(a.code_security_enabled, false)
+            THEN 'fail' ELSE 'not_evaluated' END AS result,
+       CASE WHEN a.alerts_status = 'read' AND COALESCE(a.code_security_enabled, false)
+            THEN CAST(o.n AS VARCHAR) || ' open high/critical code-scanning alert(s) on the default branch'
+            WHEN a.status IN ('not_available', 'not_evaluated')
             THEN 'Advanced Security status is ' || a.status || COALESCE(': ' || a.alerts_reason, '')
             WHEN a.alerts_status = 'not_evaluated'
             THEN 'the alerts could not be read' || COALESCE(': ' || a.alerts_reason, '')
             ELSE 'code security is off, so there are no alerts to judge' END AS details
-FROM advanced_security a
-JOIN repositories r
-  ON r.connector = a.connector AND r.organization = a.organization AND r.repository_id = a.repository_id
-WHERE NOT r.is_disabled
-  AND NOT (a.alerts_status = 'read' AND COALESCE(a.code_security_enabled, false))
+FROM advanced_security_repositories a
+LEFT JOIN open_alerts o
+  ON o.connector = a.connector AND o.organization = a.organization AND o.repository_id = a.repository_id
+WHERE o.n IS NOT NULL OR NOT (a.alerts_status = 'read' AND COALESCE(a.code_security_enabled, false))

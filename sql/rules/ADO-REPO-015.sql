@@ -6,23 +6,13 @@
 -- remediation: Repository settings > Advanced Security: turn on secret protection (and "Block pushes").
 -- references: Defender for Cloud: Azure DevOps repositories should have secret scanning findings resolved | https://learn.microsoft.com/azure/devops/repos/security/github-advanced-security-secret-scanning
 --
--- Reads advanced_security (one row per repository). Disabled repositories are not evaluated.
-SELECT a.connector, a.organization, a.project_id, a.project,
-       a.repository_id AS resource_id, a.repository AS resource_name,
-       'fail' AS result, 'secret protection (secret scanning) is off' AS details
-FROM advanced_security a
-JOIN repositories r
-  ON r.connector = a.connector AND r.organization = a.organization AND r.repository_id = a.repository_id
-WHERE a.status IN ('on', 'partial', 'off') AND NOT r.is_disabled
-  AND NOT COALESCE(a.secret_protection_enabled, false)
-UNION ALL
--- Not evaluated: Advanced Security is not available (Azure DevOps Server, no API) or the
+-- Reads advanced_security_repositories (sql/views/: repositories that are not disabled). Not
+-- evaluated where Advanced Security is not available (Azure DevOps Server, no API) or the
 -- identity may not read it.
-SELECT a.connector, a.organization, a.project_id, a.project,
-       a.repository_id AS resource_id, a.repository AS resource_name,
-       'not_evaluated' AS result,
-       'Advanced Security status is ' || a.status || COALESCE(': ' || a.alerts_reason, '') AS details
-FROM advanced_security a
-JOIN repositories r
-  ON r.connector = a.connector AND r.organization = a.organization AND r.repository_id = a.repository_id
-WHERE a.status IN ('not_available', 'not_evaluated') AND NOT r.is_disabled
+SELECT connector, organization, project_id, project,
+       repository_id AS resource_id, repository AS resource_name,
+       CASE WHEN status IN ('on', 'partial', 'off') THEN 'fail' ELSE 'not_evaluated' END AS result,
+       CASE WHEN status IN ('on', 'partial', 'off') THEN 'secret protection (secret scanning) is off'
+            ELSE 'Advanced Security status is ' || status || COALESCE(': ' || alerts_reason, '') END AS details
+FROM advanced_security_repositories
+WHERE status NOT IN ('on', 'partial', 'off') OR (NOT COALESCE(secret_protection_enabled, false))

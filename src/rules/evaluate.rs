@@ -103,12 +103,11 @@ pub fn evaluate(
     let mut findings = Vec::new();
     let mut errors = Vec::new();
     let mut tables = tables.clone();
-    match materialize_views(&tables) {
-        Ok(views) => tables.extend(views),
-        Err(e) => {
-            tracing::error!("{e}");
-            errors.push(e);
-        }
+    let (views, view_errors) = materialize_views(&tables);
+    tables.extend(views);
+    for e in view_errors {
+        tracing::error!("{e}");
+        errors.push(e);
     }
     for rule in rules {
         match run_rule(rule, &tables, date) {
@@ -132,29 +131,35 @@ pub fn evaluate(
     (findings, errors)
 }
 
-/// Computes each built-in view once over the tables (and the views before it).
+/// Computes each built-in view once over the tables (and the views before it). A view that
+/// fails is an error, and the rules reading it fail in turn; the other views still serve.
 fn materialize_views(
     tables: &BTreeMap<String, LazyFrame>,
-) -> Result<BTreeMap<String, LazyFrame>, RuleError> {
+) -> (BTreeMap<String, LazyFrame>, Vec<RuleError>) {
     let mut ctx = SQLContext::new();
     for (name, frame) in tables {
         ctx.register(name, frame.clone());
     }
     let mut views = BTreeMap::new();
-    for view in builtin_views()? {
-        let view_error = |e: PolarsError| RuleError::Query {
-            rule: format!("view {}", view.name),
-            message: e.to_string(),
-        };
-        let frame = ctx
-            .execute(&view.sql)
-            .and_then(|f| f.collect())
-            .map_err(view_error)?
-            .lazy();
-        ctx.register(&view.name, frame.clone());
-        views.insert(view.name.clone(), frame);
+    let mut errors = Vec::new();
+    let parsed = match builtin_views() {
+        Ok(v) => v,
+        Err(e) => return (views, vec![e]),
+    };
+    for view in parsed {
+        match ctx.execute(&view.sql).and_then(|f| f.collect()) {
+            Ok(df) => {
+                let frame = df.lazy();
+                ctx.register(&view.name, frame.clone());
+                views.insert(view.name.clone(), frame);
+            }
+            Err(e) => errors.push(RuleError::Query {
+                rule: format!("view {}", view.name),
+                message: e.to_string(),
+            }),
+        }
     }
-    Ok(views)
+    (views, errors)
 }
 
 fn run_rule(
@@ -303,6 +308,28 @@ mod tests {
         .lazy()
     }
 
+    /// An empty advanced_security table (the views read it).
+    fn no_advanced_security() -> LazyFrame {
+        let text = Vec::<&str>::new;
+        let flag = Vec::<bool>::new;
+        df!(
+            "connector" => text(),
+            "organization" => text(),
+            "project_id" => text(),
+            "project" => text(),
+            "repository_id" => text(),
+            "repository" => text(),
+            "status" => text(),
+            "code_security_enabled" => flag(),
+            "secret_protection_enabled" => flag(),
+            "block_pushes" => flag(),
+            "alerts_status" => text(),
+            "alerts_reason" => text(),
+        )
+        .unwrap()
+        .lazy()
+    }
+
     fn failing(rule_id: &str, repos: LazyFrame, pols: LazyFrame) -> Vec<String> {
         let rules: Vec<Rule> = builtin_rules()
             .unwrap()
@@ -313,6 +340,7 @@ mod tests {
             ("repositories".to_string(), repos),
             ("branch_policies".to_string(), pols),
             ("crawl_coverage".to_string(), no_coverage_gaps()),
+            ("advanced_security".to_string(), no_advanced_security()),
         ]);
         let (findings, errors) = evaluate(&rules, &tables, day());
         assert!(errors.is_empty(), "{errors:?}");
@@ -472,6 +500,7 @@ mod tests {
             ("repositories".to_string(), repos),
             ("branch_policies".to_string(), pols),
             ("crawl_coverage".to_string(), no_coverage_gaps()),
+            ("advanced_security".to_string(), no_advanced_security()),
         ]);
         let (findings, errors) = evaluate(&rules, &tables, day());
         assert_eq!(errors.len(), 1);
