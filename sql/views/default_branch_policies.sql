@@ -4,16 +4,40 @@
 -- A scope covers the default branch when it is project-wide (scope_repository_id null) or names
 -- the repository, and its ref matches: Exact (same ref), Prefix (the default branch starts with
 -- it) or DefaultBranch (whatever the default branch is).
-SELECT r.connector, r.organization, r.project_id, r.project,
-       r.repository_id, r.repository, r.default_branch,
-       p.policy_id, p.policy_type_id, p.policy_type, p.scope_match_kind,
-       p.min_approver_count, p.creator_vote_counts, p.reset_on_source_push
-FROM repositories r
-JOIN branch_policies p
-  ON p.connector = r.connector AND p.organization = r.organization AND p.project_id = r.project_id
-WHERE p.is_enabled AND p.is_blocking AND NOT p.is_deleted
-  AND r.default_branch IS NOT NULL
-  AND (p.scope_repository_id IS NULL OR p.scope_repository_id = r.repository_id)
-  AND (   (p.scope_match_kind = 'Exact' AND p.scope_ref_name = r.default_branch)
-       OR (p.scope_match_kind = 'Prefix' AND STARTS_WITH(r.default_branch, p.scope_ref_name))
-       OR p.scope_match_kind = 'DefaultBranch')
+-- Two joins, not one on the project: a repository-scoped policy joins its repository by id, a
+-- project-wide one (few per project) joins the project's repositories. Joining every policy with
+-- every repository of its project would build repositories × policies rows per project.
+WITH enabled AS (
+    SELECT connector, organization, project_id, policy_id, policy_type_id, policy_type,
+           scope_repository_id, scope_ref_name, scope_match_kind,
+           min_approver_count, creator_vote_counts, reset_on_source_push
+    FROM branch_policies
+    WHERE is_enabled AND is_blocking AND NOT is_deleted
+),
+candidates AS (
+    SELECT r.connector, r.organization, r.project_id, r.project,
+           r.repository_id, r.repository, r.default_branch,
+           p.policy_id, p.policy_type_id, p.policy_type, p.scope_ref_name, p.scope_match_kind,
+           p.min_approver_count, p.creator_vote_counts, p.reset_on_source_push
+    FROM repositories r
+    JOIN enabled p
+      ON p.connector = r.connector AND p.organization = r.organization
+     AND p.scope_repository_id = r.repository_id
+    WHERE r.default_branch IS NOT NULL
+    UNION ALL
+    SELECT r.connector, r.organization, r.project_id, r.project,
+           r.repository_id, r.repository, r.default_branch,
+           p.policy_id, p.policy_type_id, p.policy_type, p.scope_ref_name, p.scope_match_kind,
+           p.min_approver_count, p.creator_vote_counts, p.reset_on_source_push
+    FROM repositories r
+    JOIN (SELECT * FROM enabled WHERE scope_repository_id IS NULL) p
+      ON p.connector = r.connector AND p.organization = r.organization AND p.project_id = r.project_id
+    WHERE r.default_branch IS NOT NULL
+)
+SELECT connector, organization, project_id, project, repository_id, repository, default_branch,
+       policy_id, policy_type_id, policy_type, scope_match_kind,
+       min_approver_count, creator_vote_counts, reset_on_source_push
+FROM candidates
+WHERE (scope_match_kind = 'Exact' AND scope_ref_name = default_branch)
+   OR (scope_match_kind = 'Prefix' AND STARTS_WITH(default_branch, scope_ref_name))
+   OR scope_match_kind = 'DefaultBranch'
