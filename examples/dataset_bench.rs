@@ -55,6 +55,12 @@ fn batches<'a>(
     })
 }
 
+/// With `BENCH_BUILD_ONLY=1`: time the row building alone (the synthetic producer and the table
+/// builders), to tell it from the Parquet encoding.
+fn build_only() -> bool {
+    std::env::var_os("BENCH_BUILD_ONLY").is_some()
+}
+
 fn main() -> Result<(), DatasetError> {
     let args: Vec<String> = std::env::args().collect();
     let repositories: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
@@ -85,71 +91,82 @@ fn main() -> Result<(), DatasetError> {
         let repo_ids: Vec<String> = (0..repos_here.max(1)).map(|_| rng.guid()).collect();
         let ids = repo_ids.clone();
         let projects = &projects;
-        writer.write_stream(
-            &REPOSITORIES,
-            batches(&REPOSITORIES, repos_here, move |b, i| {
-                let project = &projects[i % projects.len()];
-                let name = format!("repo-{o:02}-{i:06}");
-                let raw = format!(
-                    r#"{{"id":"{}","name":"{name}","url":"https://dev.azure.com/{org}/{project}/_apis/git/repositories/{}","project":{{"id":"{project}","name":"project-{}","state":"wellFormed","visibility":"private"}},"defaultBranch":"refs/heads/main","size":{},"remoteUrl":"https://{org}@dev.azure.com/{org}/project/_git/{name}","sshUrl":"git@ssh.dev.azure.com:v3/{org}/project/{name}","webUrl":"https://dev.azure.com/{org}/project/_git/{name}","isDisabled":false,"isInMaintenance":false}}"#,
-                    ids[i], ids[i], i % 100, i * 1013
-                );
-                let ctx = RowContext {
-                    run_id,
-                    connector: "bench",
-                    organization: org,
-                    project: Some((project, "project")),
-                };
-                b.push(
-                    &ctx,
-                    &[
-                        Value::Str(Some(&ids[i])),
-                        Value::Str(Some(&name)),
-                        Value::Str(Some("refs/heads/main")),
-                        Value::Bool(Some(false)),
-                        Value::Bool(Some(false)),
-                        Value::Int(Some((i * 1013) as i64)),
-                        Value::Str(Some("https://dev.azure.com/x")),
-                        Value::Str(Some(&raw)),
-                    ],
-                )
-            }),
-        )?;
+        let repos = batches(&REPOSITORIES, repos_here, move |b, i| {
+            let project = &projects[i % projects.len()];
+            let name = format!("repo-{o:02}-{i:06}");
+            let raw = format!(
+                r#"{{"id":"{}","name":"{name}","url":"https://dev.azure.com/{org}/{project}/_apis/git/repositories/{}","project":{{"id":"{project}","name":"project-{}","state":"wellFormed","visibility":"private"}},"defaultBranch":"refs/heads/main","size":{},"remoteUrl":"https://{org}@dev.azure.com/{org}/project/_git/{name}","sshUrl":"git@ssh.dev.azure.com:v3/{org}/project/{name}","webUrl":"https://dev.azure.com/{org}/project/_git/{name}","isDisabled":false,"isInMaintenance":false}}"#,
+                ids[i],
+                ids[i],
+                i % 100,
+                i * 1013
+            );
+            let ctx = RowContext {
+                run_id,
+                connector: "bench",
+                organization: org,
+                project: Some((project, "project")),
+            };
+            b.push(
+                &ctx,
+                &[
+                    Value::Str(Some(&ids[i])),
+                    Value::Str(Some(&name)),
+                    Value::Str(Some("refs/heads/main")),
+                    Value::Bool(Some(false)),
+                    Value::Bool(Some(false)),
+                    Value::Int(Some((i * 1013) as i64)),
+                    Value::Str(Some("https://dev.azure.com/x")),
+                    Value::Str(Some(&raw)),
+                ],
+            )
+        });
+        if build_only() {
+            for b in repos {
+                b?;
+            }
+        } else {
+            writer.write_stream(&REPOSITORIES, repos)?;
+        }
         let severities = ["critical", "high", "medium", "low", "note"];
         let kinds = ["secret", "code", "dependency"];
         let states = ["active", "active", "dismissed", "fixed"];
-        writer.write_stream(
-            &ADVSEC_ALERTS,
-            batches(&ADVSEC_ALERTS, alerts_here, move |b, i| {
-                let repo = &repo_ids[i % repo_ids.len()];
-                let (kind, severity, state) = (kinds[i % 3], severities[i % 5], states[i % 4]);
-                let title = format!("Finding {i} in {repo}");
-                let raw = format!(
-                    r#"{{"alertId":{i},"alertType":"{kind}","severity":"{severity}","state":"{state}","confidence":"high","title":"{title}","firstSeenDate":"2026-10-01T00:00:00Z","lastSeenDate":"2026-11-01T00:00:00Z","gitRef":"refs/heads/main","repositoryUrl":"https://dev.azure.com/{org}/p/_git/{repo}","tools":[{{"name":"CodeQL"}}]}}"#
-                );
-                let ctx = RowContext {
-                    run_id,
-                    connector: "bench",
-                    organization: org,
-                    project: Some(("p", "project")),
-                };
-                b.push(
-                    &ctx,
-                    &[
-                        Value::Str(Some(repo)),
-                        Value::Str(Some("repo")),
-                        Value::Int(Some(i as i64)),
-                        Value::Str(Some(kind)),
-                        Value::Str(Some(severity)),
-                        Value::Str(Some(state)),
-                        Value::Str(Some(&title)),
-                        Value::Timestamp(Some(1_780_000_000_000_000)),
-                        Value::Str(Some("refs/heads/main")),
-                        Value::Str(Some(&raw)),
-                    ],
-                )
-            }),
-        )?;
+        let alerts = batches(&ADVSEC_ALERTS, alerts_here, move |b, i| {
+            let repo = &repo_ids[i % repo_ids.len()];
+            let (kind, severity, state) = (kinds[i % 3], severities[i % 5], states[i % 4]);
+            let title = format!("Finding {i} in {repo}");
+            let raw = format!(
+                r#"{{"alertId":{i},"alertType":"{kind}","severity":"{severity}","state":"{state}","confidence":"high","title":"{title}","firstSeenDate":"2026-10-01T00:00:00Z","lastSeenDate":"2026-11-01T00:00:00Z","gitRef":"refs/heads/main","repositoryUrl":"https://dev.azure.com/{org}/p/_git/{repo}","tools":[{{"name":"CodeQL"}}]}}"#
+            );
+            let ctx = RowContext {
+                run_id,
+                connector: "bench",
+                organization: org,
+                project: Some(("p", "project")),
+            };
+            b.push(
+                &ctx,
+                &[
+                    Value::Str(Some(repo)),
+                    Value::Str(Some("repo")),
+                    Value::Int(Some(i as i64)),
+                    Value::Str(Some(kind)),
+                    Value::Str(Some(severity)),
+                    Value::Str(Some(state)),
+                    Value::Str(Some(&title)),
+                    Value::Timestamp(Some(1_780_000_000_000_000)),
+                    Value::Str(Some("refs/heads/main")),
+                    Value::Str(Some(&raw)),
+                ],
+            )
+        });
+        if build_only() {
+            for b in alerts {
+                b?;
+            }
+        } else {
+            writer.write_stream(&ADVSEC_ALERTS, alerts)?;
+        }
     }
     let written = writer.commit()?;
     let seconds = started.elapsed().as_secs_f64();

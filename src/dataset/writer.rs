@@ -103,7 +103,7 @@ impl SnapshotWriter {
         };
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(
-                ZstdLevel::try_new(3).map_err(parquet_error)?,
+                ZstdLevel::try_new(1).map_err(parquet_error)?,
             ))
             .set_statistics_enabled(EnabledStatistics::Page)
             .set_dictionary_enabled(true)
