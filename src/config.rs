@@ -148,6 +148,10 @@ pub struct Limits {
     pub requests_per_second: u32,
     pub burst: u32,
     pub max_concurrency: usize,
+    /// Organizations crawled at once per connector. Each in flight is held in memory until it
+    /// is written, so this bounds the crawl's memory; more gives more throughput when the
+    /// limit per organization binds.
+    pub max_organizations: usize,
     /// Attempts per request before a resource is given up (retries = attempts - 1).
     pub max_attempts: u32,
     /// First retry waits about this long; each next one twice as long (with jitter), at most 60 s.
@@ -160,6 +164,7 @@ impl Default for Limits {
             requests_per_second: 10,
             burst: 20,
             max_concurrency: 8,
+            max_organizations: 4,
             max_attempts: 6,
             backoff_base_ms: 500,
         }
@@ -524,6 +529,7 @@ fn resolve_with(
         ("requests_per_second", limits.requests_per_second as usize),
         ("burst", limits.burst as usize),
         ("max_concurrency", limits.max_concurrency),
+        ("max_organizations", limits.max_organizations),
         ("max_attempts", limits.max_attempts as usize),
     ] {
         if value == 0 {

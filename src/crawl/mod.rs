@@ -248,16 +248,24 @@ pub async fn crawl_each<E>(
             "crawling organizations"
         );
         progress.organizations_found(&connector.name, organizations.len());
+        // At most `max_organizations` in flight: each is held in memory until it is written.
         let mut tasks = JoinSet::new();
-        for org in organizations {
+        let mut waiting = organizations.into_iter();
+        let spawn = |tasks: &mut JoinSet<_>, org: discovery::OrganizationRef| {
             let client = client.clone();
             let connector = connector.clone();
             tasks.spawn(async move {
                 let result = resources::organization(&client, &connector, &org).await;
                 (org.name, result)
             });
+        };
+        for org in waiting.by_ref().take(limits.max_organizations.max(1)) {
+            spawn(&mut tasks, org);
         }
         while let Some(joined) = tasks.join_next().await {
+            if let Some(org) = waiting.next() {
+                spawn(&mut tasks, org);
+            }
             match joined {
                 Ok((_, Ok(mut inventory))) => {
                     inventory.api_version = client.negotiated_api_version();
