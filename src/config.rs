@@ -186,6 +186,12 @@ pub struct ConnectorConfig {
     pub include_projects: Vec<String>,
     #[serde(default)]
     pub exclude_projects: Vec<String>,
+    /// Read the pipeline permissions (open to all pipelines, and which pipelines) of every
+    /// service connection, variable group, secure file, queue and repository: one call per
+    /// resource. Off by default: "open to all pipelines" of the first four comes from one call
+    /// per type and project either way.
+    #[serde(default)]
+    pub detailed_pipeline_permissions: bool,
     pub auth: AuthConfig,
 }
 
@@ -259,6 +265,8 @@ pub struct Connector {
     pub organizations: Option<Vec<String>>,
     pub include_projects: Vec<String>,
     pub exclude_projects: Vec<String>,
+    /// One pipeline-permissions call per resource (see [`ConnectorConfig`]).
+    pub detailed_pipeline_permissions: bool,
     pub credential: Credential,
 }
 
@@ -873,6 +881,7 @@ fn resolve_connector(
         organizations,
         include_projects: c.include_projects,
         exclude_projects: c.exclude_projects,
+        detailed_pipeline_permissions: c.detailed_pipeline_permissions,
         credential: credential?,
     })
 }

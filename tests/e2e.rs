@@ -644,3 +644,70 @@ fn resource_kinds_the_identity_may_not_read_are_recorded_as_not_evaluated() {
         );
     }
 }
+
+#[test]
+fn detailed_pipeline_permissions_read_who_may_use_each_resource() {
+    let tmp = tempfile::tempdir().unwrap();
+    let truth_path = tmp.path().join("truth.json");
+    let sim = start_simulator(&[
+        "--organizations",
+        "2",
+        "--projects",
+        "3",
+        "--truth",
+        truth_path.to_str().unwrap(),
+    ]);
+    let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
+    let mut text_config = std::fs::read_to_string(&config).unwrap();
+    text_config.push_str("detailed_pipeline_permissions = true\n");
+    std::fs::write(&config, text_config).unwrap();
+    let out = tmp.path().join("out");
+    let output = run_config(&config, &out, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&truth_path).unwrap()).unwrap();
+    let orgs = truth["organizations"].as_array().unwrap();
+    let sum = |key: &str| orgs.iter().map(|o| o[key].as_u64().unwrap()).sum::<u64>();
+    let dataset = Dataset::new(out.join("dataset"));
+    let date = dataset.snapshot_dates("repositories").unwrap()[0];
+    let frame = |table: &str| {
+        scan_files(&dataset.partition_files(table, date).unwrap())
+            .unwrap()
+            .collect()
+            .unwrap()
+    };
+    let repositories = frame("repositories");
+    let open = repositories
+        .column("open_to_all_pipelines")
+        .unwrap()
+        .bool()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        open.null_count(),
+        0,
+        "every repository's permissions were read"
+    );
+    assert_eq!(
+        (0..open.len())
+            .filter(|i| open.get(*i) == Some(true))
+            .count() as u64,
+        sum("repositories_open_to_all")
+    );
+    for table in [
+        "service_connections",
+        "variable_groups",
+        "secure_files",
+        "agent_queues",
+    ] {
+        let df = frame(table);
+        let ids = df.column("authorized_pipeline_ids").unwrap();
+        assert_eq!(ids.null_count(), 0, "{table}");
+    }
+    // One call per resource on top of the default crawl.
+    let manifest = manifest(&out.join("dataset"));
+    let minimal =
+        (truth["minimal_calls"].as_u64().unwrap() + sum("pipeline_permission_resources")) as f64;
+    let made = manifest["api_totals"]["calls"].as_u64().unwrap() as f64;
+    assert!(made <= minimal * 1.05, "{made} calls, minimal {minimal}");
+}

@@ -103,9 +103,38 @@ pub struct ProjectLibrary {
     /// Pipeline permissions of each environment (by id), or why they could not be read.
     pub environment_permissions:
         std::collections::HashMap<i64, Result<crate::ado::models::PipelinePermissions, String>>,
+    /// With `detailed_pipeline_permissions`: the permissions of each service connection,
+    /// variable group, secure file, queue and repository, by (resource type, id) as the API
+    /// names them (`endpoint`, `variablegroup`, `securefile`, `queue`, `repository` with id
+    /// `{projectId}.{repositoryId}`), or why they could not be read.
+    pub resource_permissions: std::collections::HashMap<
+        (&'static str, String),
+        Result<crate::ado::models::PipelinePermissions, String>,
+    >,
     pub coverage: Vec<Coverage>,
     /// The general settings object, or why it is not there (404 on older servers).
     pub pipeline_settings: Result<Parsed<serde_json::Value>, String>,
+}
+
+impl ProjectLibrary {
+    /// Comma-separated ids of the pipelines authorized one by one on a resource, when its
+    /// permissions were read (detailed mode).
+    pub fn authorized_pipeline_ids(&self, kind: &'static str, id: &str) -> Option<String> {
+        self.resource_permissions
+            .get(&(kind, id.to_string()))
+            .and_then(|p| p.as_ref().ok())
+            .map(pipeline_ids)
+    }
+}
+
+/// The ids of the pipelines authorized one by one, comma-separated.
+pub fn pipeline_ids(permissions: &crate::ado::models::PipelinePermissions) -> String {
+    permissions
+        .authorized_pipelines()
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// One organization security policy (undocumented API, see ../shared/ado-api README §4.9).

@@ -74,8 +74,28 @@ pub async fn organization(
         let org_name = org.name.clone();
         let project_base = api_url(&base, &[project.item.id.as_str()], &[]);
         let (project_id, project_name) = (project.item.id.clone(), project.item.name.clone());
+        // Repositories of the project, for their pipeline permissions (detailed mode only).
+        let repository_ids: Vec<String> = if connector.detailed_pipeline_permissions {
+            repositories
+                .iter()
+                .filter(|r| r.item.project.id == project.item.id)
+                .map(|r| r.item.id.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let detailed = connector.detailed_pipeline_permissions;
         tasks.spawn(async move {
-            project_resources(&client, &org_name, &project_base, project_id, project_name).await
+            let ids = (project_id, project_name);
+            project_resources(
+                &client,
+                &org_name,
+                &project_base,
+                ids,
+                detailed,
+                repository_ids,
+            )
+            .await
         });
     }
     let mut policies = Vec::with_capacity(projects.len());
@@ -259,8 +279,9 @@ async fn project_resources(
     client: &AdoClient,
     org: &str,
     project_base: &url::Url,
-    project_id: String,
-    project: String,
+    (project_id, project): (String, String),
+    detailed_permissions: bool,
+    repository_ids: Vec<String>,
 ) -> Result<(ProjectPolicies, ProjectLibrary), AdoError> {
     let mut coverage = Vec::new();
     let list = |segments: &'static [&'static str], query: Vec<(&'static str, &'static str)>| {
@@ -468,6 +489,72 @@ async fn project_resources(
         environment_permissions.insert(e.item.id, value);
     }
     coverage.push(permissions_coverage);
+    // Detailed mode: who may use each protected resource, one call per resource.
+    let mut resource_permissions = std::collections::HashMap::new();
+    if detailed_permissions {
+        let mut resources: Vec<(&'static str, String)> = Vec::new();
+        resources.extend(
+            service_connections
+                .iter()
+                .map(|e| ("endpoint", e.item.id.clone())),
+        );
+        resources.extend(
+            variable_groups
+                .iter()
+                .map(|g| ("variablegroup", g.item.id.to_string())),
+        );
+        resources.extend(
+            secure_files
+                .iter()
+                .map(|f| ("securefile", f.item.id.clone())),
+        );
+        resources.extend(
+            agent_queues
+                .iter()
+                .map(|q| ("queue", q.item.id.to_string())),
+        );
+        resources.extend(
+            repository_ids
+                .iter()
+                .map(|r| ("repository", format!("{project_id}.{r}"))),
+        );
+        let mut status = Coverage::new("pipeline_permissions", "read", None);
+        for (kind, id) in resources {
+            let url = api_url(
+                project_base,
+                &[
+                    "_apis",
+                    "pipelines",
+                    "pipelinepermissions",
+                    kind,
+                    id.as_str(),
+                ],
+                &[("api-version", "7.1-preview.1")],
+            );
+            let value = match client
+                .get_json::<crate::ado::models::PipelinePermissions>(
+                    org,
+                    "pipelines/pipelinepermissions",
+                    url,
+                )
+                .await
+            {
+                Ok(p) => Ok(p),
+                Err(e @ (AdoError::Forbidden { .. } | AdoError::NotFound { .. })) => {
+                    let s = if matches!(e, AdoError::Forbidden { .. }) {
+                        "not_evaluated"
+                    } else {
+                        "not_available"
+                    };
+                    status = Coverage::new("pipeline_permissions", s, Some(e.to_string()));
+                    Err(e.to_string())
+                }
+                Err(e) => return Err(e),
+            };
+            resource_permissions.insert((kind, id), value);
+        }
+        coverage.push(status);
+    }
     let open_secure_files = open.pop().unwrap_or_default();
     let open_agent_queues = open.pop().unwrap_or_default();
     let open_variable_groups = open.pop().unwrap_or_default();
@@ -494,6 +581,7 @@ async fn project_resources(
             open_secure_files,
             checks,
             environment_permissions,
+            resource_permissions,
             coverage,
         },
     ))

@@ -92,6 +92,8 @@ pub struct OrganizationControls {
     pub policies: SimOrgPolicies,
     pub repositories: Vec<RepoExtras>,
     pub projects: Vec<ProjectControls>,
+    /// Whether each repository (organization order) is open to every pipeline of its project.
+    pub repository_open: Vec<bool>,
 }
 
 /// Generates the controls of organization `organization` with `repositories` repositories and,
@@ -112,6 +114,7 @@ pub fn generate(
         log_audit_events: rng.percent(50),
         disallow_guests: rng.percent(50),
     };
+    let repository_count = repositories;
     let repositories = (0..repositories)
         .map(|_| RepoExtras {
             comment_resolution: rng.percent(50),
@@ -148,9 +151,11 @@ pub fn generate(
             environment_open: (0..environments).map(|_| rng.percent(40)).collect(),
         })
         .collect();
+    let repository_open = (0..repository_count).map(|_| rng.percent(30)).collect();
     OrganizationControls {
         policies,
         repositories,
         projects,
+        repository_open,
     }
 }

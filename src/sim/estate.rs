@@ -521,6 +521,23 @@ impl Estate {
                     .filter(|open| **open)
                     .count(),
                 organization_policies: super::controls::ORG_POLICY_NAMES.len(),
+                repositories_open_to_all: org
+                    .controls
+                    .repository_open
+                    .iter()
+                    .filter(|open| **open)
+                    .count(),
+                pipeline_permission_resources: org.repositories.len()
+                    + org
+                        .projects
+                        .iter()
+                        .map(|p| {
+                            p.library.endpoints.len()
+                                + p.library.variable_groups.len()
+                                + p.agents.secure_files.len()
+                                + p.agents.queues.len()
+                        })
+                        .sum::<usize>(),
                 secret_variables: org
                     .projects
                     .iter()
@@ -751,6 +768,11 @@ pub struct OrganizationTruth {
     pub environments_open_to_all: usize,
     /// Organization security policies the crawler asks for (read or not).
     pub organization_policies: usize,
+    /// Repositories open to every pipeline of their project.
+    pub repositories_open_to_all: usize,
+    /// Resources whose pipeline permissions a detailed crawl reads one by one (service
+    /// connections, variable groups, secure files, queues, repositories): calls it adds.
+    pub pipeline_permission_resources: usize,
     pub pipelines: usize,
     pub agent_pools: usize,
     pub agent_queues: usize,

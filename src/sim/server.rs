@@ -141,6 +141,7 @@ impl SimServer {
             organizations: None,
             include_projects: Vec::new(),
             exclude_projects: Vec::new(),
+            detailed_pipeline_permissions: false,
             credential: Credential::Pat(Secret::new(self.state.settings.pat.clone())),
         }
     }
@@ -917,30 +918,73 @@ fn route_request(
             "_apis",
             "pipelines",
             "pipelinepermissions",
-            "environment",
+            kind,
             id,
         ] => {
             let (org_ref, index, project) = or_respond!(org_and_project(estate, org, project));
-            let Some(position) = project
-                .agents
-                .environments
-                .iter()
-                .position(|e| e.id.to_string() == *id)
-            else {
+            let controls = org_ref.controls.projects.get(index);
+            // Whether the resource is open to every pipeline, when it exists in this project.
+            let open: Option<bool> = match kind.to_ascii_lowercase().as_str() {
+                "environment" => project
+                    .agents
+                    .environments
+                    .iter()
+                    .position(|e| e.id.to_string() == *id)
+                    .map(|i| {
+                        controls
+                            .and_then(|c| c.environment_open.get(i).copied())
+                            .unwrap_or(false)
+                    }),
+                "endpoint" => project
+                    .library
+                    .endpoints
+                    .iter()
+                    .find(|e| e.id.eq_ignore_ascii_case(id))
+                    .map(|e| e.open_to_all),
+                "variablegroup" => project
+                    .library
+                    .variable_groups
+                    .iter()
+                    .find(|g| g.id.to_string() == *id)
+                    .map(|g| g.open_to_all),
+                "queue" => project
+                    .agents
+                    .queues
+                    .iter()
+                    .find(|q| q.id.to_string() == *id)
+                    .map(|q| q.open_to_all),
+                "securefile" => project
+                    .agents
+                    .secure_files
+                    .iter()
+                    .find(|f| f.id.eq_ignore_ascii_case(id))
+                    .map(|f| f.open_to_all),
+                // `{projectId}.{repositoryId}`
+                "repository" => id.split_once('.').and_then(|(p, r)| {
+                    let position = org_ref.repositories.iter().position(|repo| {
+                        repo.id.eq_ignore_ascii_case(r) && project.id.eq_ignore_ascii_case(p)
+                    })?;
+                    Some(
+                        org_ref
+                            .controls
+                            .repository_open
+                            .get(position)
+                            .copied()
+                            .unwrap_or(false),
+                    )
+                }),
+                _ => None,
+            };
+            let Some(open) = open else {
                 return error(
                     StatusCode::NOT_FOUND,
-                    &format!("Environment with id {id} does not exist."),
-                    "EnvironmentNotFoundException",
+                    &format!(
+                        "The resource {kind}/{id} does not exist or you do not have access to it."
+                    ),
+                    "ResourceNotFoundException",
                 );
             };
-            let open = org_ref
-                .controls
-                .projects
-                .get(index)
-                .and_then(|c| c.environment_open.get(position).copied())
-                .unwrap_or(false);
-            let mut body =
-                json!({ "resource": { "type": "environment", "id": id }, "pipelines": [] });
+            let mut body = json!({ "resource": { "type": kind, "id": id }, "pipelines": [] });
             if open {
                 body["allPipelines"] = json!({
                     "authorized": true,

@@ -49,6 +49,11 @@ pub const AGENT_QUEUES: TableDef = TableDef {
             Boolean,
             "Authorized for every pipeline of the project (build/authorizedresources).",
         ),
+        optional(
+            "authorized_pipeline_ids",
+            Utf8,
+            "Comma-separated ids of the pipelines authorized one by one (pipelinePermissions); null unless the connector reads detailed pipeline permissions.",
+        ),
     ],
 };
 
@@ -64,6 +69,11 @@ pub const SECURE_FILES: TableDef = TableDef {
             "open_to_all_pipelines",
             Boolean,
             "Authorized for every pipeline of the project (build/authorizedresources).",
+        ),
+        optional(
+            "authorized_pipeline_ids",
+            Utf8,
+            "Comma-separated ids of the pipelines authorized one by one (pipelinePermissions); null unless the connector reads detailed pipeline permissions.",
         ),
     ],
 };
@@ -146,6 +156,11 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<AgentBatches, 
                     Value::Bool(Some(
                         project.open_agent_queues.contains(&q.item.id.to_string()),
                     )),
+                    Value::Str(
+                        project
+                            .authorized_pipeline_ids("queue", &q.item.id.to_string())
+                            .as_deref(),
+                    ),
                 ],
             )?;
         }
@@ -163,18 +178,19 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<AgentBatches, 
                     Value::Str(Some(&f.item.name)),
                     Value::Timestamp(modified),
                     Value::Bool(Some(project.open_secure_files.contains(&f.item.id))),
+                    Value::Str(
+                        project
+                            .authorized_pipeline_ids("securefile", &f.item.id)
+                            .as_deref(),
+                    ),
                 ],
             )?;
         }
         for e in &project.environments {
             let permissions = project.environment_permissions.get(&e.item.id);
-            let ids = permissions.and_then(|p| p.as_ref().ok()).map(|p| {
-                p.authorized_pipelines()
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(",")
-            });
+            let ids = permissions
+                .and_then(|p| p.as_ref().ok())
+                .map(crate::crawl::pipeline_ids);
             environments.push(
                 &ctx,
                 &[

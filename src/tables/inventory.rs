@@ -72,6 +72,16 @@ pub const REPOSITORIES: TableDef = TableDef {
         ),
         optional("size_bytes", Int64, "Repository size in bytes."),
         optional("web_url", Utf8, "Browser URL of the repository."),
+        optional(
+            "open_to_all_pipelines",
+            Boolean,
+            "Authorized for every pipeline of the project (pipelinePermissions); null unless the connector reads detailed pipeline permissions.",
+        ),
+        optional(
+            "authorized_pipeline_ids",
+            Utf8,
+            "Comma-separated ids of the pipelines authorized one by one; null unless the connector reads detailed pipeline permissions.",
+        ),
         required("raw", Utf8, "The repository's JSON as the API returned it."),
     ],
 };
@@ -216,6 +226,14 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<InventoryBatch
             project: Some((project_id, project_name)),
             ..base
         };
+        let key = ("repository", format!("{project_id}.{}", r.item.id));
+        let permissions = org
+            .libraries
+            .iter()
+            .find(|l| l.project_id == project_id)
+            .and_then(|l| l.resource_permissions.get(&key))
+            .and_then(|p| p.as_ref().ok());
+        let ids = permissions.map(crate::crawl::pipeline_ids);
         repositories.push(
             &ctx,
             &[
@@ -226,6 +244,8 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<InventoryBatch
                 Value::Bool(Some(r.item.is_fork.unwrap_or(false))),
                 Value::Int(r.item.size),
                 Value::Str(r.item.web_url.as_deref()),
+                Value::Bool(permissions.map(|p| p.open_to_all())),
+                Value::Str(ids.as_deref()),
                 Value::Str(Some(&r.raw)),
             ],
         )?;

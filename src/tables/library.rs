@@ -50,6 +50,11 @@ pub const SERVICE_CONNECTIONS: TableDef = TableDef {
             Boolean,
             "Authorized for every pipeline of the project (build/authorizedresources).",
         ),
+        optional(
+            "authorized_pipeline_ids",
+            Utf8,
+            "Comma-separated ids of the pipelines authorized one by one (pipelinePermissions); null unless the connector reads detailed pipeline permissions.",
+        ),
         required(
             "raw",
             Utf8,
@@ -96,6 +101,11 @@ pub const VARIABLE_GROUPS: TableDef = TableDef {
             Boolean,
             "Authorized for every pipeline of the project (build/authorizedresources).",
         ),
+        optional(
+            "authorized_pipeline_ids",
+            Utf8,
+            "Comma-separated ids of the pipelines authorized one by one (pipelinePermissions); null unless the connector reads detailed pipeline permissions.",
+        ),
         required(
             "variable_names",
             Utf8,
@@ -138,6 +148,11 @@ pub fn build(
                     Value::Str(e.owner.as_deref()),
                     Value::Int(Some(e.service_endpoint_project_references.len() as i64)),
                     Value::Bool(Some(library.open_service_connections.contains(&e.id))),
+                    Value::Str(
+                        library
+                            .authorized_pipeline_ids("endpoint", &e.id)
+                            .as_deref(),
+                    ),
                     Value::Str(Some(&c.raw)),
                 ],
             )?;
@@ -171,6 +186,11 @@ pub fn build(
                     Value::Bool(Some(
                         library.open_variable_groups.contains(&group.id.to_string()),
                     )),
+                    Value::Str(
+                        library
+                            .authorized_pipeline_ids("variablegroup", &group.id.to_string())
+                            .as_deref(),
+                    ),
                     Value::Str(Some(&names)),
                     Value::Str(Some(&plaintext)),
                 ],
