@@ -14,20 +14,56 @@ use crate::dataset::{Dataset, scan_files};
 use crate::rules::{Rule, Severity};
 use crate::tables::findings::FINDINGS;
 
-/// One finding, with every column of the findings table.
-#[derive(Debug, Clone, Serialize)]
+/// One finding, with every column of the findings table (as text, in schema order: a vector,
+/// not a map, because a large estate has hundreds of thousands of them). Serialized as
+/// `{snapshot_date, values: {column: value}}` for the templates.
+#[derive(Debug, Clone)]
 pub struct FindingRow {
     pub snapshot_date: String,
-    pub values: BTreeMap<&'static str, String>,
+    values: Vec<String>,
+}
+
+/// The findings table's column names, in schema order (the index into [`FindingRow`]).
+fn finding_columns() -> &'static [&'static str] {
+    static COLUMNS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    COLUMNS.get_or_init(|| FINDINGS.all_columns().iter().map(|c| c.name).collect())
 }
 
 impl FindingRow {
     /// The value of a findings-table column ("" when null).
     pub fn get(&self, column: &str) -> &str {
-        self.values
-            .get(column)
+        finding_columns()
+            .iter()
+            .position(|c| *c == column)
+            .and_then(|i| self.values.get(i))
             .map(String::as_str)
             .unwrap_or_default()
+    }
+}
+
+/// Report order: severity, rule, organization, project, resource name.
+fn sort_key(f: &FindingRow) -> (u8, &str, &str, &str, &str) {
+    (
+        severity_rank(f.get("severity")),
+        f.get("rule_id"),
+        f.get("organization"),
+        f.get("project"),
+        f.get("resource_name"),
+    )
+}
+
+impl Serialize for FindingRow {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let values: BTreeMap<&str, &str> = finding_columns()
+            .iter()
+            .copied()
+            .zip(self.values.iter().map(String::as_str))
+            .collect();
+        let mut state = serializer.serialize_struct("FindingRow", 2)?;
+        state.serialize_field("snapshot_date", &self.snapshot_date)?;
+        state.serialize_field("values", &values)?;
+        state.end()
     }
 }
 
@@ -212,28 +248,53 @@ pub fn open_findings() -> Expr {
         .and(col("exempt").not())
 }
 
-fn read_findings(dataset: &Dataset, date: NaiveDate) -> Result<Vec<FindingRow>, ReportError> {
-    let columns: Vec<&'static str> = FINDINGS.all_columns().iter().map(|c| c.name).collect();
-    let mut rows: Vec<FindingRow> = read_rows(dataset, FINDINGS.name, date, &columns)?
-        .into_iter()
-        .map(|cells| FindingRow {
-            snapshot_date: date.to_string(),
-            values: columns.iter().copied().zip(cells).collect(),
+/// The snapshot's findings that the report shows: open, exempt and resolved ones (the
+/// not-evaluated rows are only counted), sorted by severity, rule, organization, project and
+/// resource name; and how many rows were not evaluated.
+fn read_findings(
+    dataset: &Dataset,
+    date: NaiveDate,
+) -> Result<(Vec<FindingRow>, u64), ReportError> {
+    let files = dataset.partition_files(FINDINGS.name, date)?;
+    if files.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+    let columns = finding_columns();
+    let frame = scan_files(&files)?;
+    let not_evaluated = frame
+        .clone()
+        .filter(col("status").eq(lit("not_evaluated")))
+        .select([len().cast(DataType::UInt64).alias("n")])
+        .collect()?;
+    let not_evaluated = not_evaluated.column("n")?.u64()?.get(0).unwrap_or(0);
+    let df = frame
+        .filter(col("status").neq(lit("not_evaluated")))
+        .select(
+            columns
+                .iter()
+                .map(|c| col(*c).cast(DataType::String))
+                .collect::<Vec<_>>(),
+        )
+        .collect()?;
+    let cols = columns
+        .iter()
+        .map(|c| Ok(df.column(c)?.str()?.clone()))
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let snapshot_date = date.to_string();
+    let mut rows: Vec<FindingRow> = (0..df.height())
+        .map(|i| FindingRow {
+            snapshot_date: snapshot_date.clone(),
+            values: cols
+                .iter()
+                .map(|c| c.get(i).unwrap_or_default().to_string())
+                .collect(),
         })
         .collect();
-    rows.sort_by(|a, b| {
-        let key = |f: &FindingRow| {
-            (
-                severity_rank(f.get("severity")),
-                f.get("rule_id").to_string(),
-                f.get("organization").to_string(),
-                f.get("project").to_string(),
-                f.get("resource_name").to_string(),
-            )
-        };
-        key(a).cmp(&key(b))
-    });
-    Ok(rows)
+    drop(cols);
+    drop(df);
+    // Borrowed keys: no allocation per comparison.
+    rows.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    Ok((rows, not_evaluated))
 }
 
 impl ReportData {
@@ -247,13 +308,11 @@ impl ReportData {
         // The findings table holds open, exempt, not-evaluated and resolved rows: the report's
         // findings are the open ones; resolved rows were set against the previous snapshot
         // when the snapshot was evaluated.
-        let all = read_findings(dataset, date)?;
-        let (mut findings, mut resolved, mut exempt, mut not_evaluated) =
-            (Vec::new(), Vec::new(), 0u64, 0u64);
+        let (all, not_evaluated) = read_findings(dataset, date)?;
+        let (mut findings, mut resolved, mut exempt) = (Vec::new(), Vec::new(), 0u64);
         for f in all {
             match f.get("status") {
                 "resolved" => resolved.push(f),
-                "not_evaluated" => not_evaluated += 1,
                 _ if f.get("exempt") == "true" => exempt += 1,
                 _ => findings.push(f),
             }
