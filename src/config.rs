@@ -213,7 +213,7 @@ pub enum AuthConfig {
         client_id: String,
         secret_env: Option<String>,
         secret_file: Option<PathBuf>,
-        /// Not supported yet (refused with a clear message).
+        /// PEM file with the private key and the certificate (instead of a secret).
         certificate_file: Option<PathBuf>,
         /// Default `https://login.microsoftonline.com` (sovereign clouds differ).
         authority_url: Option<String>,
@@ -311,6 +311,13 @@ pub enum EntraCredential {
         client_id: String,
         secret: Secret,
     },
+    /// A certificate: the client assertion is a JWT signed with its private key.
+    ClientCertificate {
+        authority: Url,
+        tenant_id: String,
+        client_id: String,
+        certificate: ClientCertificate,
+    },
     WorkloadIdentity {
         authority: Url,
         tenant_id: String,
@@ -327,12 +334,70 @@ pub enum EntraCredential {
 impl EntraCredential {
     pub fn kind(&self) -> &'static str {
         match self {
-            EntraCredential::ClientSecret { .. } => "service_principal",
+            EntraCredential::ClientSecret { .. } | EntraCredential::ClientCertificate { .. } => {
+                "service_principal"
+            }
             EntraCredential::WorkloadIdentity { .. } => "workload_identity",
             EntraCredential::ManagedIdentity { .. } => "managed_identity",
             EntraCredential::AzureCli => "azure_cli",
         }
     }
+}
+
+/// A service principal's certificate: its RSA private key (never printed) and the base64url
+/// SHA-1 thumbprint (`x5t`) of the certificate that Entra matches it with.
+#[derive(Clone)]
+pub struct ClientCertificate {
+    pub key: std::sync::Arc<ring::signature::RsaKeyPair>,
+    pub thumbprint: String,
+}
+
+impl fmt::Debug for ClientCertificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCertificate")
+            .field("thumbprint", &self.thumbprint)
+            .field("key", &"***")
+            .finish()
+    }
+}
+
+/// Reads a PEM file holding the private key (PKCS#8 or PKCS#1 RSA) and the certificate.
+pub fn read_client_certificate(path: &Path) -> Result<ClientCertificate, String> {
+    use base64::Engine as _;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read certificate file {}: {e}", path.display()))?;
+    let pkcs8 = crate::ado::pem::blocks(&text, "PRIVATE KEY");
+    let pkcs1 = crate::ado::pem::blocks(&text, "RSA PRIVATE KEY");
+    let key = if let Some(der) = pkcs8.first() {
+        ring::signature::RsaKeyPair::from_pkcs8(der)
+    } else if let Some(der) = pkcs1.first() {
+        ring::signature::RsaKeyPair::from_der(der)
+    } else {
+        return Err(format!(
+            "certificate file {} holds no PEM private key (PRIVATE KEY or RSA PRIVATE KEY)",
+            path.display()
+        ));
+    }
+    .map_err(|e| {
+        format!(
+            "certificate file {}: the private key is not a usable RSA key ({e})",
+            path.display()
+        )
+    })?;
+    let certificate = crate::ado::pem::blocks(&text, "CERTIFICATE")
+        .into_iter()
+        .next()
+        .ok_or_else(|| {
+            format!(
+                "certificate file {} holds no CERTIFICATE block (put the certificate after the key)",
+                path.display()
+            )
+        })?;
+    let digest = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &certificate);
+    Ok(ClientCertificate {
+        key: std::sync::Arc::new(key),
+        thumbprint: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref()),
+    })
 }
 
 const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
@@ -379,33 +444,43 @@ fn resolve_entra(
             certificate_file,
             authority_url,
         } => {
-            if certificate_file.is_some() {
-                problems.push(format!(
-                    "{owner}: certificate_file: certificate credentials are not supported yet; \
-                     use a client secret (secret_env / secret_file) or workload_identity"
-                ));
-                return None;
-            }
             let authority = keep(entra_url(
                 &owner,
                 "authority_url",
                 authority_url.as_deref().unwrap_or(DEFAULT_AUTHORITY),
                 false,
             ));
-            let secret = match (secret_env, secret_file) {
-                (None, None) => Err(format!(
-                    "{owner}: a service principal needs secret_env or secret_file"
-                )),
-                (var, file) => read_secret(&owner, var, file, env),
-            }
-            .map_err(|e| problems.push(e))
-            .ok();
             for (key, value) in [("tenant_id", &tenant_id), ("client_id", &client_id)] {
                 if value.trim().is_empty() {
                     problems.push(format!("{owner}: {key} is empty"));
                     return None;
                 }
             }
+            if let Some(path) = certificate_file {
+                if secret_env.is_some() || secret_file.is_some() {
+                    problems.push(format!(
+                        "{owner}: set a client secret or certificate_file, not both"
+                    ));
+                    return None;
+                }
+                let certificate = read_client_certificate(&path)
+                    .map_err(|e| problems.push(format!("{owner}: {e}")))
+                    .ok();
+                return Some(EntraCredential::ClientCertificate {
+                    authority: authority?,
+                    tenant_id,
+                    client_id,
+                    certificate: certificate?,
+                });
+            }
+            let secret = match (secret_env, secret_file) {
+                (None, None) => Err(format!(
+                    "{owner}: a service principal needs secret_env, secret_file or certificate_file"
+                )),
+                (var, file) => read_secret(&owner, var, file, env),
+            }
+            .map_err(|e| problems.push(e))
+            .ok();
             Some(EntraCredential::ClientSecret {
                 authority: authority?,
                 tenant_id,

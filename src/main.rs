@@ -306,20 +306,39 @@ struct SimEntraArgs {
     /// The federated token (workload identity) accepted as client assertion.
     #[arg(long, default_value = "simulated-federated-token")]
     federated_token: String,
+    /// PEM file with the RSA public key (PKCS#1, `openssl rsa -RSAPublicKey_out`) of the service
+    /// principal's certificate: client assertions signed with its private key are accepted.
+    #[arg(long, value_name = "FILE")]
+    client_public_key: Option<PathBuf>,
     /// Lifetime of the tokens it issues (short values exercise the client's refresh).
     #[arg(long, default_value_t = 3600, value_name = "SECONDS")]
     token_lifetime_secs: u64,
 }
 
 impl SimEntraArgs {
-    fn settings(&self) -> ado_posture::sim::entra::EntraSettings {
-        ado_posture::sim::entra::EntraSettings {
+    fn settings(&self) -> anyhow::Result<ado_posture::sim::entra::EntraSettings> {
+        let client_public_key = match &self.client_public_key {
+            None => None,
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                let der = ado_posture::ado::pem::blocks(&text, "RSA PUBLIC KEY")
+                    .into_iter()
+                    .next()
+                    .with_context(|| {
+                        format!("{} holds no RSA PUBLIC KEY PEM block", path.display())
+                    })?;
+                Some(der)
+            }
+        };
+        Ok(ado_posture::sim::entra::EntraSettings {
+            client_public_key,
             tenant_id: self.tenant_id.clone(),
             client_id: self.client_id.clone(),
             client_secret: self.client_secret.clone(),
             federated_token: self.federated_token.clone(),
             token_lifetime: Duration::from_secs(self.token_lifetime_secs),
-        }
+        })
     }
 }
 
@@ -723,7 +742,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 server_mode: behaviour.server,
                 limit: behaviour.limit(),
                 faults: behaviour.faults(),
-                entra: entra.settings(),
+                entra: entra.settings()?,
             };
             simulate(listen, &estate, settings, truth.as_deref()).await
         }

@@ -1,5 +1,5 @@
 //! Microsoft Entra identities against the simulator's token service: service principal with a
-//! client secret, workload identity federation, managed identity, and the Azure CLI (a fake
+//! client secret or a certificate, workload identity federation, managed identity, and the Azure CLI (a fake
 //! `az` on PATH). Each crawls the same estate as a PAT would, tokens are renewed before they
 //! expire, and the client secret appears nowhere.
 
@@ -220,6 +220,143 @@ fn workload_identity_managed_identity_and_azure_cli_crawl_the_same_estate() {
 }
 
 #[test]
+fn a_service_principal_with_a_certificate_signs_its_assertion_and_the_key_appears_nowhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A throw-away key and self-signed certificate, as `az ad sp create-for-rbac --create-cert`
+    // would give (key and certificate in one PEM file), and the public key the simulator trusts.
+    let key = tmp.path().join("key.pem");
+    let cert = tmp.path().join("cert.pem");
+    let public = tmp.path().join("public.pem");
+    let openssl = |args: &[&str]| {
+        let status = std::process::Command::new("openssl")
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("openssl (installed by .ci/run)");
+        assert!(status.success(), "openssl {args:?}");
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=ado-posture-test",
+        "-keyout",
+        key.to_str().unwrap(),
+        "-out",
+        cert.to_str().unwrap(),
+    ]);
+    openssl(&[
+        "rsa",
+        "-in",
+        key.to_str().unwrap(),
+        "-RSAPublicKey_out",
+        "-out",
+        public.to_str().unwrap(),
+    ]);
+    let key_text = std::fs::read_to_string(&key).unwrap();
+    let bundle = tmp.path().join("sp.pem");
+    std::fs::write(
+        &bundle,
+        format!("{key_text}{}", std::fs::read_to_string(&cert).unwrap()),
+    )
+    .unwrap();
+
+    let truth = tmp.path().join("truth.json");
+    let sim = start_simulator(&[
+        "--organizations",
+        "2",
+        "--projects",
+        "2",
+        "--client-public-key",
+        public.to_str().unwrap(),
+        "--truth",
+        truth.to_str().unwrap(),
+    ]);
+    let config = config(
+        tmp.path(),
+        &sim.url,
+        &format!(
+            r#"{{ kind = "service_principal", tenant_id = "{TENANT}", client_id = "{CLIENT}", certificate_file = "{}", authority_url = "{}" }}"#,
+            bundle.display(),
+            sim.url
+        ),
+    );
+    let out = tmp.path().join("out");
+    let output = run(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[("ADO_POSTURE_LOG", "debug")],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    crawl_matches_truth(&out, &truth);
+    // A line of the key's base64 never shows up anywhere.
+    let key_line = key_text.lines().nth(3).unwrap().to_string();
+    let mut haystacks = vec![output.stdout.clone(), output.stderr.clone()];
+    for file in files_under(&out) {
+        haystacks.push(std::fs::read(&file).unwrap());
+    }
+    for bytes in haystacks {
+        let needle = key_line.as_bytes();
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "the private key leaked"
+        );
+    }
+
+    // A certificate the simulator does not trust is refused by the token service.
+    let other_key = tmp.path().join("other.pem");
+    let other_cert = tmp.path().join("other-cert.pem");
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=other",
+        "-keyout",
+        other_key.to_str().unwrap(),
+        "-out",
+        other_cert.to_str().unwrap(),
+    ]);
+    std::fs::write(
+        &bundle,
+        format!(
+            "{}{}",
+            std::fs::read_to_string(&other_key).unwrap(),
+            std::fs::read_to_string(&other_cert).unwrap()
+        ),
+    )
+    .unwrap();
+    let refused = run(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            tmp.path().join("out2").to_str().unwrap(),
+        ],
+        &[],
+    );
+    let stderr = text(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("AADSTS7000215"), "{stderr}");
+}
+
+#[test]
 fn entra_config_problems_are_reported_together() {
     let tmp = tempfile::tempdir().unwrap();
     let config = config(
@@ -233,7 +370,11 @@ fn entra_config_problems_are_reported_together() {
     );
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("certificate"), "{stderr}");
+    assert!(
+        stderr.contains("cannot read certificate file /x.pem"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("authority_url"), "{stderr}");
     let config = config_at(tmp.path(), r#"{ kind = "workload_identity" }"#);
     let output = run(
         &["run", "--config", config.to_str().unwrap(), "--check"],

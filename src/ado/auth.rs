@@ -1,4 +1,4 @@
-//! Microsoft Entra tokens for Azure DevOps: service principal (client secret), workload identity
+//! Microsoft Entra tokens for Azure DevOps: service principal (client secret or certificate), workload identity
 //! federation (a federated token file as client assertion), managed identity (IMDS) and the
 //! Azure CLI. Tokens are cached and fetched again five minutes before they expire.
 //!
@@ -130,6 +130,27 @@ impl TokenSource {
                 ];
                 self.post_form(&token_url(authority, tenant_id), &form)
                     .await
+            }
+            EntraCredential::ClientCertificate {
+                authority,
+                tenant_id,
+                client_id,
+                certificate,
+            } => {
+                let url = token_url(authority, tenant_id);
+                let assertion = client_assertion(certificate, client_id, &url)
+                    .map_err(|m| self.error(url.as_str(), &m))?;
+                let form = [
+                    ("grant_type", "client_credentials"),
+                    ("client_id", client_id.as_str()),
+                    (
+                        "client_assertion_type",
+                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                    ),
+                    ("client_assertion", assertion.as_str()),
+                    ("scope", &format!("{ADO_RESOURCE}/.default")),
+                ];
+                self.post_form(&url, &form).await
             }
             EntraCredential::WorkloadIdentity {
                 authority,
@@ -299,6 +320,43 @@ impl TokenSource {
             Duration::from_secs(seconds),
         ))
     }
+}
+
+/// The JWT a certificate credential presents: RS256, `x5t` = the certificate's thumbprint,
+/// audience = the token endpoint, valid for ten minutes.
+fn client_assertion(
+    certificate: &crate::config::ClientCertificate,
+    client_id: &str,
+    token_url: &Url,
+) -> Result<String, String> {
+    use base64::Engine as _;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let now = chrono::Utc::now().timestamp();
+    let header = serde_json::json!({ "alg": "RS256", "typ": "JWT", "x5t": certificate.thumbprint });
+    let claims = serde_json::json!({
+        "aud": token_url.as_str(),
+        "iss": client_id,
+        "sub": client_id,
+        "jti": format!("{:032x}", fastrand::u128(..)),
+        "nbf": now - 60,
+        "iat": now,
+        "exp": now + 600,
+    });
+    let signing_input = format!(
+        "{}.{}",
+        b64(header.to_string().as_bytes()),
+        b64(claims.to_string().as_bytes())
+    );
+    let key = &certificate.key;
+    let mut signature = vec![0; key.public().modulus_len()];
+    key.sign(
+        &ring::signature::RSA_PKCS1_SHA256,
+        &ring::rand::SystemRandom::new(),
+        signing_input.as_bytes(),
+        &mut signature,
+    )
+    .map_err(|_| "signing the client assertion failed".to_string())?;
+    Ok(format!("{signing_input}.{}", b64(&signature)))
 }
 
 fn token_url(authority: &Url, tenant_id: &str) -> Url {

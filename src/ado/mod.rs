@@ -8,6 +8,7 @@ pub mod client;
 pub mod error;
 pub mod models;
 pub mod pace;
+pub mod pem;
 pub mod stats;
 
 pub use client::{AdoClient, PagedList};

@@ -21,6 +21,9 @@ pub struct EntraSettings {
     pub client_secret: String,
     /// The federated token (workload identity) the simulator trusts as a client assertion.
     pub federated_token: String,
+    /// PKCS#1 DER of the RSA public key of the service principal's certificate, when one is
+    /// registered: client assertions signed by its private key are accepted.
+    pub client_public_key: Option<Vec<u8>>,
     pub token_lifetime: Duration,
 }
 
@@ -31,6 +34,7 @@ impl Default for EntraSettings {
             client_id: "11111111-2222-3333-4444-555555555555".into(),
             client_secret: "simulated-client-secret".into(),
             federated_token: "simulated-federated-token".into(),
+            client_public_key: None,
             token_lifetime: Duration::from_secs(3600),
         }
     }
@@ -109,9 +113,11 @@ pub fn client_credentials(
     }
     let by_secret =
         !field("client_secret").is_empty() && field("client_secret") == settings.client_secret;
-    let by_assertion = field("client_assertion_type")
-        == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-        && field("client_assertion") == settings.federated_token;
+    let jwt_bearer =
+        field("client_assertion_type") == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+    let by_assertion = jwt_bearer
+        && (field("client_assertion") == settings.federated_token
+            || signed_by_certificate(settings, tenant, field("client_assertion")));
     if !(by_secret || by_assertion) {
         return (
             401,
@@ -160,4 +166,45 @@ pub fn managed_identity(
             "token_type": "Bearer"
         }),
     )
+}
+
+/// Whether a client assertion is a JWT signed (RS256) by the registered certificate's key, for
+/// this client and this tenant's token endpoint, and not expired.
+fn signed_by_certificate(settings: &EntraSettings, tenant: &str, assertion: &str) -> bool {
+    use base64::Engine as _;
+    let Some(public_key) = &settings.client_public_key else {
+        return false;
+    };
+    let parts: Vec<&str> = assertion.split('.').collect();
+    let [header, claims, signature] = parts.as_slice() else {
+        return false;
+    };
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let Ok(signature) = b64.decode(signature) else {
+        return false;
+    };
+    let key = ring::signature::UnparsedPublicKey::new(
+        &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+        public_key,
+    );
+    if key
+        .verify(format!("{header}.{claims}").as_bytes(), &signature)
+        .is_err()
+    {
+        return false;
+    }
+    let Some(claims) = b64
+        .decode(claims)
+        .ok()
+        .and_then(|c| serde_json::from_slice::<Value>(&c).ok())
+    else {
+        return false;
+    };
+    let now = chrono::Utc::now().timestamp();
+    claims["iss"] == settings.client_id.as_str()
+        && claims["sub"] == settings.client_id.as_str()
+        && claims["exp"].as_i64().is_some_and(|exp| exp > now)
+        && claims["aud"]
+            .as_str()
+            .is_some_and(|aud| aud.ends_with(&format!("/{tenant}/oauth2/v2.0/token")))
 }
