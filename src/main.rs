@@ -974,7 +974,11 @@ impl ProgressBar {
 }
 
 impl CrawlProgress for ProgressBar {
-    fn watch_requests(&self, stats: Arc<ado_posture::ado::stats::ApiStats>) {
+    fn watch_requests(
+        &self,
+        stats: Arc<ado_posture::ado::stats::ApiStats>,
+        projects: Arc<ado_posture::crawl::ProjectCounter>,
+    ) {
         let Some(bar) = self.bar.clone() else {
             return;
         };
@@ -983,8 +987,12 @@ impl CrawlProgress for ProgressBar {
         std::thread::spawn(move || {
             while !done.load(std::sync::atomic::Ordering::Relaxed) {
                 let t = stats.totals();
+                let (done, found) = (
+                    projects.done.load(std::sync::atomic::Ordering::Relaxed),
+                    projects.found.load(std::sync::atomic::Ordering::Relaxed),
+                );
                 bar.set_prefix(format!(
-                    "requests {} · retries {} · blocked (429) {} · delayed {:.0}s",
+                    "projects {done}/{found} · requests {} · retries {} · blocked (429) {} · delayed {:.0}s",
                     t.calls, t.retries, t.blocked, t.delayed_seconds
                 ));
                 std::thread::sleep(Duration::from_millis(500));

@@ -185,8 +185,15 @@ pub trait CrawlProgress: Send + Sync {
     fn organizations_found(&self, _connector: &str, _count: usize) {}
     /// One organization is done, crawled or failed.
     fn organization_done(&self, _connector: &str, _organization: &str, _crawled: bool) {}
-    /// The crawl's request counters, to show requests and throttling as they happen.
-    fn watch_requests(&self, _stats: Arc<ApiStats>) {}
+    /// The crawl's request and project counters, to show them as they change.
+    fn watch_requests(&self, _stats: Arc<ApiStats>, _projects: Arc<ProjectCounter>) {}
+}
+
+/// Projects listed and projects done so far, across organizations.
+#[derive(Debug, Default)]
+pub struct ProjectCounter {
+    pub found: std::sync::atomic::AtomicUsize,
+    pub done: std::sync::atomic::AtomicUsize,
 }
 
 /// Progress nobody watches.
@@ -237,7 +244,8 @@ pub async fn crawl_each<E>(
     mut each: impl FnMut(OrganizationInventory) -> Result<(), E>,
 ) -> Result<Vec<CrawlError>, E> {
     let mut outcome = CrawlOutcome::default();
-    progress.watch_requests(stats.clone());
+    let projects = Arc::new(ProjectCounter::default());
+    progress.watch_requests(stats.clone(), projects.clone());
     for connector in connectors {
         let client = match AdoClient::new(
             &connector.name,
@@ -283,8 +291,9 @@ pub async fn crawl_each<E>(
         let spawn = |tasks: &mut JoinSet<_>, org: discovery::OrganizationRef| {
             let client = client.clone();
             let connector = connector.clone();
+            let projects = projects.clone();
             tasks.spawn(async move {
-                let result = resources::organization(&client, &connector, &org).await;
+                let result = resources::organization(&client, &connector, &org, &projects).await;
                 (org.name, result)
             });
         };

@@ -27,6 +27,7 @@ pub async fn organization(
     client: &AdoClient,
     connector: &Connector,
     org: &OrganizationRef,
+    counter: &std::sync::Arc<super::ProjectCounter>,
 ) -> Result<OrganizationInventory, AdoError> {
     let base = api_url(&connector.url, &[org.name.as_str()], &[]);
     let crawled_at = chrono::Utc::now();
@@ -68,6 +69,9 @@ pub async fn organization(
     .filter(|r| project_ids.contains(r.item.project.id.as_str()))
     .collect();
 
+    counter
+        .found
+        .fetch_add(projects.len(), std::sync::atomic::Ordering::Relaxed);
     let mut tasks = JoinSet::new();
     for project in &projects {
         let client = client.clone();
@@ -85,9 +89,10 @@ pub async fn organization(
             Vec::new()
         };
         let detailed = connector.detailed_pipeline_permissions;
+        let counter = counter.clone();
         tasks.spawn(async move {
             let ids = (project_id, project_name);
-            project_resources(
+            let result = project_resources(
                 &client,
                 &org_name,
                 &project_base,
@@ -95,7 +100,11 @@ pub async fn organization(
                 detailed,
                 repository_ids,
             )
-            .await
+            .await;
+            counter
+                .done
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            result
         });
     }
     let mut policies = Vec::with_capacity(projects.len());
