@@ -107,6 +107,18 @@ fn crawl_matches_ground_truth_and_findings_match_injected_misconfigurations() {
     );
     assert_eq!(rows("organization_policies"), sum("organization_policies"));
     assert_eq!(rows("runs"), truth_orgs.len() as u64);
+    // Plain-text variable values (the simulator serves "value of NAME") are never stored, while
+    // the raw JSON keeps the variables' names.
+    for table in ["variable_groups", "pipelines"] {
+        let df = scan_files(&dataset.partition_files(table, date).unwrap())
+            .unwrap()
+            .collect()
+            .unwrap();
+        let raw = df.column("raw").unwrap().str().unwrap().clone();
+        let texts: Vec<&str> = (0..raw.len()).filter_map(|i| raw.get(i)).collect();
+        assert!(texts.iter().all(|t| !t.contains("value of ")), "{table}");
+        assert!(texts.iter().any(|t| t.contains("\"variables\"")), "{table}");
+    }
     assert_eq!(rows("crawl_errors"), 0);
     let pipelines = scan_files(&dataset.partition_files("pipelines", date).unwrap())
         .unwrap()

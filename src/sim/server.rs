@@ -1508,7 +1508,7 @@ fn pipeline_json(
             let value = if *secret {
                 json!({ "value": null, "isSecret": true, "allowOverride": false })
             } else {
-                json!({ "value": "x", "allowOverride": true })
+                json!({ "value": format!("value of {name}"), "allowOverride": true })
             };
             (name.clone(), value)
         })

@@ -54,6 +54,7 @@ pub const AGENT_QUEUES: TableDef = TableDef {
             Utf8,
             "Comma-separated ids of the pipelines authorized one by one (pipelinePermissions); null unless the connector reads detailed pipeline permissions.",
         ),
+        required("raw", Utf8, "The queue's JSON as the API returned it."),
     ],
 };
 
@@ -74,6 +75,11 @@ pub const SECURE_FILES: TableDef = TableDef {
             "authorized_pipeline_ids",
             Utf8,
             "Comma-separated ids of the pipelines authorized one by one (pipelinePermissions); null unless the connector reads detailed pipeline permissions.",
+        ),
+        required(
+            "raw",
+            Utf8,
+            "The secure file's JSON as the API returned it (never its content).",
         ),
     ],
 };
@@ -161,6 +167,7 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<AgentBatches, 
                             .authorized_pipeline_ids("queue", &q.item.id.to_string())
                             .as_deref(),
                     ),
+                    Value::Str(Some(&q.raw)),
                 ],
             )?;
         }
@@ -183,6 +190,7 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<AgentBatches, 
                             .authorized_pipeline_ids("securefile", &f.item.id)
                             .as_deref(),
                     ),
+                    Value::Str(Some(&f.raw)),
                 ],
             )?;
         }

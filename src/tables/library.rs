@@ -116,6 +116,11 @@ pub const VARIABLE_GROUPS: TableDef = TableDef {
             Utf8,
             "Comma-separated names of the variables not marked secret (Key Vault groups: none).",
         ),
+        required(
+            "raw",
+            Utf8,
+            "The group's JSON as the API returned it, with every variable's value removed (set to null).",
+        ),
     ],
 };
 
@@ -193,6 +198,7 @@ pub fn build(
                     ),
                     Value::Str(Some(&names)),
                     Value::Str(Some(&plaintext)),
+                    Value::Str(Some(&without_variable_values(&g.raw))),
                 ],
             )?;
         }
@@ -210,4 +216,42 @@ pub fn plaintext_names(
         .map(|(k, _)| k.as_str())
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// The JSON of a variable group or build definition with the `value` of every entry of its
+/// `variables` object set to null: plain-text values can hold credentials, and the dataset
+/// keeps names and the secret flag only.
+pub fn without_variable_values(raw: &str) -> String {
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(raw) else {
+        return "{}".to_string();
+    };
+    if let Some(variables) = value
+        .get_mut("variables")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        for variable in variables.values_mut() {
+            if let Some(v) = variable.as_object_mut()
+                && v.contains_key("value")
+            {
+                v.insert("value".into(), serde_json::Value::Null);
+            }
+        }
+    }
+    value.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variable_values_are_removed_and_the_rest_kept() {
+        let raw = r#"{"id":1,"variables":{"DB_PASSWORD":{"value":"hunter2"},"S":{"value":null,"isSecret":true}}}"#;
+        let kept = without_variable_values(raw);
+        assert!(!kept.contains("hunter2"), "{kept}");
+        assert!(
+            kept.contains("DB_PASSWORD") && kept.contains("isSecret"),
+            "{kept}"
+        );
+    }
 }

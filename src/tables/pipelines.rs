@@ -83,7 +83,7 @@ pub const PIPELINES: TableDef = TableDef {
         required(
             "raw",
             Utf8,
-            "The definition's JSON as the API returned it (secret values come back null).",
+            "The definition's JSON as the API returned it, with every variable's value removed (set to null).",
         ),
     ],
 };
@@ -220,7 +220,7 @@ pub fn build(
                     Value::Int(Some(secrets as i64)),
                     Value::Str(Some(&super::library::plaintext_names(&d.variables))),
                     Value::Bool(d.pull_request_comment_required()),
-                    Value::Str(Some(&p.raw)),
+                    Value::Str(Some(&super::library::without_variable_values(&p.raw))),
                 ],
             )?;
         }
