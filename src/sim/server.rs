@@ -592,31 +592,7 @@ fn route_request(
         [org, project, "_apis", "build", "authorizedresources"] => {
             let (_, _, project) = or_respond!(org_and_project(estate, org, project));
             let kind = param("type").unwrap_or_default().to_ascii_lowercase();
-            let (library, agents) = (&project.library, &project.agents);
-            // (id, open to all pipelines) of the resources of that type.
-            let resources: Vec<(String, bool)> = match kind.as_str() {
-                "endpoint" => library
-                    .endpoints
-                    .iter()
-                    .map(|e| (e.id.clone(), e.open_to_all))
-                    .collect(),
-                "variablegroup" => library
-                    .variable_groups
-                    .iter()
-                    .map(|g| (g.id.to_string(), g.open_to_all))
-                    .collect(),
-                "queue" => agents
-                    .queues
-                    .iter()
-                    .map(|q| (q.id.to_string(), q.open_to_all))
-                    .collect(),
-                "securefile" => agents
-                    .secure_files
-                    .iter()
-                    .map(|f| (f.id.clone(), f.open_to_all))
-                    .collect(),
-                _ => Vec::new(),
-            };
+            let resources = protected_resources(project, &kind);
             let ids = resources
                 .into_iter()
                 .filter(|(_, open)| *open)
@@ -935,30 +911,12 @@ fn route_request(
                             .and_then(|c| c.environment_open.get(i).copied())
                             .unwrap_or(false)
                     }),
-                "endpoint" => project
-                    .library
-                    .endpoints
-                    .iter()
-                    .find(|e| e.id.eq_ignore_ascii_case(id))
-                    .map(|e| e.open_to_all),
-                "variablegroup" => project
-                    .library
-                    .variable_groups
-                    .iter()
-                    .find(|g| g.id.to_string() == *id)
-                    .map(|g| g.open_to_all),
-                "queue" => project
-                    .agents
-                    .queues
-                    .iter()
-                    .find(|q| q.id.to_string() == *id)
-                    .map(|q| q.open_to_all),
-                "securefile" => project
-                    .agents
-                    .secure_files
-                    .iter()
-                    .find(|f| f.id.eq_ignore_ascii_case(id))
-                    .map(|f| f.open_to_all),
+                "endpoint" | "variablegroup" | "queue" | "securefile" => {
+                    protected_resources(project, &kind.to_ascii_lowercase())
+                        .into_iter()
+                        .find(|(rid, _)| rid.eq_ignore_ascii_case(id))
+                        .map(|(_, open)| open)
+                }
                 // `{projectId}.{repositoryId}`
                 "repository" => id.split_once('.').and_then(|(p, r)| {
                     let position = org_ref.repositories.iter().position(|repo| {
@@ -1017,6 +975,36 @@ fn route_request(
             }
         }
         _ => not_found_route(parts.uri.path()),
+    }
+}
+
+/// (id, open to all pipelines) of a project's service connections (`endpoint`), variable
+/// groups, queues or secure files: what `build/authorizedresources` and `pipelinePermissions`
+/// both answer from.
+fn protected_resources(project: &SimProject, kind: &str) -> Vec<(String, bool)> {
+    let (library, agents) = (&project.library, &project.agents);
+    match kind {
+        "endpoint" => library
+            .endpoints
+            .iter()
+            .map(|e| (e.id.clone(), e.open_to_all))
+            .collect(),
+        "variablegroup" => library
+            .variable_groups
+            .iter()
+            .map(|g| (g.id.to_string(), g.open_to_all))
+            .collect(),
+        "queue" => agents
+            .queues
+            .iter()
+            .map(|q| (q.id.to_string(), q.open_to_all))
+            .collect(),
+        "securefile" => agents
+            .secure_files
+            .iter()
+            .map(|f| (f.id.clone(), f.open_to_all))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
