@@ -403,30 +403,15 @@ fn five_percent_injected_faults_change_nothing_but_the_retry_count() {
         text(&output.stdout),
         text(&output.stderr)
     );
-    let truth: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&truth_path).unwrap()).unwrap();
-    let manifest = manifest(&out.join("dataset"));
-    let orgs = truth["organizations"].as_array().unwrap();
-    let sum = |key: &str| orgs.iter().map(|o| o[key].as_u64().unwrap()).sum::<u64>();
-    assert_eq!(
-        manifest["tables"]["projects"]["rows"].as_u64().unwrap(),
-        sum("projects")
+    let (_, manifest) = assert_crawl_matches_truth(
+        &out,
+        &truth_path,
+        &[
+            ("projects", "projects"),
+            ("repositories", "repositories"),
+            ("branch_policies", "policy_scope_rows"),
+        ],
     );
-    assert_eq!(
-        manifest["tables"]["repositories"]["rows"].as_u64().unwrap(),
-        sum("repositories")
-    );
-    assert_eq!(
-        manifest["tables"]["branch_policies"]["rows"]
-            .as_u64()
-            .unwrap(),
-        sum("policy_scope_rows")
-    );
-    let dataset_dir = out.join("dataset");
-    let date = Dataset::new(&dataset_dir)
-        .snapshot_dates("findings")
-        .unwrap()[0];
-    assert_findings_match_truth(&dataset_dir, date, &truth);
     assert_eq!(manifest["tables"]["crawl_errors"]["rows"], 0);
     let retries: u64 = manifest["api"]
         .as_object()
@@ -551,26 +536,16 @@ auth = {{ kind = "pat", token_env = "E2E_PAT" }}
         text(&output.stdout),
         text(&output.stderr)
     );
-    let truth: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&truth_path).unwrap()).unwrap();
-    let manifest = manifest(&out.join("dataset"));
+    let (truth, manifest) = assert_crawl_matches_truth(
+        &out,
+        &truth_path,
+        &[
+            ("repositories", "repositories"),
+            ("branch_policies", "policy_scope_rows"),
+        ],
+    );
     let orgs = truth["organizations"].as_array().unwrap();
     let sum = |key: &str| orgs.iter().map(|o| o[key].as_u64().unwrap()).sum::<u64>();
-    assert_eq!(
-        manifest["tables"]["repositories"]["rows"].as_u64().unwrap(),
-        sum("repositories")
-    );
-    assert_eq!(
-        manifest["tables"]["branch_policies"]["rows"]
-            .as_u64()
-            .unwrap(),
-        sum("policy_scope_rows")
-    );
-    let dataset_dir = out.join("dataset");
-    let date = Dataset::new(&dataset_dir)
-        .snapshot_dates("findings")
-        .unwrap()[0];
-    assert_findings_match_truth(&dataset_dir, date, &truth);
     for org in manifest["organizations"].as_array().unwrap() {
         assert_eq!(org["deployment"], "server", "{org}");
         assert_eq!(org["api_version"], "6.0", "{org}");

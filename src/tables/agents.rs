@@ -3,7 +3,10 @@
 use arrow::record_batch::RecordBatch;
 
 use super::ColumnType::{Boolean, Int64, TimestampUtc, Utf8};
-use super::{RowContext, TableBuilder, TableDef, TableError, Value, optional, required};
+use super::{
+    AUTHORIZED_PIPELINE_IDS, OPEN_TO_ALL_PIPELINES, RowContext, TableBuilder, TableDef, TableError,
+    Value, optional, required,
+};
 use crate::crawl::OrganizationInventory;
 
 pub const AGENT_POOLS: TableDef = TableDef {
@@ -44,16 +47,8 @@ pub const AGENT_QUEUES: TableDef = TableDef {
             Boolean,
             "Whether that pool is Microsoft-hosted.",
         ),
-        required(
-            "open_to_all_pipelines",
-            Boolean,
-            "Authorized for every pipeline of the project (build/authorizedresources).",
-        ),
-        optional(
-            "authorized_pipeline_ids",
-            Utf8,
-            "Comma-separated ids of the pipelines authorized one by one (pipelinePermissions); null unless the connector reads detailed pipeline permissions.",
-        ),
+        OPEN_TO_ALL_PIPELINES,
+        AUTHORIZED_PIPELINE_IDS,
         required("raw", Utf8, "The queue's JSON as the API returned it."),
     ],
 };
@@ -66,16 +61,8 @@ pub const SECURE_FILES: TableDef = TableDef {
         required("secure_file_id", Utf8, "Secure file id (GUID)."),
         required("secure_file", Utf8, "Secure file name."),
         optional("modified_on", TimestampUtc, "Last modification."),
-        required(
-            "open_to_all_pipelines",
-            Boolean,
-            "Authorized for every pipeline of the project (build/authorizedresources).",
-        ),
-        optional(
-            "authorized_pipeline_ids",
-            Utf8,
-            "Comma-separated ids of the pipelines authorized one by one (pipelinePermissions); null unless the connector reads detailed pipeline permissions.",
-        ),
+        OPEN_TO_ALL_PIPELINES,
+        AUTHORIZED_PIPELINE_IDS,
         required(
             "raw",
             Utf8,

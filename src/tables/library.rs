@@ -4,7 +4,10 @@
 use arrow::record_batch::RecordBatch;
 
 use super::ColumnType::{Boolean, Int64, Utf8};
-use super::{RowContext, TableBuilder, TableDef, TableError, Value, optional, required};
+use super::{
+    AUTHORIZED_PIPELINE_IDS, OPEN_TO_ALL_PIPELINES, RowContext, TableBuilder, TableDef, TableError,
+    Value, optional, required,
+};
 use crate::crawl::OrganizationInventory;
 
 pub const SERVICE_CONNECTIONS: TableDef = TableDef {
@@ -45,16 +48,8 @@ pub const SERVICE_CONNECTIONS: TableDef = TableDef {
             Int64,
             "Projects the connection is referenced by (serviceEndpointProjectReferences).",
         ),
-        required(
-            "open_to_all_pipelines",
-            Boolean,
-            "Authorized for every pipeline of the project (build/authorizedresources).",
-        ),
-        optional(
-            "authorized_pipeline_ids",
-            Utf8,
-            "Comma-separated ids of the pipelines authorized one by one (pipelinePermissions); null unless the connector reads detailed pipeline permissions.",
-        ),
+        OPEN_TO_ALL_PIPELINES,
+        AUTHORIZED_PIPELINE_IDS,
         required(
             "raw",
             Utf8,
@@ -96,16 +91,8 @@ pub const VARIABLE_GROUPS: TableDef = TableDef {
             Boolean,
             "Whether the group is shared with other projects.",
         ),
-        required(
-            "open_to_all_pipelines",
-            Boolean,
-            "Authorized for every pipeline of the project (build/authorizedresources).",
-        ),
-        optional(
-            "authorized_pipeline_ids",
-            Utf8,
-            "Comma-separated ids of the pipelines authorized one by one (pipelinePermissions); null unless the connector reads detailed pipeline permissions.",
-        ),
+        OPEN_TO_ALL_PIPELINES,
+        AUTHORIZED_PIPELINE_IDS,
         required(
             "variable_names",
             Utf8,

@@ -88,6 +88,20 @@ pub const fn optional(name: &'static str, column_type: ColumnType, doc: &'static
     }
 }
 
+/// `open_to_all_pipelines` of the resources `build/authorizedresources` reports on.
+pub const OPEN_TO_ALL_PIPELINES: Column = required(
+    "open_to_all_pipelines",
+    ColumnType::Boolean,
+    "Authorized for every pipeline of the project (build/authorizedresources).",
+);
+
+/// `authorized_pipeline_ids` of a protected resource (detailed pipeline permissions only).
+pub const AUTHORIZED_PIPELINE_IDS: Column = optional(
+    "authorized_pipeline_ids",
+    ColumnType::Utf8,
+    "Comma-separated ids of the pipelines authorized one by one (pipelinePermissions); null unless the connector reads detailed pipeline permissions.",
+);
+
 /// Columns every table starts with.
 pub const CONTEXT_COLUMNS: &[Column] = &[
     required(

@@ -273,3 +273,32 @@ pub fn assert_findings_match_truth(
         "missed {missed:#?}\nextra {extra:#?}"
     );
 }
+
+/// Reads the ground truth the simulator wrote and the run's manifest, asserts the row counts of
+/// `tables` ((table, truth key summed over organizations)) and that the findings equal the
+/// truth rule by rule; returns (truth, manifest) for further checks.
+pub fn assert_crawl_matches_truth(
+    out: &Path,
+    truth_path: &Path,
+    tables: &[(&str, &str)],
+) -> (serde_json::Value, serde_json::Value) {
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(truth_path).expect("truth file"))
+            .expect("truth JSON");
+    let dataset = out.join("dataset");
+    let manifest = manifest(&dataset);
+    let orgs = truth["organizations"].as_array().expect("organizations");
+    for (table, key) in tables {
+        let expected: u64 = orgs.iter().map(|o| o[*key].as_u64().unwrap_or(0)).sum();
+        assert_eq!(
+            manifest["tables"][*table]["rows"].as_u64(),
+            Some(expected),
+            "{table} rows vs truth {key}"
+        );
+    }
+    let date = ado_posture::dataset::Dataset::new(&dataset)
+        .snapshot_dates("findings")
+        .expect("findings partitions")[0];
+    assert_findings_match_truth(&dataset, date, &truth);
+    (truth, manifest)
+}
