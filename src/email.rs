@@ -1,5 +1,9 @@
 //! Sends the summary e-mail (`email.html`, with `findings.csv` attached) over SMTP with lettre.
 //! The last stage of a run: it only reads what the report stage wrote.
+//!
+//! One send has one overall deadline (`[email] timeout_seconds`): lettre's own timeout bounds
+//! only each TCP connect on its async transport, not the greeting, STARTTLS, login or message,
+//! so a relay that accepts and stays silent (or trickles) would otherwise hang the run.
 
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
@@ -23,6 +27,15 @@ pub enum EmailError {
         host: String,
         port: u16,
         message: String,
+    },
+    #[error(
+        "e-mail: the SMTP server {host}:{port} did not finish within {} s ([email] timeout_seconds)",
+        .timeout.as_secs()
+    )]
+    Timeout {
+        host: String,
+        port: u16,
+        timeout: std::time::Duration,
     },
 }
 
@@ -85,7 +98,13 @@ pub async fn send(
     let send_error = |message: String| EmailError::Send {
         host: settings.host.clone(),
         port: settings.port,
-        message,
+        message: match &settings.credentials {
+            // A server or proxy could echo what it was sent.
+            Some((_, password)) if !password.expose().is_empty() => {
+                message.replace(password.expose(), "***")
+            }
+            _ => message,
+        },
     };
     let mut transport = match settings.tls {
         SmtpTls::Implicit => AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.host)
@@ -95,21 +114,143 @@ pub async fn send(
         SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host),
     }
     .port(settings.port)
-    .timeout(Some(std::time::Duration::from_secs(60)));
+    .timeout(Some(settings.timeout));
     if let Some((user, password)) = &settings.credentials {
         transport = transport.credentials(Credentials::new(
             user.clone(),
             password.expose().to_string(),
         ));
     }
-    transport
-        .build()
-        .send(message)
+    // Dropping the send on expiry closes the connection.
+    tokio::time::timeout(settings.timeout, transport.build().send(message))
         .await
+        .map_err(|_| EmailError::Timeout {
+            host: settings.host.clone(),
+            port: settings.port,
+            timeout: settings.timeout,
+        })?
         .map_err(|e| send_error(e.to_string()))?;
     tracing::info!(
         recipients = settings.to.len() + settings.cc.len(),
         "summary e-mail sent"
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::config::Secret;
+    use crate::report::SeverityCounts;
+
+    /// A relay on loopback that runs `script` on its first connection; returns its port.
+    fn relay(script: impl FnOnce(TcpStream) + Send + 'static) -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            if let Ok((stream, _)) = listener.accept() {
+                script(stream);
+            }
+        });
+        port
+    }
+
+    fn settings(port: u16, timeout: Duration, password: Option<&str>) -> EmailSettings {
+        EmailSettings {
+            host: "127.0.0.1".into(),
+            port,
+            tls: SmtpTls::None,
+            from: "ado-posture@contoso.example".into(),
+            to: vec!["secops@contoso.example".into()],
+            cc: Vec::new(),
+            credentials: password.map(|p| ("ado-posture@contoso.example".into(), Secret::new(p))),
+            subject_prefix: "[posture]".into(),
+            report_url: None,
+            timeout,
+        }
+    }
+
+    /// Sends a tiny report with `settings`; returns the outcome and how long it took.
+    async fn send_report(settings: &EmailSettings) -> (Result<(), EmailError>, Duration) {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let paths = ReportPaths {
+            dir: dir.path().to_path_buf(),
+            findings_csv: file("findings.csv", "rule_id\n"),
+            recommendations_csv: file("recommendations.csv", ""),
+            summary_csv: file("summary.csv", ""),
+            report_html: file("report.html", ""),
+            email_html: file("email.html", "<p>posture</p>"),
+        };
+        let summary = ReportSummary {
+            snapshot_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+            counts: SeverityCounts::default(),
+            new: 0,
+            resolved: 0,
+        };
+        let started = Instant::now();
+        let result = send(settings, &summary, &paths).await;
+        (result, started.elapsed())
+    }
+
+    #[tokio::test]
+    async fn a_relay_that_trickles_is_cut_off_at_the_overall_deadline() {
+        // Every read gets a line at once, so no per-read timeout would ever fire; the greeting
+        // (a multi-line 220) just never ends.
+        let port = relay(|mut stream| {
+            while stream
+                .write_all(b"220-relay.example still here\r\n")
+                .is_ok()
+            {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        let (result, elapsed) = send_report(&settings(port, Duration::from_secs(1), None)).await;
+        let err = result.unwrap_err();
+        assert!(matches!(err, EmailError::Timeout { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "e-mail: the SMTP server 127.0.0.1:{port} did not finish within 1 s ([email] timeout_seconds)"
+            )
+        );
+        assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    }
+
+    #[tokio::test]
+    async fn a_refused_login_never_shows_the_password() {
+        let port = relay(|mut stream| {
+            let mut lines = BufReader::new(stream.try_clone().unwrap()).lines();
+            let _ = stream.write_all(b"220 relay.example ESMTP\r\n");
+            while let Some(Ok(line)) = lines.next() {
+                let reply: &[u8] = match line.get(..4).map(str::to_ascii_uppercase).as_deref() {
+                    Some("EHLO") => b"250-relay.example\r\n250 AUTH PLAIN LOGIN\r\n",
+                    // As a careless server or proxy might: echo the secret.
+                    Some("AUTH") => b"535 5.7.8 password hunter2-smtp is wrong\r\n",
+                    Some("QUIT") => b"221 bye\r\n",
+                    _ => b"500 what\r\n",
+                };
+                if stream.write_all(reply).is_err() {
+                    break;
+                }
+            }
+        });
+        let (result, _) = send_report(&settings(
+            port,
+            Duration::from_secs(10),
+            Some("hunter2-smtp"),
+        ))
+        .await;
+        let message = result.unwrap_err().to_string();
+        assert!(message.contains("535"), "{message}");
+        assert!(!message.contains("hunter2-smtp"), "{message}");
+    }
 }

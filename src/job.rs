@@ -109,6 +109,21 @@ const INVENTORY_TABLES: [&crate::tables::TableDef; 16] = [
     &ORGANIZATION_POLICIES,
 ];
 
+/// For the signal and lock tests: `ADO_POSTURE_TEST_PAUSE_AT=<stage>:<ms>` blocks the run's
+/// thread at that stage (`rules`, `reports`), as heavy work does.
+fn test_pause(stage: &str) {
+    let Ok(setting) = std::env::var("ADO_POSTURE_TEST_PAUSE_AT") else {
+        return;
+    };
+    if let Some((at, ms)) = setting.split_once(':')
+        && at == stage
+        && let Ok(ms) = ms.parse::<u64>()
+    {
+        eprintln!("test pause: {stage}");
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+}
+
 /// What a run may be told instead of reading the clock (tests and backfills).
 #[derive(Debug, Clone, Default)]
 pub struct JobOptions {
@@ -118,6 +133,47 @@ pub struct JobOptions {
     pub run_id: Option<String>,
     /// When the reports say they were generated (default: now).
     pub generated_at: Option<chrono::DateTime<Utc>>,
+    /// Retention: a successful run leaves snapshots before this date out of the version it
+    /// commits (in the same atomic switch).
+    pub retain_from: Option<NaiveDate>,
+    /// Where the run tells how far it got, for a signal handler to say what was committed.
+    pub stage: Arc<RunStage>,
+}
+
+/// How far a run has got: nothing committed yet, committing, or committed.
+#[derive(Debug, Default)]
+pub struct RunStage(std::sync::atomic::AtomicU8);
+
+impl RunStage {
+    const COMMITTING: u8 = 1;
+    const COMMITTED: u8 = 2;
+
+    fn set(&self, stage: u8) {
+        self.0.store(stage, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// What a run stopped now leaves behind, in words for the operator.
+    pub fn describe(&self) -> &'static str {
+        match self.0.load(std::sync::atomic::Ordering::SeqCst) {
+            Self::COMMITTED => {
+                "the snapshot was committed; the reports or e-mail may not be finished (`ado-posture report` and `ado-posture email` redo them)"
+            }
+            Self::COMMITTING => {
+                "stopped while committing: the dataset holds either the whole new snapshot or the previous one, never a mix"
+            }
+            _ => "nothing new committed; the previous snapshot is intact",
+        }
+    }
+
+    /// Whether the commit is under way (then a stop must leave its files alone).
+    pub fn committing(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst) == Self::COMMITTING
+    }
+
+    /// Whether the snapshot was committed.
+    pub fn committed(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst) == Self::COMMITTED
+    }
 }
 
 /// Runs the whole job and writes under `out`: `out/dataset/…` and `out/reports/<date>/…`.
@@ -186,6 +242,7 @@ pub async fn run_with_progress(
             scan_files(&writer.staged_files(def.name)?)?,
         );
     }
+    test_pause("rules");
     let (findings, mut rule_errors) = assess_snapshot(
         &dataset,
         snapshot_date,
@@ -208,8 +265,7 @@ pub async fn run_with_progress(
         open_findings: findings.iter().filter(|f| f.is_open()).count(),
     };
     writer.write_table(&RUNS, &[runs_batch(&run_row, &crawled, &crawl_errors)?])?;
-    let tables = writer.commit()?;
-    tracing::info!(run_id = %run_id, findings = findings.len(), "snapshot committed");
+    let tables = writer.written().to_vec();
 
     let status = if crawl_errors.is_empty() && rule_errors.is_empty() {
         RunStatus::Success
@@ -252,13 +308,25 @@ pub async fn run_with_progress(
         "api": stats.snapshot(),
         "api_totals": stats.totals(),
     });
-    let manifest_path = dataset.write_manifest(&run_id, &manifest)?;
+    // The manifest is committed with the tables, in the same switch.
+    writer.write_manifest(&manifest)?;
+    if let Some(from) = options.retain_from
+        && status == RunStatus::Success
+    {
+        writer.retain_from(from);
+    }
+    options.stage.set(RunStage::COMMITTING);
+    writer.commit()?;
+    options.stage.set(RunStage::COMMITTED);
+    tracing::info!(run_id = %run_id, findings = findings.len(), "snapshot committed");
+    let manifest_path = dataset.root().join("_runs").join(format!("{run_id}.json"));
 
     let report_options = ReportOptions {
         generated_at: options.generated_at.unwrap_or_else(Utc::now),
         report_url: config.email.as_ref().and_then(|e| e.report_url.clone()),
     };
     let reports_dir = report::reports_dir(out, snapshot_date);
+    test_pause("reports");
     let (reports, summary) = report::build(
         &dataset,
         snapshot_date,
@@ -443,7 +511,7 @@ pub fn evaluate_committed(
         assess_snapshot(&dataset, date, &tables, &catalog, exemptions)?;
     rule_errors.extend(catalog_errors);
     let run_id = new_run_id();
-    let mut writer = SnapshotWriter::begin(&dataset, &run_id, date)?;
+    let mut writer = SnapshotWriter::begin_tables(&dataset, &run_id, date)?;
     writer.write_table(&FINDINGS, &[findings_batch(&run_id, &findings)?])?;
     writer.commit()?;
     Ok(EvaluateOutcome {

@@ -155,7 +155,7 @@ enum Command {
         fail_on: Option<FailOn>,
         /// After a successful run, delete snapshots and reports older than this many days
         /// (default: [output] retain_days; none when unset).
-        #[arg(long, value_name = "DAYS")]
+        #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36500))]
         retain_days: Option<u32>,
         /// Do not send the summary e-mail even if [email] is configured.
         #[arg(long)]
@@ -164,6 +164,10 @@ enum Command {
         /// catalog (default: [rules] directory of the config).
         #[arg(long, value_name = "DIR")]
         rules_dir: Option<PathBuf>,
+        /// The snapshot's date (default: today, UTC), for backfills and tests; a run on a date
+        /// that has a snapshot replaces it whole.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        snapshot_date: Option<chrono::NaiveDate>,
     },
     /// (Re)evaluate the recommendations over a snapshot already in the dataset (the newest by
     /// default) and replace its findings; the inventory is not crawled again. Use it after
@@ -379,10 +383,31 @@ struct SimBehaviourArgs {
     /// A route that answers 403 for every project, e.g. serviceendpoint/endpoints (repeatable).
     #[arg(long, value_name = "ROUTE")]
     forbid: Vec<String>,
-    /// Serve like Azure DevOps Server 2020: organizations become collections under
-    /// http://ADDR/tfs/, REST API 6.0 at most, no account discovery, no Advanced Security.
+    /// Serve like Azure DevOps Server: organizations become collections under
+    /// http://ADDR/tfs/, REST API versions of --server-version, no account discovery, no
+    /// Advanced Security.
     #[arg(long)]
     server: bool,
+    /// The simulated server's newest REST API version: 6.1 (Server 2020: every route preview
+    /// at 6.1) or 7.0 (Server 2022).
+    #[arg(long, default_value = "6.1", value_parser = parse_server_version, value_name = "VERSION")]
+    server_version: (u32, u32),
+    /// The PAT's scopes, comma-separated (e.g. vso.project,vso.code): routes that need another
+    /// answer 401 TF400813. Default: a full-access PAT.
+    #[arg(long, value_delimiter = ',', value_name = "SCOPES")]
+    pat_scopes: Option<Vec<String>>,
+    /// Refuse `OPTIONS /_apis` (the resource locations), as a proxy may: clients must then
+    /// negotiate versions from the server's errors.
+    #[arg(long)]
+    no_resource_locations: bool,
+}
+
+fn parse_server_version(text: &str) -> Result<(u32, u32), String> {
+    match text {
+        "6.1" => Ok((6, 1)),
+        "7.0" => Ok((7, 0)),
+        other => Err(format!("{other}: the simulator serves 6.1 or 7.0")),
+    }
 }
 
 fn parse_route_cost(text: &str) -> Result<(String, f64), String> {
@@ -526,6 +551,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             retain_days,
             no_email,
             rules_dir,
+            snapshot_date,
         } => {
             let (mut config, out) = load_for_run(&config, out.as_deref())?;
             if rules_dir.is_some() {
@@ -562,12 +588,17 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 fail_on: fail_on.map(FailOn::severity),
                 retain_days: retain_days.or(config.retain_days),
                 email: !no_email,
+                snapshot_date,
             };
             scheduled_run(&config, &out, &settings).await
         }
         Command::Report { data, out } => {
             let (root, _) = output_root(&data)?;
             let out = out.unwrap_or(root.clone());
+            let _lock = match lock_output(&root) {
+                Ok(lock) => lock,
+                Err(code) => return Ok(code),
+            };
             let (paths, summary) = latest_reports(&root, &out, None)?;
             println!(
                 "Reports of snapshot {} ({} high, {} medium, {} low):\n  {}\n  {}",
@@ -626,7 +657,11 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             let config = config.map(|c| config::load(&c)).transpose()?;
             let rules_dir = rules_dir.or(config.as_ref().and_then(|c| c.rules_dir.clone()));
             let exemptions = config.map(|c| c.exemptions).unwrap_or_default();
-            let (_, dataset_dir) = output_root(&data)?;
+            let (root, dataset_dir) = output_root(&data)?;
+            let _lock = match lock_output(&root) {
+                Ok(lock) => lock,
+                Err(code) => return Ok(code),
+            };
             let o = job::evaluate_committed(&dataset_dir, date, rules_dir.as_deref(), &exemptions)?;
             let open = |s: Severity| {
                 o.findings
@@ -709,6 +744,10 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 .into());
             };
             let (root, _) = output_root(&data)?;
+            let _lock = match lock_output(&root) {
+                Ok(lock) => lock,
+                Err(code) => return Ok(code),
+            };
             let (paths, summary) = latest_reports(&root, &root, email.report_url.clone())?;
             match ado_posture::email::send(email, &summary, &paths).await {
                 Ok(()) => {
@@ -740,6 +779,9 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 max_page_size: page_size as usize,
                 latency: Duration::from_millis(latency_ms),
                 server_mode: behaviour.server,
+                server_version: behaviour.server_version,
+                pat_scopes: behaviour.pat_scopes.clone(),
+                serve_locations: !behaviour.no_resource_locations,
                 limit: behaviour.limit(),
                 faults: behaviour.faults(),
                 entra: entra.settings()?,
@@ -794,6 +836,48 @@ struct RunSettings {
     fail_on: Option<Severity>,
     retain_days: Option<u32>,
     email: bool,
+    snapshot_date: Option<chrono::NaiveDate>,
+}
+
+/// Takes the output folder's lock for a command that writes there (`run`, `evaluate`,
+/// `report`, `email`), or says who holds it: exit 7.
+fn lock_output(out: &Path) -> Result<RunLock, u8> {
+    match RunLock::acquire(out) {
+        Ok(lock) => {
+            if let Some(previous) = &lock.taken_over_from {
+                tracing::warn!(lock = %lock.path().display(), "took over the lock of a run that is no longer running ({previous})");
+            }
+            Ok(lock)
+        }
+        Err(e @ LockError::Held { .. }) => {
+            eprintln!("error: {e}");
+            Err(exit::LOCKED)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(exit::FAILURE)
+        }
+    }
+}
+
+/// On SIGINT or SIGTERM, whatever stage the run is in (the crawl, writing, rules, reports,
+/// e-mail): say what was committed, write the summary line and exit 130. Stopping at any
+/// instant is safe: the dataset switches versions atomically, and the next run clears what an
+/// unfinished one staged.
+fn stop_on_signal(stage: Arc<job::RunStage>, started: Instant, out: PathBuf) {
+    tokio::spawn(async move {
+        let signal = shutdown_signal().await;
+        if !stage.committing() {
+            // Tidy up as the run's own cleanup would; what a racing write leaves, the next
+            // run's recovery removes.
+            ado_posture::dataset::commit::VersionStore::of(&out.join("dataset")).discard_staging();
+        }
+        // The kernel releases the lock with the process; its file goes too, as on a normal end.
+        let _ = std::fs::remove_file(out.join(ado_posture::lock::LOCK_FILE));
+        eprintln!("error: interrupted by {signal}: {}", stage.describe());
+        log_summary(None, exit::INTERRUPTED, started.elapsed(), stage.describe());
+        std::process::exit(i32::from(exit::INTERRUPTED));
+    });
 }
 
 /// The nightly run: lock, job (interruptible), e-mail, retention, exit code, summary line.
@@ -803,21 +887,32 @@ async fn scheduled_run(
     settings: &RunSettings,
 ) -> anyhow::Result<u8> {
     let started = Instant::now();
-    let lock = match RunLock::acquire(out) {
+    let lock = match lock_output(out) {
         Ok(lock) => lock,
-        Err(e @ LockError::Held { .. }) => {
-            eprintln!("error: {e}");
-            log_summary(None, exit::LOCKED, started.elapsed());
-            return Ok(exit::LOCKED);
+        Err(code) => {
+            log_summary(None, code, started.elapsed(), "nothing committed");
+            return Ok(code);
         }
-        Err(e) => return Err(e.into()),
     };
-    if let Some(previous) = &lock.taken_over_from {
-        tracing::warn!(lock = %lock.path().display(), "took over the lock of a run that is no longer running ({previous})");
-    }
+    let stage = Arc::new(job::RunStage::default());
+    stop_on_signal(stage.clone(), started, out.to_path_buf());
+    let today = settings
+        .snapshot_date
+        .unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let retain_from = settings.retain_days.map(|days| {
+        today
+            .checked_sub_days(chrono::Days::new(u64::from(days)))
+            .unwrap_or(chrono::NaiveDate::MIN)
+    });
+    let options = JobOptions {
+        snapshot_date: settings.snapshot_date,
+        retain_from,
+        stage: stage.clone(),
+        ..JobOptions::default()
+    };
     let progress = ProgressBar::new();
     let work = async {
-        let (code, outcome) = run_job(config, out, &progress).await?;
+        let (code, outcome) = run_job(config, out, &options, &progress).await?;
         progress.finish();
         let Some(outcome) = outcome else {
             return Ok::<_, anyhow::Error>((code, None));
@@ -835,10 +930,13 @@ async fn scheduled_run(
                 code = exit::EMAIL_FAILED;
             }
         }
-        if let Some(days) = settings.retain_days
+        // The dataset's retention was part of the commit; the reports follow it.
+        if let Some(cutoff) = retain_from
             && outcome.status == RunStatus::Success
         {
-            prune(out, outcome.snapshot_date, days)?;
+            let reports = report::prune_before(out, cutoff)
+                .with_context(|| format!("pruning reports under {}", out.display()))?;
+            tracing::info!(%cutoff, reports, "retention: removed snapshots and reports before {cutoff}");
         }
         if code == exit::SUCCESS
             && let Some(threshold) = settings.fail_on
@@ -848,16 +946,24 @@ async fn scheduled_run(
         }
         Ok((code, Some(outcome)))
     };
-    let (code, outcome) = tokio::select! {
-        result = work => result?,
-        signal = shutdown_signal() => {
+    let (code, outcome) = match work.await {
+        Ok(done) => done,
+        Err(e) => {
             progress.finish();
-            eprintln!("error: interrupted by {signal}: in-flight requests cancelled, nothing new committed; the previous snapshot is intact");
-            (exit::INTERRUPTED, None)
+            // Disk full, a report that cannot be written…: say what was kept, and still
+            // write the summary line.
+            let code = if stage.committed() {
+                exit::PARTIAL
+            } else {
+                exit::FAILURE
+            };
+            eprintln!("error: {e:#}\n{}", stage.describe());
+            log_summary(None, code, started.elapsed(), stage.describe());
+            return Ok(code);
         }
     };
     drop(lock);
-    log_summary(outcome.as_ref(), code, started.elapsed());
+    log_summary(outcome.as_ref(), code, started.elapsed(), stage.describe());
     Ok(code)
 }
 
@@ -875,23 +981,20 @@ fn gate(findings: &[ado_posture::rules::Finding], threshold: Severity) -> bool {
     failing > 0
 }
 
-/// Deletes snapshots and reports older than `days` before `today`.
-fn prune(out: &Path, today: chrono::NaiveDate, days: u32) -> anyhow::Result<()> {
-    let cutoff = today - chrono::Days::new(u64::from(days));
-    let partitions = Dataset::new(out.join("dataset")).prune_before(cutoff)?;
-    let reports = report::prune_before(out, cutoff)
-        .with_context(|| format!("pruning reports under {}", out.display()))?;
-    tracing::info!(%cutoff, partitions, reports, "retention: removed snapshots and reports older than {days} days");
-    Ok(())
-}
-
 /// The one line a scheduler's log keeps: what was crawled, found and spent, and why it exited.
-fn log_summary(outcome: Option<&JobOutcome>, code: u8, elapsed: Duration) {
+/// `committed` says what was committed when there is no outcome to count.
+fn log_summary(outcome: Option<&JobOutcome>, code: u8, elapsed: Duration, committed: &str) {
     let reason = exit::reason(code);
     let seconds = (elapsed.as_secs_f64() * 10.0).round() / 10.0;
     match outcome {
         Some(o) => {
-            let count = |s: Severity| o.findings.iter().filter(|f| f.severity == s).count();
+            // Open findings only (failing, not exempt), as stdout and the manifest count them.
+            let count = |s: Severity| {
+                o.findings
+                    .iter()
+                    .filter(|f| f.is_open() && f.severity == s)
+                    .count()
+            };
             let repositories = o
                 .tables
                 .iter()
@@ -934,7 +1037,7 @@ fn log_summary(outcome: Option<&JobOutcome>, code: u8, elapsed: Duration) {
             duration_s = seconds,
             exit_code = code,
             exit_reason = reason,
-            "summary: nothing committed, {seconds} s, exit {code} ({reason})"
+            "summary: {committed}, {seconds} s, exit {code} ({reason})"
         ),
     }
 }
@@ -1066,7 +1169,13 @@ async fn demo(out: &Path, estate: &EstateArgs) -> anyhow::Result<u8> {
         exemptions: Vec::new(),
         rules_dir: None,
     };
-    let (code, _) = run_job(&config, out, &ado_posture::crawl::NoProgress).await?;
+    let (code, _) = run_job(
+        &config,
+        out,
+        &JobOptions::default(),
+        &ado_posture::crawl::NoProgress,
+    )
+    .await?;
     println!("Requests served by the simulator: {}", server.requests());
     Ok(code)
 }
@@ -1075,9 +1184,10 @@ async fn demo(out: &Path, estate: &EstateArgs) -> anyhow::Result<u8> {
 async fn run_job(
     config: &ResolvedConfig,
     out: &Path,
+    options: &JobOptions,
     progress: &dyn CrawlProgress,
 ) -> anyhow::Result<(u8, Option<JobOutcome>)> {
-    match job::run_with_progress(config, out, &JobOptions::default(), progress).await {
+    match job::run_with_progress(config, out, options, progress).await {
         Ok(outcome) => {
             print_outcome(&outcome);
             let code = match outcome.status {

@@ -191,6 +191,13 @@ fn crawl_matches_ground_truth_and_findings_match_injected_misconfigurations() {
     // More than one page on each paged list: 5 projects in pages of 2 is 3 calls per organization.
     let calls = |endpoint: &str| manifest["api"][endpoint]["calls"].as_u64().unwrap_or(0);
     assert_eq!(calls("core/projects"), 3 * 3, "{}", manifest["api"]);
+    // Some project has more build definitions than a page: the service refuses the next page
+    // without a queryOrder (../shared/ado-api/README.md §6), so this shows it was sent.
+    assert!(
+        calls("build/definitions") > sum("projects"),
+        "{}",
+        manifest["api"]
+    );
     assert!(
         calls("policy/configurations") > sum("projects"),
         "{}",
@@ -493,21 +500,26 @@ fn a_binding_consumption_limit_is_respected_without_blocks_or_delays() {
     assert_eq!(manifest["tables"]["projects"]["rows"], 40);
 }
 
-#[test]
-fn azure_devops_server_collections_crawl_completely_with_an_older_api_version() {
+/// Crawls a simulated Azure DevOps Server (collections under /tfs, pages of 2) and checks that
+/// every table and finding equals the ground truth; returns the manifest.
+fn crawl_server(version: &str, extra: &[&str]) -> serde_json::Value {
     let tmp = tempfile::tempdir().unwrap();
     let truth_path = tmp.path().join("truth.json");
-    let sim = start_simulator(&[
+    let mut args = vec![
         "--server",
+        "--server-version",
+        version,
         "--organizations",
         "2",
         "--projects",
         "3",
         "--page-size",
-        "2",
+        "1",
         "--truth",
         truth_path.to_str().unwrap(),
-    ]);
+    ];
+    args.extend(extra);
+    let sim = start_simulator(&args);
     // A Server connector: the collection URL, collections listed (no account discovery there).
     let config = tmp.path().join("server.toml");
     std::fs::write(
@@ -542,14 +554,25 @@ auth = {{ kind = "pat", token_env = "E2E_PAT" }}
         &[
             ("repositories", "repositories"),
             ("branch_policies", "policy_scope_rows"),
+            ("pipelines", "pipelines"),
+            ("variable_groups", "variable_groups"),
+            ("service_connections", "service_connections"),
+            ("environments", "environments"),
+            ("secure_files", "secure_files"),
+            ("agent_queues", "agent_queues"),
         ],
     );
     let orgs = truth["organizations"].as_array().unwrap();
     let sum = |key: &str| orgs.iter().map(|o| o[key].as_u64().unwrap()).sum::<u64>();
     for org in manifest["organizations"].as_array().unwrap() {
         assert_eq!(org["deployment"], "server", "{org}");
-        assert_eq!(org["api_version"], "6.0", "{org}");
+        assert_eq!(org["api_version"], version, "{org}");
     }
+    // Build definitions span several pages (pages of 1): read to the end with a queryOrder.
+    let definition_calls = manifest["api"]["build/definitions"]["calls"]
+        .as_u64()
+        .unwrap();
+    assert!(definition_calls > sum("projects"), "{}", manifest["api"]);
     // No Advanced Security on Server: every repository says so, none is a pass or a failure.
     let dataset = Dataset::new(out.join("dataset"));
     let date = dataset.snapshot_dates("advanced_security").unwrap()[0];
@@ -561,6 +584,122 @@ auth = {{ kind = "pat", token_env = "E2E_PAT" }}
     assert_eq!(advsec.height() as u64, sum("repositories"));
     assert!((0..status.len()).all(|i| status.get(i) == Some("not_available")));
     assert_eq!(manifest["tables"]["advsec_alerts"]["rows"], 0);
+    manifest
+}
+
+/// Server 2020 (6.1): every route is preview at 6.1, some already at 6.0; the server's
+/// resource locations give each route's version, so no request is refused.
+#[test]
+fn azure_devops_server_6_1_crawls_completely_with_versions_negotiated_per_route() {
+    let manifest = crawl_server("6.1", &[]);
+    assert_refused_only_organization_policies(&manifest);
+    assert_eq!(manifest["api"]["(resource locations)"]["calls"], 1);
+}
+
+/// Server 2022 (7.0).
+#[test]
+fn azure_devops_server_7_0_crawls_completely_with_versions_negotiated_per_route() {
+    let manifest = crawl_server("7.0", &[]);
+    assert_refused_only_organization_policies(&manifest);
+}
+
+/// Every route but the organization policies (which Server does not have) answered at once.
+fn assert_refused_only_organization_policies(manifest: &serde_json::Value) {
+    let api = manifest["api"].as_object().unwrap();
+    for (endpoint, stats) in api {
+        if endpoint != "OrganizationPolicy/Policies" {
+            assert_eq!(stats["errors"], 0, "{endpoint}: {stats}");
+        }
+    }
+}
+
+/// Without resource locations the client learns from the server's errors: the newest version
+/// from VssVersionOutOfRangeException, `-preview` from VssInvalidPreviewVersionException.
+#[test]
+fn azure_devops_server_without_resource_locations_negotiates_from_its_errors() {
+    let manifest = crawl_server("6.1", &["--no-resource-locations"]);
+    // Each endpoint learns once per client (the version, then -preview), but requests already
+    // in flight (projects crawl concurrently, 6 here) pay it before the answer is known.
+    let mut refused = 0;
+    for (endpoint, stats) in manifest["api"].as_object().unwrap() {
+        if endpoint != "OrganizationPolicy/Policies" {
+            let errors = stats["errors"].as_u64().unwrap();
+            assert!(errors <= 2 * 6, "{endpoint}: {stats}");
+            refused += errors;
+        }
+    }
+    let calls = manifest["api_totals"]["calls"].as_u64().unwrap();
+    assert!(refused * 100 <= calls * 15, "{refused} of {calls} refused");
+}
+
+/// ../shared/ado-api/README.md §6: a PAT without a route's scope gets 401 TF400813 there while
+/// it works elsewhere. Without the Advanced Security, Secure Files and Graph scopes the run
+/// succeeds; those rules are not evaluated and name the scope to add; nothing else is lost.
+#[test]
+fn a_pat_without_some_scopes_loses_only_what_those_scopes_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let truth_path = tmp.path().join("truth.json");
+    let sim = start_simulator(&[
+        "--organizations",
+        "2",
+        "--projects",
+        "3",
+        "--pat-scopes",
+        "vso.profile,vso.project,vso.code,vso.build,vso.serviceendpoint,vso.variablegroups_read,vso.agentpools,vso.environment_manage",
+        "--truth",
+        truth_path.to_str().unwrap(),
+    ]);
+    let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
+    let out = tmp.path().join("out");
+    let output = run_config(&config, &out, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&truth_path).unwrap()).unwrap();
+    let orgs = truth["organizations"].as_array().unwrap();
+    let sum = |key: &str| orgs.iter().map(|o| o[key].as_u64().unwrap()).sum::<u64>();
+    let manifest = manifest(&out.join("dataset"));
+    assert_eq!(manifest["organizations"].as_array().unwrap().len(), 2);
+    for (table, key) in [
+        ("repositories", "repositories"),
+        ("branch_policies", "policy_scope_rows"),
+        ("pipelines", "pipelines"),
+        ("service_connections", "service_connections"),
+        ("variable_groups", "variable_groups"),
+        ("environments", "environments"),
+    ] {
+        assert_eq!(manifest["tables"][table]["rows"], sum(key), "{table}");
+    }
+    assert_eq!(manifest["tables"]["secure_files"]["rows"], 0);
+    assert_eq!(manifest["tables"]["advsec_alerts"]["rows"], 0);
+    let dataset = Dataset::new(out.join("dataset"));
+    let date = dataset.snapshot_dates("findings").unwrap()[0];
+    let df = scan_files(&dataset.partition_files("findings", date).unwrap())
+        .unwrap()
+        .collect()
+        .unwrap();
+    let col = |name: &str| df.column(name).unwrap().str().unwrap().clone();
+    let (rules, statuses, details) = (col("rule_id"), col("status"), col("details"));
+    for (rule, scope) in [
+        ("ADO-SF-001", "vso.securefiles_read"),
+        ("ADO-REPO-009", "vso.advsec"),
+    ] {
+        let rows: Vec<usize> = (0..df.height())
+            .filter(|i| rules.get(*i) == Some(rule))
+            .collect();
+        assert!(!rows.is_empty(), "{rule} judged nothing");
+        for i in rows {
+            assert_eq!(statuses.get(i), Some("not_evaluated"), "{rule}");
+            let detail = details.get(i).unwrap_or_default();
+            assert!(detail.contains(scope), "{rule}: {detail}");
+        }
+    }
+    // Rules over what the token could read are judged as usual.
+    let judged = |rule: &str| {
+        (0..df.height())
+            .filter(|i| rules.get(*i) == Some(rule) && statuses.get(*i) != Some("not_evaluated"))
+            .count()
+    };
+    assert!(judged("ADO-REPO-001") > 0 && judged("ADO-SC-001") > 0);
 }
 
 #[test]

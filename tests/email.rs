@@ -58,7 +58,27 @@ fn wait_for_message(dir: &Path, n: usize) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
-fn config_with_email(dir: &Path, sim_url: &str, smtp_url: &str) -> std::path::PathBuf {
+/// A relay that accepts connections and never says a word (no 220 greeting); returns its port.
+/// The connections stay open until the test process ends.
+fn start_silent_relay() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut open = Vec::new();
+        for stream in listener.incoming().flatten() {
+            open.push(stream);
+        }
+    });
+    port
+}
+
+/// `email_extra`: more `[email]` lines, e.g. `timeout_seconds = 2`.
+fn config_with_email(
+    dir: &Path,
+    sim_url: &str,
+    smtp_url: &str,
+    email_extra: &str,
+) -> std::path::PathBuf {
     let path = write_config(dir, sim_url, r#"["*"]"#, "E2E_PAT");
     let mut text = std::fs::read_to_string(&path).unwrap();
     text.push_str(&format!(
@@ -70,6 +90,7 @@ to = ["secops@contoso.example", "platform@contoso.example"]
 cc = ["ciso@contoso.example"]
 subject_prefix = "[posture]"
 report_url = "https://reports.contoso.example/ado-posture/"
+{email_extra}
 "#
     ));
     std::fs::write(&path, text).unwrap();
@@ -86,6 +107,7 @@ fn run_sends_the_summary_with_findings_attached_and_email_resends_it() {
         tmp.path(),
         &sim.url,
         &format!("smtp://127.0.0.1:{}?tls=none", sink.port),
+        "",
     );
     let out = tmp.path().join("out");
     let output = run_config(&config, &out, &[]);
@@ -168,12 +190,48 @@ fn a_failed_send_has_its_own_exit_code_and_keeps_data_and_reports() {
         tmp.path(),
         &sim.url,
         &format!("smtp://127.0.0.1:{port}?tls=none"),
+        "",
     );
     let out = tmp.path().join("out");
     let output = run_config(&config, &out, &[]);
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(6), "{stderr}");
     assert!(stderr.contains(&format!("127.0.0.1:{port}")), "{stderr}");
+    let date = chrono::Utc::now().date_naive().to_string();
+    assert!(out.join("reports").join(&date).join("report.html").exists());
+    assert_eq!(
+        parquet_files_under(&out.join("dataset").join("findings")).len(),
+        1
+    );
+}
+
+#[test]
+fn a_relay_that_never_greets_is_given_up_at_timeout_seconds_and_keeps_data_and_reports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = start_silent_relay();
+    let sim = start_simulator(&["--organizations", "1"]);
+    let config = config_with_email(
+        tmp.path(),
+        &sim.url,
+        &format!("smtp://127.0.0.1:{port}?tls=none"),
+        "timeout_seconds = 2",
+    );
+    let out = tmp.path().join("out");
+    let started = Instant::now();
+    let output = run_config(&config, &out, &[]);
+    let elapsed = started.elapsed();
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(6), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "the SMTP server 127.0.0.1:{port} did not finish within 2 s ([email] timeout_seconds)"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        elapsed < Duration::from_secs(30),
+        "the run took {elapsed:?}"
+    );
     let date = chrono::Utc::now().date_naive().to_string();
     assert!(out.join("reports").join(&date).join("report.html").exists());
     assert_eq!(

@@ -1,7 +1,8 @@
 //! Microsoft Entra identities against the simulator's token service: service principal with a
-//! client secret or a certificate, workload identity federation, managed identity, and the Azure CLI (a fake
-//! `az` on PATH). Each crawls the same estate as a PAT would, tokens are renewed before they
-//! expire, and the client secret appears nowhere.
+//! client secret or a certificate, workload identity federation, managed identity (IMDS and the
+//! App Service endpoint), and the Azure CLI (a fake `az` on PATH that prints what the real one
+//! prints). Each crawls the same estate as a PAT would, tokens are renewed before they expire,
+//! and the client secret and the App Service header secret appear nowhere.
 
 mod common;
 
@@ -135,29 +136,7 @@ fn workload_identity_managed_identity_and_azure_cli_crawl_the_same_estate() {
     let token_file = tmp.path().join("federated-token");
     std::fs::write(&token_file, format!("{FEDERATED}\n")).unwrap();
 
-    // A stand-in `az` that gets its token from the simulator's managed-identity endpoint and
-    // prints it the way `az account get-access-token --output json` does.
-    let bin = tmp.path().join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let az = bin.join("az");
-    std::fs::write(
-        &az,
-        format!(
-            "#!/bin/sh\nexec python3 -c '\nimport json, sys, time, urllib.request\nassert sys.argv[1:5] == [\"account\", \"get-access-token\", \"--resource\", \"499b84ac-1321-427f-aa17-267ca6975798\"], sys.argv\nreq = urllib.request.Request(\"{}/metadata/identity/oauth2/token?resource=499b84ac-1321-427f-aa17-267ca6975798\", headers={{\"Metadata\": \"true\"}})\ntoken = json.load(urllib.request.urlopen(req))\nprint(json.dumps({{\"accessToken\": token[\"access_token\"], \"expires_on\": int(time.time()) + 3600, \"tokenType\": \"Bearer\"}}))\n' \"$@\"\n",
-            sim.url
-        ),
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = fake_az(tmp.path(), &sim.url);
 
     let cases = [
         (
@@ -179,7 +158,14 @@ fn workload_identity_managed_identity_and_azure_cli_crawl_the_same_estate() {
                 r#"{{ kind = "managed_identity", endpoint = "{}/metadata/identity/oauth2/token" }}"#,
                 sim.url
             ),
-            vec![],
+            // An explicit endpoint wins over the App Service variables.
+            vec![
+                (
+                    "IDENTITY_ENDPOINT",
+                    "http://127.0.0.1:9/msi/token".to_string(),
+                ),
+                ("IDENTITY_HEADER", "unused-header".to_string()),
+            ],
         ),
         (
             "cli",
@@ -212,6 +198,218 @@ fn workload_identity_managed_identity_and_azure_cli_crawl_the_same_estate() {
         crawl_matches_truth(&out, &truth);
         let manifest = manifest(&out.join("dataset"));
         assert_eq!(manifest["status"], "success", "{name}");
+    }
+}
+
+/// A stand-in `az` that gets its token from the simulator's managed-identity endpoint and prints
+/// it as `az account get-access-token --output json` does: `expiresOn` in local time, plus
+/// `expires_on` (Unix seconds) as CLI 2.54+ add. FAKE_AZ_EXPIRY=old leaves `expires_on` out (older
+/// CLIs); =garbage prints an `expiresOn` that is no date. Returns a PATH that finds it first.
+fn fake_az(dir: &Path, sim_url: &str) -> String {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let script = r#"
+import datetime, json, os, sys, time, urllib.request
+assert sys.argv[1:5] == ["account", "get-access-token", "--resource", "499b84ac-1321-427f-aa17-267ca6975798"], sys.argv
+req = urllib.request.Request("SIM_URL/metadata/identity/oauth2/token?resource=499b84ac-1321-427f-aa17-267ca6975798", headers={"Metadata": "true"})
+token = json.load(urllib.request.urlopen(req))
+expiry = int(time.time()) + int(token["expires_in"])
+shape = os.environ.get("FAKE_AZ_EXPIRY", "both")
+out = {
+    "accessToken": token["access_token"],
+    "expiresOn": datetime.datetime.fromtimestamp(expiry).strftime("%Y-%m-%d %H:%M:%S.%f"),
+    "subscription": "00000000-0000-0000-0000-0000000000aa",
+    "tenant": "00000000-0000-0000-0000-00000000cafe",
+    "tokenType": "Bearer",
+}
+if shape == "both":
+    out["expires_on"] = expiry
+elif shape == "garbage":
+    out["expiresOn"] = "sometime soon"
+print(json.dumps(out, indent=2))
+"#;
+    std::fs::write(bin.join("az.py"), script.replace("SIM_URL", sim_url)).unwrap();
+    let az = bin.join("az");
+    std::fs::write(
+        &az,
+        "#!/bin/sh\nexec python3 \"$(dirname \"$0\")/az.py\" \"$@\"\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// The `lifetime_s` of each "Entra token fetched" line of a JSON debug log.
+fn token_lifetimes(stderr: &str) -> Vec<u64> {
+    stderr
+        .lines()
+        .filter(|line| line.contains("Entra token fetched"))
+        .filter_map(|line| {
+            let rest = &line[line.find("\"lifetime_s\":")? + "\"lifetime_s\":".len()..];
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .collect()
+}
+
+#[test]
+fn azure_cli_expiry_is_read_from_old_and_new_cli_output_and_a_malformed_one_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let truth = tmp.path().join("truth.json");
+    let sim = simulator(&truth, "3600");
+    let path = fake_az(tmp.path(), &sim.url);
+    // UTC-14 for both `az` and the crawler: an `expiresOn` wrongly read as UTC would have
+    // expired 13 hours ago, and a token would be fetched for every request.
+    let zone = "XYZ+14";
+    for shape in ["old", "both"] {
+        let dir = tmp.path().join(shape);
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = config(&dir, &sim.url, r#"{ kind = "azure_cli" }"#);
+        let out = dir.join("out");
+        let output = run(
+            &[
+                "run",
+                "--config",
+                config.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--log-format",
+                "json",
+            ],
+            &[
+                ("PATH", &path),
+                ("TZ", zone),
+                ("FAKE_AZ_EXPIRY", shape),
+                ("ADO_POSTURE_LOG", "debug"),
+            ],
+        );
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{shape}: {stderr}");
+        crawl_matches_truth(&out, &truth);
+        let lifetimes = token_lifetimes(&stderr);
+        assert!(
+            !lifetimes.is_empty(),
+            "{shape}: no token fetched:\n{stderr}"
+        );
+        assert!(
+            lifetimes.iter().all(|s| (3500..=3600).contains(s)),
+            "{shape}: token lifetimes {lifetimes:?}"
+        );
+    }
+
+    let dir = tmp.path().join("garbage");
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = config(&dir, &sim.url, r#"{ kind = "azure_cli" }"#);
+    let output = run(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            dir.join("out").to_str().unwrap(),
+        ],
+        &[("PATH", &path), ("FAKE_AZ_EXPIRY", "garbage")],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains(r#"expiresOn \"sometime soon\" is not a local date-time"#)
+            || stderr.contains(r#"expiresOn "sometime soon" is not a local date-time"#),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn managed_identity_on_app_service_crawls_and_its_identity_header_appears_nowhere() {
+    use ado_posture::sim::entra::AppServiceIdentity;
+
+    const HEADER: &str = "identity-header-7d41-never-print-me";
+    let tmp = tempfile::tempdir().unwrap();
+    let truth = tmp.path().join("truth.json");
+    let sim = simulator(&truth, "3600");
+    // The platform's identity endpoint runs beside the app, on its own loopback port.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let imds = url::Url::parse(&format!("{}/metadata/identity/oauth2/token", sim.url)).unwrap();
+    let platform = runtime
+        .block_on(AppServiceIdentity::start(imds, HEADER.to_string()))
+        .unwrap();
+    let endpoint = platform.endpoint();
+
+    let config = config(tmp.path(), &sim.url, r#"{ kind = "managed_identity" }"#);
+    let out = tmp.path().join("out");
+    let output = run(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--log-format",
+            "json",
+        ],
+        &[
+            ("IDENTITY_ENDPOINT", &endpoint),
+            ("IDENTITY_HEADER", HEADER),
+            ("ADO_POSTURE_LOG", "debug"),
+        ],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    crawl_matches_truth(&out, &truth);
+    assert!(platform.tokens_served() >= 1, "{stderr}");
+    let lifetimes = token_lifetimes(&stderr);
+    assert!(
+        !lifetimes.is_empty() && lifetimes.iter().all(|s| (3500..=3600).contains(s)),
+        "token lifetimes {lifetimes:?} from expires_on:\n{stderr}"
+    );
+
+    // A wrong header: refused by the endpoint (401), named, never printed.
+    let wrong = "wrong-header-2c9b-never-print-me";
+    let bad = run(
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            tmp.path().join("out2").to_str().unwrap(),
+        ],
+        &[
+            ("IDENTITY_ENDPOINT", &endpoint),
+            ("IDENTITY_HEADER", wrong),
+            ("ADO_POSTURE_LOG", "debug"),
+        ],
+    );
+    let bad_err = text(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(4), "{bad_err}");
+    assert!(bad_err.contains("HTTP 401"), "{bad_err}");
+
+    let mut haystacks: Vec<(String, Vec<u8>)> = vec![
+        ("stdout".into(), output.stdout.clone()),
+        ("stderr".into(), output.stderr.clone()),
+        ("wrong-header stdout".into(), bad.stdout.clone()),
+        ("wrong-header stderr".into(), bad.stderr.clone()),
+    ];
+    // Both runs' datasets, reports and logs, and everything else in the test folder.
+    for file in files_under(tmp.path()) {
+        haystacks.push((file.display().to_string(), std::fs::read(&file).unwrap()));
+    }
+    for secret in [HEADER, wrong] {
+        for (what, bytes) in &haystacks {
+            let needle = secret.as_bytes();
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle),
+                "the identity header appears in {what}"
+            );
+        }
     }
 }
 

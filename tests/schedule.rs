@@ -232,10 +232,12 @@ fn sigterm_mid_crawl_exits_130_keeps_the_previous_snapshot_and_releases_the_lock
             .count(),
         manifests_before
     );
-    assert!(
-        !out.join("dataset").join("_staging").exists(),
-        "a half-written run is left behind"
-    );
+    let staged: Vec<_> = std::fs::read_dir(out.join(".dataset-versions"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".staging"))
+        .collect();
+    assert!(staged.is_empty(), "a half-written run is left behind");
     assert!(!lock_path.exists(), "the lock was not released");
 }
 
@@ -407,10 +409,23 @@ fn sigkill_during_the_dataset_write_leaves_the_previous_snapshot_whole_and_reada
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let staging = out.join("dataset").join("_staging");
+    // The next version is staged beside the current one (src/dataset/commit.rs).
+    let staging = || -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(out.join(".dataset-versions"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().ends_with(".staging"))
+            .collect()
+    };
+    let staged_files = || -> usize {
+        staging()
+            .iter()
+            .map(|dir| parquet_files_under(dir).len())
+            .sum()
+    };
     let started = Instant::now();
     loop {
-        let staged = parquet_files_under(&staging).len();
+        let staged = staged_files();
         if staged >= 3 {
             break;
         }
@@ -437,8 +452,124 @@ fn sigkill_during_the_dataset_write_leaves_the_previous_snapshot_whole_and_reada
             .collect();
         assert!(frame.is_ok(), "{file} is not readable");
     }
-    // The next run clears what the killed one left in _staging and commits normally.
-    assert!(parquet_files_under(&staging).len() >= 3);
+    // The next run clears what the killed one staged and commits normally.
+    assert!(staged_files() >= 3);
     assert_eq!(run_config(&config, &out, &[]).status.code(), Some(0));
-    assert!(!staging.exists());
+    assert!(staging().is_empty());
+}
+
+/// Starts `ado-posture run` paused at `stage` for `ms` (ADO_POSTURE_TEST_PAUSE_AT: the thread
+/// blocks there as heavy work does) and returns once it says it has reached it.
+fn run_paused_at(
+    config: &Path,
+    out: &Path,
+    stage: &str,
+    ms: u64,
+    extra_env: &[(&str, &str)],
+) -> std::process::Child {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(BIN)
+        .args(["run", "--config", config.to_str().unwrap()])
+        .args(["--out", out.to_str().unwrap()])
+        .env("E2E_PAT", SIM_PAT)
+        .env("ADO_POSTURE_LOG", "info")
+        .env("ADO_POSTURE_TEST_PAUSE_AT", format!("{stage}:{ms}"))
+        .envs(extra_env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let mark = format!("test pause: {stage}");
+    let mut seen = Vec::new();
+    loop {
+        match lines.next() {
+            Some(Ok(line)) if line.contains(&mark) => break,
+            Some(Ok(line)) => seen.push(line),
+            _ => panic!("the run never reached {stage}: {seen:?}"),
+        }
+    }
+    // Keep draining stderr so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    child
+}
+
+/// SIGTERM while the run's thread is busy (rules before the commit, reports after it): exit
+/// 130 at once, saying exactly what was committed, with the summary line.
+#[test]
+fn sigterm_during_rules_and_reports_exits_130_saying_what_was_committed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = start_simulator(&["--organizations", "1", "--projects", "2"]);
+    let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
+    for (stage, committed) in [("rules", false), ("reports", true)] {
+        let out = tmp.path().join(stage);
+        let child = run_paused_at(&config, &out, stage, 60_000, &[]);
+        let started = Instant::now();
+        let killed = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(130), "{stage}");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{stage}: SIGTERM waited for the stage to end"
+        );
+        let dataset = out.join("dataset");
+        let has_snapshot = dataset.join("organizations").is_dir();
+        assert_eq!(has_snapshot, committed, "{stage}");
+        assert!(
+            !out.join(".ado-posture.lock").exists(),
+            "{stage}: lock left"
+        );
+    }
+}
+
+/// `evaluate` (a writer) while a run holds the output folder: refused with exit 7, and the run
+/// goes on unaffected.
+#[test]
+fn evaluate_during_a_live_run_is_refused_and_the_run_is_unaffected() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = start_simulator(&["--organizations", "2", "--projects", "2"]);
+    let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
+    let out = tmp.path().join("out");
+    assert_eq!(run_config(&config, &out, &[]).status.code(), Some(0));
+    let child = run_paused_at(&config, &out, "rules", 3_000, &[]);
+    for command in [vec!["evaluate", "--data"], vec!["report", "--data"]] {
+        let mut args = command.clone();
+        args.push(out.to_str().unwrap());
+        let refused = Command::new(BIN)
+            .args(&args)
+            .env("E2E_PAT", SIM_PAT)
+            .output()
+            .unwrap();
+        assert_eq!(
+            refused.status.code(),
+            Some(7),
+            "{command:?}: {}",
+            text(&refused.stderr)
+        );
+        assert!(
+            text(&refused.stderr).contains("holds the lock"),
+            "{}",
+            text(&refused.stderr)
+        );
+    }
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let manifests = std::fs::read_dir(out.join("dataset").join("_runs"))
+        .unwrap()
+        .count();
+    // Same day: the second run's manifest supersedes the first's; both organizations are there.
+    assert_eq!(manifests, 1);
+    let dataset = ado_posture::dataset::Dataset::new(out.join("dataset"));
+    let date = dataset.snapshot_dates("organizations").unwrap()[0];
+    let orgs =
+        ado_posture::dataset::scan_files(&dataset.partition_files("organizations", date).unwrap())
+            .unwrap()
+            .collect()
+            .unwrap();
+    assert_eq!(orgs.height(), 2);
 }

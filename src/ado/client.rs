@@ -18,6 +18,7 @@ use super::error::{AdoError, error_message, sanitize_message, strip_bom};
 use super::models::Envelope;
 use super::pace::{Pace, RetryPolicy};
 use super::stats::{ApiStats, Attempt};
+use super::versions::{self, ApiVersion, ResourceLocation};
 use crate::config::{Credential, Limits};
 
 /// The header that makes a rejected credential answer 401 instead of a 203 sign-in page.
@@ -46,9 +47,33 @@ pub struct AdoClient {
     concurrency: Arc<Semaphore>,
     pace: Arc<Pace>,
     retry: RetryPolicy,
-    /// The newest REST API version the server offers, once it said so (Azure DevOps Server).
-    max_api_version: Arc<std::sync::Mutex<Option<(u32, u32)>>>,
+    /// What the server said about its REST API versions (Azure DevOps Server).
+    versions: Arc<std::sync::Mutex<ServerVersions>>,
+    /// The server's resource locations (each route's versions), read once per client.
+    locations: Arc<tokio::sync::OnceCell<Vec<ResourceLocation>>>,
+    /// Organizations where the credential has been accepted: a 401 there afterwards is one
+    /// route's missing scope, not a rejected credential.
+    accepted: Arc<std::sync::Mutex<HashSet<String>>>,
     stats: Arc<ApiStats>,
+}
+
+/// What an older server told us about versions, when it had no resource locations to give.
+#[derive(Debug, Default)]
+struct ServerVersions {
+    /// The newest version it named in a VssVersionOutOfRangeException.
+    latest: Option<ApiVersion>,
+    /// Endpoints (statistics names) it said are preview at that version.
+    preview_endpoints: HashSet<String>,
+}
+
+/// The request to send: its HTTP method and body.
+#[derive(Clone, Copy)]
+enum Verb<'a> {
+    Get,
+    /// A read-only query with a JSON body.
+    Post(&'a [u8]),
+    /// `OPTIONS /_apis`: the server's resource locations.
+    Options,
 }
 
 /// How requests are authenticated: a fixed header (PAT), or Entra tokens fetched and renewed.
@@ -107,7 +132,9 @@ impl AdoClient {
             )),
             concurrency: Arc::new(Semaphore::new(limits.max_concurrency.max(1))),
             pace: Arc::new(Pace::default()),
-            max_api_version: Arc::new(std::sync::Mutex::new(None)),
+            versions: Arc::default(),
+            locations: Arc::default(),
+            accepted: Arc::default(),
             retry: RetryPolicy {
                 max_attempts: limits.max_attempts.max(1),
                 base: std::time::Duration::from_millis(limits.backoff_base_ms),
@@ -125,10 +152,38 @@ impl AdoClient {
         endpoint: &str,
         url: Url,
     ) -> Result<T, AdoError> {
-        self.fetch(organization, endpoint, &url, None, |body, _| {
+        self.fetch(organization, endpoint, &url, Verb::Get, |body, _| {
             decode(organization, &url, body)
         })
         .await
+    }
+
+    /// Reads the server's resource locations (`OPTIONS {collection}/_apis`) once per client, so
+    /// each later request is sent with the version its route serves. Only Azure DevOps Server
+    /// needs it; if the server does not answer, versions are negotiated from its errors.
+    pub async fn load_resource_locations(&self, organization: &str, collection: &Url) {
+        self.locations
+            .get_or_init(|| async {
+                let url = api_url(collection, &["_apis"], &[]);
+                let answer: Result<Envelope<serde_json::Value>, AdoError> = self
+                    .fetch(organization, "(resource locations)", &url, Verb::Options, |body, _| {
+                        decode(organization, &url, body)
+                    })
+                    .await;
+                match answer {
+                    // One malformed entry loses only that route's negotiation.
+                    Ok(list) => list
+                        .value
+                        .into_iter()
+                        .filter_map(|v| serde_json::from_value(v).ok())
+                        .collect(),
+                    Err(e) => {
+                        tracing::warn!(organization, "the server's resource locations could not be read; versions are negotiated from its errors: {e}");
+                        Vec::new()
+                    }
+                }
+            })
+            .await;
     }
 
     /// POSTs a read-only query (e.g. the checks of several resources) and returns the items of
@@ -142,9 +197,13 @@ impl AdoClient {
     ) -> Result<Vec<serde_json::Value>, AdoError> {
         let body = body.to_string().into_bytes();
         let envelope: Envelope<serde_json::Value> = self
-            .fetch(organization, endpoint, &url, Some(&body), |bytes, _| {
-                decode(organization, &url, bytes)
-            })
+            .fetch(
+                organization,
+                endpoint,
+                &url,
+                Verb::Post(&body),
+                |bytes, _| decode(organization, &url, bytes),
+            )
             .await?;
         Ok(envelope.value)
     }
@@ -169,17 +228,23 @@ impl AdoClient {
                     .append_pair("continuationToken", token);
             }
             let (envelope, token) = self
-                .fetch(organization, endpoint, &page_url, None, |body, headers| {
-                    let envelope: Envelope<serde_json::Value> =
-                        decode(organization, &page_url, body)?;
-                    let token = headers
-                        .get(CONTINUATION_HEADER)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::trim)
-                        .filter(|t| !t.is_empty())
-                        .map(str::to_string);
-                    Ok((envelope, token))
-                })
+                .fetch(
+                    organization,
+                    endpoint,
+                    &page_url,
+                    Verb::Get,
+                    |body, headers| {
+                        let envelope: Envelope<serde_json::Value> =
+                            decode(organization, &page_url, body)?;
+                        let token = headers
+                            .get(CONTINUATION_HEADER)
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::trim)
+                            .filter(|t| !t.is_empty())
+                            .map(str::to_string);
+                        Ok((envelope, token))
+                    },
+                )
                 .await?;
             pages += 1;
             items.extend(envelope.value);
@@ -208,11 +273,12 @@ impl AdoClient {
         organization: &str,
         endpoint: &str,
         url: &Url,
-        request_body: Option<&[u8]>,
+        verb: Verb<'_>,
         parse: impl Fn(&[u8], &HeaderMap) -> Result<T, AdoError>,
     ) -> Result<T, AdoError> {
         let key = (self.identity.clone(), organization.to_string());
-        let mut url = self.cap_api_version(url);
+        let requested = url.clone();
+        let mut url = self.versioned(&requested, endpoint);
         let url = &mut url;
         let mut attempt: u32 = 0;
         loop {
@@ -223,7 +289,7 @@ impl AdoClient {
             self.pace.wait(&key).await;
             self.limiter.until_key_ready(&key).await;
             let started = Instant::now();
-            let sent = self.send(organization, url, request_body).await;
+            let sent = self.send(organization, url, verb).await;
             drop(permit);
             let mut record = Attempt {
                 latency: started.elapsed(),
@@ -236,7 +302,7 @@ impl AdoClient {
                     record.bytes = body.len() as u64;
                     record.blocked = status == StatusCode::TOO_MANY_REQUESTS;
                     record.delayed_seconds = self.pace.observe(&key, &headers, status);
-                    check_status(organization, url, status, &body)
+                    self.check_status(organization, url, status, &body)
                         .and_then(|()| parse(&body, &headers))
                 }
             };
@@ -250,14 +316,36 @@ impl AdoClient {
                     ref message,
                     ..
                 }) if attempt < self.retry.max_attempts
-                    && let Some(latest) = latest_api_version(message) =>
+                    && let Some(latest) = versions::latest_in_message(message) =>
                 {
                     tracing::info!(organization, latest = %format!("{}.{}", latest.0, latest.1), "the server offers an older REST API version; using it");
-                    *self
-                        .max_api_version
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner()) = Some(latest);
-                    *url = self.cap_api_version(url);
+                    self.server_versions().latest = Some(latest);
+                    *url = self.versioned(&requested, endpoint);
+                }
+                // A route still in preview at the server's version.
+                Err(AdoError::Status {
+                    status: 400,
+                    ref message,
+                    ..
+                }) if attempt < self.retry.max_attempts
+                    && versions::is_preview_required(message)
+                    && !api_version_of(url).is_some_and(|v| v.contains("-preview")) =>
+                {
+                    tracing::info!(
+                        organization,
+                        endpoint,
+                        "the route is preview at this server's version"
+                    );
+                    let mut known = self.server_versions();
+                    known.preview_endpoints.insert(endpoint.to_string());
+                    if known.latest.is_none() {
+                        // The version asked for is within range: keep it, with -preview.
+                        known.latest = api_version_of(&requested)
+                            .and_then(|v| versions::parse_requested(&v))
+                            .map(|r| r.version);
+                    }
+                    drop(known);
+                    *url = self.versioned(&requested, endpoint);
                 }
                 Err(e) if is_retryable(&e) && attempt < self.retry.max_attempts => {
                     let wait = self.retry.backoff(attempt);
@@ -275,47 +363,100 @@ impl AdoClient {
         }
     }
 
-    /// The URL with its `api-version` lowered to the newest the server offers, when it told us
-    /// (keeping a `-preview.N` suffix).
-    fn cap_api_version(&self, url: &Url) -> Url {
-        let Some(latest) = *self
-            .max_api_version
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-        else {
-            return url.clone();
-        };
-        let mut capped = url.clone();
-        let pairs: Vec<(String, String)> = url
-            .query_pairs()
-            .map(|(k, v)| {
-                if k == "api-version"
-                    && let Some((version, suffix)) = split_api_version(&v)
-                    && version > latest
-                {
-                    (k.into_owned(), format!("{}.{}{suffix}", latest.0, latest.1))
-                } else {
-                    (k.into_owned(), v.into_owned())
-                }
-            })
-            .collect();
-        capped.query_pairs_mut().clear().extend_pairs(pairs);
-        capped
+    fn server_versions(&self) -> std::sync::MutexGuard<'_, ServerVersions> {
+        self.versions.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The newest REST API version the server named, once negotiated.
+    /// The URL with the `api-version` its route serves on this server: negotiated from the
+    /// route's resource location when the server gave them, else capped at the newest version
+    /// the server named (with `-preview` where it said the route needs it), else as asked.
+    fn versioned(&self, url: &Url, endpoint: &str) -> Url {
+        let Some(asked) = api_version_of(url) else {
+            return url.clone();
+        };
+        let location = self.locations.get().and_then(|locations| {
+            let segments: Vec<&str> = url.path_segments()?.collect();
+            let start = segments.iter().position(|s| *s == "_apis")? + 1;
+            versions::find_location(locations, &segments[start..])
+        });
+        let known = self.server_versions();
+        let needs_preview = known.preview_endpoints.contains(endpoint);
+        let version = match (location, known.latest) {
+            (Some(location), _) => versions::negotiate(&asked, location)
+                // The server said otherwise than its location: it is preview here.
+                .map(|v| match v.contains("-preview") || !needs_preview {
+                    true => v,
+                    false => format!("{v}-preview"),
+                }),
+            (None, Some(latest)) => versions::cap(&asked, latest, needs_preview),
+            (None, None) => None,
+        };
+        drop(known);
+        match version {
+            Some(version) if version != asked => with_api_version(url, &version),
+            _ => url.clone(),
+        }
+    }
+
+    /// The server's newest REST API version, when it is older than the cloud and said so.
     pub fn negotiated_api_version(&self) -> Option<String> {
-        self.max_api_version
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        let from_locations = self.locations.get().and_then(|locations| {
+            locations
+                .iter()
+                .filter_map(|l| versions::parse_version(&l.max_version))
+                .max()
+        });
+        from_locations
+            .or(self.server_versions().latest)
             .map(|(a, b)| format!("{a}.{b}"))
+    }
+
+    /// Maps a non-2xx answer to its error. 203 is the sign-in page Azure DevOps serves to a
+    /// rejected credential without the FedAuthRedirect header: an authentication failure, never
+    /// data. A 401 where the credential was accepted before is one route's missing scope.
+    fn check_status(
+        &self,
+        organization: &str,
+        url: &Url,
+        status: StatusCode,
+        body: &[u8],
+    ) -> Result<(), AdoError> {
+        let accepted = || {
+            self.accepted
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains(organization)
+        };
+        if status.is_success() {
+            if !accepted() {
+                self.accepted
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(organization.to_string());
+            }
+            return Ok(());
+        }
+        if status == StatusCode::UNAUTHORIZED && accepted() {
+            let hint = match super::scopes::scope_for_url(url) {
+                Some(scope) => {
+                    format!("add the scope {scope} to the PAT, or grant the identity read access")
+                }
+                None => "check the token's scopes and the identity's permissions".to_string(),
+            };
+            return Err(AdoError::RouteUnauthorized {
+                organization: organization.to_string(),
+                url: url.to_string(),
+                hint,
+            });
+        }
+        check_status(organization, url, status, body)
     }
 
     async fn send(
         &self,
         organization: &str,
         url: &Url,
-        body: Option<&[u8]>,
+        verb: Verb<'_>,
     ) -> Result<(StatusCode, HeaderMap, Vec<u8>), AdoError> {
         let transport = |e: reqwest::Error| AdoError::Transport {
             organization: organization.to_string(),
@@ -330,9 +471,10 @@ impl AdoClient {
                 message: e.to_string(),
             })?,
         };
-        let request = match body {
-            None => self.http.get(url.clone()),
-            Some(body) => self
+        let request = match verb {
+            Verb::Get => self.http.get(url.clone()),
+            Verb::Options => self.http.request(reqwest::Method::OPTIONS, url.clone()),
+            Verb::Post(body) => self
                 .http
                 .post(url.clone())
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -388,23 +530,29 @@ fn check_status(
     }
 }
 
-/// `7.1-preview.1` → ((7, 1), "-preview.1").
-fn split_api_version(text: &str) -> Option<((u32, u32), &str)> {
-    let end = text.find('-').unwrap_or(text.len());
-    let (number, suffix) = text.split_at(end);
-    let (major, minor) = number.split_once('.').unwrap_or((number, "0"));
-    Some(((major.parse().ok()?, minor.parse().ok()?), suffix))
+/// The `api-version` a URL asks for.
+fn api_version_of(url: &Url) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == "api-version")
+        .map(|(_, v)| v.into_owned())
 }
 
-/// The version in "…The latest REST API version for this server is 6.0." (VssVersionOutOfRangeException).
-fn latest_api_version(message: &str) -> Option<(u32, u32)> {
-    const MARK: &str = "latest REST API version for this server is ";
-    let start = message.find(MARK)? + MARK.len();
-    let version: String = message[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.')
+/// The URL with its `api-version` replaced, other query pairs kept in order.
+fn with_api_version(url: &Url, version: &str) -> Url {
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == "api-version" {
+                version.to_string()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
         .collect();
-    split_api_version(version.trim_end_matches('.')).map(|(v, _)| v)
+    let mut out = url.clone();
+    out.query_pairs_mut().clear().extend_pairs(pairs);
+    out
 }
 
 /// Whether another attempt may succeed: throttling, server errors, transport trouble and
@@ -453,22 +601,6 @@ pub fn api_url(base: &Url, segments: &[&str], query: &[(&str, &str)]) -> Url {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn api_versions_parse_from_values_and_server_messages() {
-        assert_eq!(
-            split_api_version("7.1-preview.1"),
-            Some(((7, 1), "-preview.1"))
-        );
-        assert_eq!(split_api_version("6.0"), Some(((6, 0), "")));
-        assert_eq!(
-            latest_api_version(
-                "The requested REST API version of 7.1 is out of range for this server. The latest REST API version for this server is 6.0."
-            ),
-            Some((6, 0))
-        );
-        assert_eq!(latest_api_version("TF400813: not authorized"), None);
-    }
 
     #[test]
     fn api_url_escapes_segments_and_keeps_base_path() {

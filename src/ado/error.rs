@@ -14,6 +14,18 @@ pub enum AdoError {
         status: u16,
         url: String,
     },
+    /// A 401 on one route while the credential reads others: the token lacks that route's
+    /// scope (TF400813). The route's data is not evaluated; the organization is not lost.
+    #[error(
+        "organization '{organization}': the credential may not read {url} (HTTP 401 on this \
+         route while it works on others: {hint})"
+    )]
+    RouteUnauthorized {
+        organization: String,
+        url: String,
+        /// The scope to add, or what to check.
+        hint: String,
+    },
     /// No Entra token could be had for the identity.
     #[error("organization '{organization}': {message}")]
     Token {
@@ -70,6 +82,7 @@ impl AdoError {
             AdoError::Unauthorized { status, .. } | AdoError::Status { status, .. } => {
                 Some(*status)
             }
+            AdoError::RouteUnauthorized { .. } => Some(401),
             AdoError::Forbidden { .. } => Some(403),
             AdoError::NotFound { .. } => Some(404),
             _ => None,
@@ -80,6 +93,7 @@ impl AdoError {
     pub fn url(&self) -> &str {
         match self {
             AdoError::Unauthorized { url, .. }
+            | AdoError::RouteUnauthorized { url, .. }
             | AdoError::Forbidden { url, .. }
             | AdoError::NotFound { url, .. }
             | AdoError::Status { url, .. }
@@ -94,6 +108,7 @@ impl AdoError {
     pub fn kind(&self) -> &'static str {
         match self {
             AdoError::Unauthorized { .. } => "unauthorized",
+            AdoError::RouteUnauthorized { .. } => "scope_missing",
             AdoError::Token { .. } => "token",
             AdoError::Forbidden { .. } => "forbidden",
             AdoError::NotFound { .. } => "not_found",
@@ -101,6 +116,39 @@ impl AdoError {
             AdoError::Transport { .. } => "transport",
             AdoError::Decode { .. } => "decode",
             AdoError::RepeatedContinuationToken { .. } => "repeated_continuation_token",
+        }
+    }
+}
+
+/// Why a refused read leaves a gap rather than failing the organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gap {
+    /// The identity may not read it (403, or 401 on one route): never a pass.
+    NotEvaluated,
+    /// The deployment has no such API, or the resource is not there for us (404).
+    NotAvailable,
+}
+
+impl Gap {
+    /// The status word the coverage tables use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gap::NotEvaluated => "not_evaluated",
+            Gap::NotAvailable => "not_available",
+        }
+    }
+}
+
+impl AdoError {
+    /// The gap this error leaves when the read it failed is optional, or `None` when the
+    /// error must fail the organization (credential rejected, server or transport trouble).
+    pub fn gap(&self) -> Option<Gap> {
+        match self {
+            AdoError::Forbidden { .. } | AdoError::RouteUnauthorized { .. } => {
+                Some(Gap::NotEvaluated)
+            }
+            AdoError::NotFound { .. } => Some(Gap::NotAvailable),
+            _ => None,
         }
     }
 }

@@ -9,7 +9,9 @@ pub mod error;
 pub mod models;
 pub mod pace;
 pub mod pem;
+pub mod scopes;
 pub mod stats;
+pub mod versions;
 
 pub use client::{AdoClient, PagedList};
 pub use error::AdoError;

@@ -10,6 +10,7 @@ use super::{
     ProjectPolicies, RepoAdvancedSecurity,
 };
 use crate::ado::client::api_url;
+use crate::ado::error::Gap;
 use crate::ado::models::{
     AuthorizedResource, GitRepository, Parsed, PolicyConfiguration, Project, ServiceEndpoint,
     VariableGroup, parse_items,
@@ -29,8 +30,12 @@ pub async fn organization(
     org: &OrganizationRef,
     counter: &std::sync::Arc<super::ProjectCounter>,
 ) -> Result<OrganizationInventory, AdoError> {
-    let base = api_url(&connector.url, &[org.name.as_str()], &[]);
+    let base = connector.organization_url(&org.name);
     let crawled_at = chrono::Utc::now();
+    if connector.deployment == crate::config::Deployment::Server {
+        // Each route's versions on this server, so no request is sent with one it refuses.
+        client.load_resource_locations(&org.name, &base).await;
+    }
 
     let projects_url = api_url(
         &base,
@@ -192,13 +197,13 @@ async fn advanced_security(
         .await
     {
         Ok(e) => e,
-        Err(e @ AdoError::NotFound { .. }) => {
-            return Ok(AdvancedSecurity::NotAvailable(e.to_string()));
+        Err(e) => {
+            return match e.gap() {
+                Some(Gap::NotAvailable) => Ok(AdvancedSecurity::NotAvailable(e.to_string())),
+                Some(Gap::NotEvaluated) => Ok(AdvancedSecurity::NotEvaluated(e.to_string())),
+                None => Err(e),
+            };
         }
-        Err(e @ AdoError::Forbidden { .. }) => {
-            return Ok(AdvancedSecurity::NotEvaluated(e.to_string()));
-        }
-        Err(e) => return Err(e),
     };
     let projects: std::collections::HashMap<&str, &str> = repositories
         .iter()
@@ -240,7 +245,9 @@ async fn advanced_security(
                     Ok(list) => {
                         parse::<crate::ado::models::Alert>(&org_name, &url, list.items).map(Ok)
                     }
-                    Err(e @ AdoError::Forbidden { .. }) => Ok(Err(e.to_string())),
+                    // A 404 here usually means "no permission" (TF401019), like a 403 or a
+                    // route's 401: that repository's gap, never the organization's failure.
+                    Err(e) if e.gap().is_some() => Ok(Err(e.to_string())),
                     Err(e) => Err(e),
                 };
                 (repository_id, alerts)
@@ -364,7 +371,13 @@ async fn project_resources(
     }
     let url = list(
         &["_apis", "build", "definitions"],
-        vec![("includeAllProperties", "true"), ("$top", PAGE_SIZE)],
+        // Definitions page with a timestamp token, which the service refuses without a
+        // queryOrder ("Continuation token timestamp without query order is ambiguous").
+        vec![
+            ("includeAllProperties", "true"),
+            ("$top", PAGE_SIZE),
+            ("queryOrder", "definitionNameAscending"),
+        ],
     );
     let pipelines = list_or_record::<crate::ado::models::BuildDefinition>(
         client,
@@ -422,9 +435,11 @@ async fn project_resources(
             raw: value.to_string(),
             item: value,
         }),
-        Err(e @ AdoError::NotFound { .. }) => Err(format!("not available: {e}")),
-        Err(e @ AdoError::Forbidden { .. }) => Err(format!("not evaluated: {e}")),
-        Err(e) => return Err(e),
+        Err(e) => match e.gap() {
+            Some(Gap::NotAvailable) => Err(format!("not available: {e}")),
+            Some(Gap::NotEvaluated) => Err(format!("not evaluated: {e}")),
+            None => return Err(e),
+        },
     };
     // Checks and approvals of every service connection and environment: one query for all.
     let resources: Vec<serde_json::Value> = service_connections
@@ -483,17 +498,12 @@ async fn project_resources(
             .await;
         let value = match answer {
             Ok(p) => Ok(p),
-            Err(e @ (AdoError::Forbidden { .. } | AdoError::NotFound { .. })) => {
-                let status = if matches!(e, AdoError::Forbidden { .. }) {
-                    "not_evaluated"
-                } else {
-                    "not_available"
-                };
+            Err(e) => {
+                let Some(gap) = e.gap() else { return Err(e) };
                 permissions_coverage =
-                    Coverage::new("environment_permissions", status, Some(e.to_string()));
+                    Coverage::new("environment_permissions", gap.as_str(), Some(e.to_string()));
                 Err(e.to_string())
             }
-            Err(e) => return Err(e),
         };
         environment_permissions.insert(e.item.id, value);
     }
@@ -549,16 +559,12 @@ async fn project_resources(
                 .await
             {
                 Ok(p) => Ok(p),
-                Err(e @ (AdoError::Forbidden { .. } | AdoError::NotFound { .. })) => {
-                    let s = if matches!(e, AdoError::Forbidden { .. }) {
-                        "not_evaluated"
-                    } else {
-                        "not_available"
-                    };
-                    status = Coverage::new("pipeline_permissions", s, Some(e.to_string()));
+                Err(e) => {
+                    let Some(gap) = e.gap() else { return Err(e) };
+                    status =
+                        Coverage::new("pipeline_permissions", gap.as_str(), Some(e.to_string()));
                     Err(e.to_string())
                 }
-                Err(e) => return Err(e),
             };
             resource_permissions.insert((kind, id), value);
         }
@@ -620,15 +626,11 @@ fn record(
             coverage.push(Coverage::new(table, "read", None));
             Ok(Some(items))
         }
-        Err(e @ AdoError::Forbidden { .. }) => {
-            coverage.push(Coverage::new(table, "not_evaluated", Some(e.to_string())));
+        Err(e) => {
+            let Some(gap) = e.gap() else { return Err(e) };
+            coverage.push(Coverage::new(table, gap.as_str(), Some(e.to_string())));
             Ok(None)
         }
-        Err(e @ AdoError::NotFound { .. }) => {
-            coverage.push(Coverage::new(table, "not_available", Some(e.to_string())));
-            Ok(None)
-        }
-        Err(e) => Err(e),
     }
 }
 
@@ -645,36 +647,43 @@ async fn organization_policies(
         let url = api_url(
             base,
             &["_apis", "OrganizationPolicy", "Policies", name],
-            &[("api-version", "7.1-preview.1")],
+            // `defaultValue` as Microsoft365DSC asks (../shared/ado-api/organization.policies.get.json).
+            &[("defaultValue", ""), ("api-version", "7.1-preview.1")],
         );
         let value = match client
             .get_json::<serde_json::Value>(org, "OrganizationPolicy/Policies", url)
             .await
         {
-            Ok(v) => {
-                let field = v.get("value").or_else(|| v.get("Value"));
-                let value = match field {
-                    Some(serde_json::Value::Bool(b)) => Some(*b),
-                    Some(serde_json::Value::String(s)) => s.parse::<bool>().ok(),
-                    _ => None,
-                };
-                Ok(Parsed {
-                    raw: v.to_string(),
-                    item: value,
-                })
-            }
-            Err(e @ AdoError::Forbidden { .. }) => Err(("not_evaluated", e.to_string())),
+            Ok(v) => Ok(Parsed {
+                raw: v.to_string(),
+                item: effective_policy_value(&v),
+            }),
             Err(
                 e @ (AdoError::NotFound { .. }
                 | AdoError::Status {
                     status: 400 | 405, ..
                 }),
             ) => Err(("not_available", e.to_string())),
-            Err(e) => return Err(e),
+            // Undocumented and optional: whatever else goes wrong costs only these rules.
+            Err(e) => Err(("not_evaluated", e.to_string())),
         };
         out.push(OrganizationPolicy { name, value });
     }
     Ok(out)
+}
+
+/// The value a policy has in effect: `effectiveValue`, which differs from `value` while the
+/// policy is left at its default; `value` (or `Value`, as Microsoft365DSC reads it) only when
+/// the entry has no effective value.
+fn effective_policy_value(entry: &serde_json::Value) -> Option<bool> {
+    let field = ["effectiveValue", "EffectiveValue", "value", "Value"]
+        .iter()
+        .find_map(|k| entry.get(*k).filter(|v| !v.is_null()));
+    match field {
+        Some(serde_json::Value::Bool(b)) => Some(*b),
+        Some(serde_json::Value::String(s)) => s.trim().to_ascii_lowercase().parse::<bool>().ok(),
+        _ => None,
+    }
 }
 
 /// The organization policies read, by their Azure DevOps names.
@@ -702,14 +711,10 @@ async fn list_or_record<T: serde::de::DeserializeOwned>(
             coverage.push(Coverage::new(table, "read", None));
             parse(org, &url, list.items)
         }
-        Err(e @ AdoError::Forbidden { .. }) => {
-            coverage.push(Coverage::new(table, "not_evaluated", Some(e.to_string())));
+        Err(e) => {
+            let Some(gap) = e.gap() else { return Err(e) };
+            coverage.push(Coverage::new(table, gap.as_str(), Some(e.to_string())));
             Ok(Vec::new())
         }
-        Err(e @ AdoError::NotFound { .. }) => {
-            coverage.push(Coverage::new(table, "not_available", Some(e.to_string())));
-            Ok(Vec::new())
-        }
-        Err(e) => Err(e),
     }
 }

@@ -1,12 +1,15 @@
-//! The Parquet dataset on disk: Hive-partitioned tables, one snapshot per run, committed by
-//! rename so that readers never see half a snapshot.
+//! The Parquet dataset on disk: Hive-partitioned tables, one snapshot per run. Every change is
+//! committed as a new version of the whole dataset, switched in at one instant, so readers never
+//! see half a snapshot or tables of two runs for one date ([`commit`]).
 //!
 //! ```text
+//! OUT/dataset -> .dataset-versions/<id>          the current version (a symbolic link)
 //! ROOT/<table>/snapshot_date=YYYY-MM-DD/<run_id>-<part>.parquet
-//! ROOT/_runs/<run_id>.json          the run manifest
-//! ROOT/_staging/<run_id>/...        a run being written (never read by analysts' tools)
+//! ROOT/_runs/<run_id>.json                       the run manifest
+//! OUT/.dataset-versions/<id>.staging/            a version being written (never read)
 //! ```
 
+pub mod commit;
 pub mod query;
 mod writer;
 
@@ -109,44 +112,6 @@ impl Dataset {
         dates.sort_unstable();
         Ok(dates)
     }
-
-    /// Removes what runs that were killed mid-write left in `_staging`, except `keep`.
-    pub fn remove_stale_staging(&self, keep: &str) -> Result<(), DatasetError> {
-        let staging = self.root.join("_staging");
-        let entries = match fs::read_dir(&staging) {
-            Ok(e) => e,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(io_error("listing", &staging)(e)),
-        };
-        for entry in entries.flatten() {
-            if entry.file_name() != keep {
-                let path = entry.path();
-                tracing::info!(path = %path.display(), "removing an interrupted run's staging folder");
-                fs::remove_dir_all(&path).map_err(io_error("removing", &path))?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Writes the run manifest `_runs/<run_id>.json` atomically.
-    pub fn write_manifest(
-        &self,
-        run_id: &str,
-        manifest: &serde_json::Value,
-    ) -> Result<PathBuf, DatasetError> {
-        let dir = self.root.join("_runs");
-        fs::create_dir_all(&dir).map_err(io_error("creating", &dir))?;
-        let path = dir.join(format!("{run_id}.json"));
-        let tmp = dir.join(format!(".{run_id}.json.tmp"));
-        let text =
-            serde_json::to_vec_pretty(manifest).map_err(|source| DatasetError::Manifest {
-                path: path.clone(),
-                source,
-            })?;
-        fs::write(&tmp, text).map_err(io_error("writing", &tmp))?;
-        fs::rename(&tmp, &path).map_err(io_error("renaming", &tmp))?;
-        Ok(path)
-    }
 }
 
 /// The `.parquet` files directly in a folder, sorted; empty when the folder does not exist.
@@ -187,44 +152,41 @@ pub fn scan_files(files: &[PathBuf]) -> polars::prelude::PolarsResult<polars::pr
 }
 
 impl Dataset {
-    /// Removes every table's partitions and the run manifests older than `cutoff`.
-    /// Returns the number of partitions removed.
+    /// Removes every table's partitions and the run manifests older than `cutoff`, in one
+    /// commit. Returns the number of partitions removed. The caller holds the output folder's
+    /// lock.
     pub fn prune_before(&self, cutoff: NaiveDate) -> Result<usize, DatasetError> {
-        let mut removed = 0;
-        let entries = match fs::read_dir(&self.root) {
-            Ok(e) => e,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
-            Err(e) => return Err(io_error("listing", &self.root)(e)),
+        let store = commit::VersionStore::of(&self.root);
+        store.recover()?;
+        let Some(current) = store.current()? else {
+            return Ok(0);
         };
-        for entry in entries.flatten() {
+        let mut removed = 0;
+        for entry in fs::read_dir(&current)
+            .map_err(io_error("listing", &current))?
+            .flatten()
+        {
             let name = entry.file_name();
             let Some(table) = name.to_str() else { continue };
             if table.starts_with(['_', '.']) || !entry.path().is_dir() {
                 continue;
             }
-            for date in self.snapshot_dates(table)? {
-                if date < cutoff {
-                    let dir = self.partition_dir(table, date);
-                    fs::remove_dir_all(&dir).map_err(io_error("removing", &dir))?;
-                    removed += 1;
-                }
-            }
+            removed += self
+                .snapshot_dates(table)?
+                .iter()
+                .filter(|d| **d < cutoff)
+                .count();
         }
-        // Manifests are named <run_id>.json and run ids start with the run's UTC date.
-        let runs = self.root.join("_runs");
-        if let Ok(entries) = fs::read_dir(&runs) {
-            for entry in entries.flatten() {
-                let name = entry.file_name();
-                let date = name
-                    .to_str()
-                    .and_then(|n| n.get(..8))
-                    .and_then(|d| NaiveDate::parse_from_str(d, "%Y%m%d").ok());
-                if date.is_some_and(|d| d < cutoff) {
-                    let path = entry.path();
-                    fs::remove_file(&path).map_err(io_error("removing", &path))?;
-                }
-            }
-        }
+        let id = format!("prune-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f"));
+        store.stage(&id)?;
+        store.commit(
+            &id,
+            &[],
+            commit::Keep {
+                replace: commit::Replace::Nothing,
+                from: Some(cutoff),
+            },
+        )?;
         Ok(removed)
     }
 }

@@ -1,4 +1,5 @@
-//! Writes one run's tables into a staging folder and commits them partition by partition.
+//! Writes one run's tables into the next version of the dataset and commits it whole
+//! (see [`super::commit`]).
 
 use std::fs::{self, File};
 use std::path::PathBuf;
@@ -10,6 +11,7 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
+use super::commit::{Keep, Replace, VersionStore};
 use super::{Dataset, DatasetError, io_error, parquet_files, partition_name};
 use crate::tables::{SCHEMA_VERSION, TableDef};
 
@@ -27,30 +29,75 @@ pub struct TableWritten {
     pub files: Vec<String>,
 }
 
-/// One run's snapshot being written. Nothing is visible to readers until [`commit`](Self::commit);
-/// dropping the writer without committing removes the staging folder.
+/// One run's snapshot being written. Nothing is visible to readers until [`commit`](Self::commit),
+/// which switches every table at once; dropping the writer without committing removes what it
+/// staged. The caller holds the output folder's lock.
 pub struct SnapshotWriter {
-    dataset: Dataset,
+    store: VersionStore,
     run_id: String,
     date: NaiveDate,
     staging: PathBuf,
     written: Vec<TableWritten>,
+    replace: Replace,
+    retain_from: Option<NaiveDate>,
     committed: bool,
 }
 
 impl SnapshotWriter {
+    /// A whole snapshot of `date`: it replaces every table of that date (a same-day re-run).
     pub fn begin(dataset: &Dataset, run_id: &str, date: NaiveDate) -> Result<Self, DatasetError> {
-        dataset.remove_stale_staging(run_id)?;
-        let staging = dataset.root().join("_staging").join(run_id);
-        fs::create_dir_all(&staging).map_err(io_error("creating", &staging))?;
+        Self::begin_replacing(dataset, run_id, date, Replace::Date(date))
+    }
+
+    /// Some tables of a committed snapshot (re-evaluated findings): the others stay.
+    pub fn begin_tables(
+        dataset: &Dataset,
+        run_id: &str,
+        date: NaiveDate,
+    ) -> Result<Self, DatasetError> {
+        Self::begin_replacing(dataset, run_id, date, Replace::TablesOf(date))
+    }
+
+    fn begin_replacing(
+        dataset: &Dataset,
+        run_id: &str,
+        date: NaiveDate,
+        replace: Replace,
+    ) -> Result<Self, DatasetError> {
+        let store = VersionStore::of(dataset.root());
+        store.recover()?;
+        let staging = store.stage(run_id)?;
         Ok(SnapshotWriter {
-            dataset: dataset.clone(),
+            store,
             run_id: run_id.to_string(),
             date,
             staging,
             written: Vec::new(),
+            replace,
+            retain_from: None,
             committed: false,
         })
+    }
+
+    /// Leaves snapshots before `from` out of the committed version (retention, in the same
+    /// atomic switch).
+    pub fn retain_from(&mut self, from: NaiveDate) {
+        self.retain_from = Some(from);
+    }
+
+    /// Stages the run manifest `_runs/<run_id>.json`, committed with the tables.
+    pub fn write_manifest(&self, manifest: &serde_json::Value) -> Result<(), DatasetError> {
+        let dir = self.staging.join("_runs");
+        fs::create_dir_all(&dir).map_err(io_error("creating", &dir))?;
+        let path = dir.join(format!("{}.json", self.run_id));
+        let text =
+            serde_json::to_vec_pretty(manifest).map_err(|source| DatasetError::Manifest {
+                path: path.clone(),
+                source,
+            })?;
+        let mut file = File::create(&path).map_err(io_error("creating", &path))?;
+        std::io::Write::write_all(&mut file, &text).map_err(io_error("writing", &path))?;
+        file.sync_all().map_err(io_error("syncing", &path))
     }
 
     pub fn date(&self) -> NaiveDate {
@@ -163,29 +210,16 @@ impl SnapshotWriter {
         &self.written
     }
 
-    /// Makes the staged partitions visible: each replaces the same day's partition (if any) by
-    /// two renames, so a reader sees the old partition or the new one, never a mix.
+    /// Makes the staged snapshot visible, every table at once (one atomic switch of the
+    /// dataset's version); the same date's partitions it replaces go with the old version.
     pub fn commit(mut self) -> Result<Vec<TableWritten>, DatasetError> {
-        let replaced_root = self.staging.join("_replaced");
-        for w in &self.written {
-            let staged = self.staged_partition(w.table);
-            let target = self.dataset.partition_dir(w.table, self.date);
-            if let Some(parent) = target.parent() {
-                fs::create_dir_all(parent).map_err(io_error("creating", parent))?;
-            }
-            if target.exists() {
-                fs::create_dir_all(&replaced_root).map_err(io_error("creating", &replaced_root))?;
-                let old = replaced_root.join(w.table);
-                fs::rename(&target, &old).map_err(io_error("moving aside", &target))?;
-            }
-            fs::rename(&staged, &target).map_err(io_error("committing", &staged))?;
-        }
+        let written: Vec<&str> = self.written.iter().map(|w| w.table).collect();
+        let keep = Keep {
+            replace: self.replace,
+            from: self.retain_from,
+        };
+        self.store.commit(&self.run_id, &written, keep)?;
         self.committed = true;
-        fs::remove_dir_all(&self.staging).map_err(io_error("removing", &self.staging))?;
-        // Leave no empty `_staging` behind; another run's folder in it keeps it (and that is fine).
-        if let Some(parent) = self.staging.parent() {
-            let _ = fs::remove_dir(parent);
-        }
         Ok(std::mem::take(&mut self.written))
     }
 }
@@ -193,11 +227,8 @@ impl SnapshotWriter {
 impl Drop for SnapshotWriter {
     fn drop(&mut self) {
         if !self.committed {
-            // Best effort: a leftover folder is also removed by the next run.
+            // Best effort: a leftover folder is also removed by the next writer's recovery.
             let _ = fs::remove_dir_all(&self.staging);
-            if let Some(parent) = self.staging.parent() {
-                let _ = fs::remove_dir(parent);
-            }
         }
     }
 }

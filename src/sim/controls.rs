@@ -27,6 +27,15 @@ pub const ORG_POLICY_NAMES: &[&str] = &[
 
 impl SimOrgPolicies {
     /// The value of a policy by name.
+    /// Whether the organization left this policy at its default, so its entry's `value`
+    /// differs from its `effectiveValue` (the simulator leaves every other policy so).
+    pub fn at_default(&self, name: &str) -> bool {
+        ORG_POLICY_NAMES
+            .iter()
+            .position(|n| *n == name)
+            .is_some_and(|i| i % 2 == usize::from(self.disallow_ssh))
+    }
+
     pub fn value(&self, name: &str) -> Option<bool> {
         Some(match name {
             "Policy.AllowAnonymousAccess" => self.allow_public_projects,

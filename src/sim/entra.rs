@@ -2,6 +2,8 @@
 //! (`POST /{tenant}/oauth2/v2.0/token`, with a client secret or a federated client assertion)
 //! and the managed-identity endpoint (`GET /metadata/identity/oauth2/token`). Tokens it issues
 //! are accepted as `Authorization: Bearer` by the simulated Azure DevOps until they expire.
+//! [`AppServiceIdentity`] stands in for the local identity endpoint of App Service, Functions
+//! and Container Apps, which hands out the same tokens.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -207,4 +209,217 @@ fn signed_by_certificate(settings: &EntraSettings, tenant: &str, assertion: &str
         && claims["aud"]
             .as_str()
             .is_some_and(|aud| aud.ends_with(&format!("/{tenant}/oauth2/v2.0/token")))
+}
+
+/// The App Service / Functions / Container Apps identity endpoint (`IDENTITY_ENDPOINT`,
+/// `GET /msi/token`, api-version 2019-08-01): its own loopback listener, as on the platform,
+/// where it runs beside the app. It checks the `X-IDENTITY-HEADER` secret (`IDENTITY_HEADER`),
+/// gets the token from the simulator's managed-identity endpoint (as the platform gets it from
+/// Entra) and answers in the platform's shape: `expires_on` as a string of Unix seconds, no
+/// `expires_in`. Dropping it stops the listener.
+pub struct AppServiceIdentity {
+    addr: std::net::SocketAddr,
+    state: std::sync::Arc<AppServiceState>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+struct AppServiceState {
+    identity_header: String,
+    /// The simulator's `…/metadata/identity/oauth2/token`.
+    upstream: url::Url,
+    http: reqwest::Client,
+    /// Requests answered with a token.
+    served: AtomicU64,
+}
+
+/// The client id the endpoint reports for the system-assigned identity.
+const APP_SERVICE_CLIENT_ID: &str = "99999999-8888-7777-6666-555555555555";
+
+impl AppServiceIdentity {
+    /// Listens on a free loopback port; `upstream` is the simulator's managed-identity URL.
+    pub async fn start(upstream: url::Url, identity_header: String) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let state = std::sync::Arc::new(AppServiceState {
+            identity_header,
+            upstream,
+            http: reqwest::Client::new(),
+            served: AtomicU64::new(0),
+        });
+        let app = axum::Router::new()
+            .route("/msi/token", axum::routing::get(app_service_token))
+            .with_state(state.clone());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+            if let Err(e) = served {
+                tracing::error!("simulated App Service identity endpoint stopped: {e}");
+            }
+        });
+        Ok(AppServiceIdentity {
+            addr,
+            state,
+            shutdown: Some(tx),
+        })
+    }
+
+    /// What the platform puts in `IDENTITY_ENDPOINT`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}/msi/token", self.addr)
+    }
+
+    /// How many tokens it handed out.
+    pub fn tokens_served(&self) -> u64 {
+        self.state.served.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for AppServiceIdentity {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+async fn app_service_token(
+    axum::extract::State(state): axum::extract::State<std::sync::Arc<AppServiceState>>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    let answer = |status: u16, json: Value| {
+        axum::response::Response::builder()
+            .status(status)
+            .header("content-type", "application/json; charset=utf-8")
+            .body(axum::body::Body::from(json.to_string()))
+            .unwrap_or_default()
+    };
+    let client_id = match app_service_request(
+        &state.identity_header,
+        headers.get("x-identity-header").map(|v| v.as_bytes()),
+        uri.query().unwrap_or_default(),
+    ) {
+        Ok(client_id) => client_id,
+        Err((status, json)) => return answer(status, json),
+    };
+    let mut upstream = state.upstream.clone();
+    upstream
+        .query_pairs_mut()
+        .append_pair("api-version", "2018-02-01")
+        .append_pair("resource", ADO_RESOURCE);
+    let imds = async {
+        let response = state
+            .http
+            .get(upstream)
+            .header("Metadata", "true")
+            .send()
+            .await
+            .ok()?;
+        response.json::<Value>().await.ok()
+    };
+    let Some(token) = imds.await else {
+        return answer(
+            500,
+            json!({ "statusCode": 500, "message": "The identity service did not answer (simulated)." }),
+        );
+    };
+    let (Some(access_token), Some(lifetime)) = (
+        token["access_token"].as_str(),
+        token["expires_in"]
+            .as_str()
+            .and_then(|s| s.parse::<i64>().ok()),
+    ) else {
+        return answer(
+            500,
+            json!({ "statusCode": 500, "message": token.to_string() }),
+        );
+    };
+    state.served.fetch_add(1, Ordering::Relaxed);
+    answer(
+        200,
+        json!({
+            "access_token": access_token,
+            "expires_on": (chrono::Utc::now().timestamp() + lifetime).to_string(),
+            "resource": ADO_RESOURCE,
+            "token_type": "Bearer",
+            "client_id": client_id,
+        }),
+    )
+}
+
+/// Checks a token request to the App Service endpoint: the header secret, api-version
+/// 2019-08-01 and the Azure DevOps resource. The client id to report, or the refusal (a wrong
+/// or missing header is 401, as on the platform).
+fn app_service_request(
+    identity_header: &str,
+    header: Option<&[u8]>,
+    query: &str,
+) -> Result<String, (u16, Value)> {
+    let refuse = |status: u16, message: &str| {
+        Err((
+            status,
+            json!({ "statusCode": status, "message": format!("{message} (simulated)") }),
+        ))
+    };
+    if header != Some(identity_header.as_bytes()) {
+        return refuse(401, "The X-IDENTITY-HEADER header is missing or wrong.");
+    }
+    let query: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    if query.get("api-version").map(String::as_str) != Some("2019-08-01") {
+        return refuse(400, "api-version must be 2019-08-01.");
+    }
+    if query.get("resource").map(String::as_str) != Some(ADO_RESOURCE) {
+        return refuse(400, "AADSTS500011: The resource principal was not found.");
+    }
+    Ok(query
+        .get("client_id")
+        .cloned()
+        .unwrap_or_else(|| APP_SERVICE_CLIENT_ID.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_app_service_endpoint_wants_its_header_its_version_and_the_resource() {
+        let good = format!("resource={ADO_RESOURCE}&api-version=2019-08-01");
+        let secret = "header-secret";
+        assert_eq!(
+            app_service_request(secret, Some(b"header-secret"), &good),
+            Ok(APP_SERVICE_CLIENT_ID.to_string())
+        );
+        assert_eq!(
+            app_service_request(
+                secret,
+                Some(b"header-secret"),
+                &format!("{good}&client_id=u")
+            ),
+            Ok("u".to_string())
+        );
+        for (header, query, status) in [
+            (None, good.as_str(), 401),
+            (Some(&b"header-secre"[..]), good.as_str(), 401),
+            (
+                Some(&b"header-secret"[..]),
+                "resource=x&api-version=2019-08-01",
+                400,
+            ),
+            (
+                Some(&b"header-secret"[..]),
+                &*format!("resource={ADO_RESOURCE}&api-version=2018-02-01"),
+                400,
+            ),
+        ] {
+            let refused = app_service_request(secret, header, query).unwrap_err();
+            assert_eq!(refused.0, status, "{query}");
+            assert!(!refused.1.to_string().contains(secret));
+        }
+    }
 }

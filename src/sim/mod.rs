@@ -14,6 +14,7 @@ pub mod expected;
 pub mod library;
 pub mod pipelines;
 pub mod server;
+pub mod versions;
 
 pub use behaviour::{ConsumptionLimit, Faults};
 pub use estate::{Estate, EstateSizes, GroundTruth};

@@ -31,9 +31,17 @@ pub struct SimSettings {
     pub max_page_size: usize,
     /// Added to every response (network and server time of a real estate).
     pub latency: std::time::Duration,
-    /// Serve like Azure DevOps Server 2020: collections under /tfs, api-version 6.0 at most,
-    /// no account discovery, no Advanced Security.
+    /// Serve like Azure DevOps Server: collections under /tfs, api-versions as
+    /// `server_version` serves them, no account discovery, no Advanced Security.
     pub server_mode: bool,
+    /// The newest REST API version of the simulated server: 6.1 (Server 2020, where every
+    /// route is preview at 6.1) or 7.0 (Server 2022).
+    pub server_version: (u32, u32),
+    /// Whether `OPTIONS /_apis` lists the resource locations (a proxy may refuse it).
+    pub serve_locations: bool,
+    /// The scopes of the PAT (e.g. `vso.code`), when it is not full-access: a route that needs
+    /// another answers 401 TF400813 though the token works elsewhere.
+    pub pat_scopes: Option<Vec<String>>,
     /// The consumption limit, when the simulator enforces one.
     pub limit: Option<ConsumptionLimit>,
     pub faults: Faults,
@@ -48,6 +56,9 @@ impl Default for SimSettings {
             max_page_size: 100,
             latency: std::time::Duration::ZERO,
             server_mode: false,
+            server_version: (6, 1),
+            serve_locations: true,
+            pat_scopes: None,
             limit: None,
             faults: Faults::default(),
             entra: Default::default(),
@@ -184,8 +195,6 @@ impl Drop for SimServer {
 
 /// The newest api-version the simulated service knows.
 const LATEST_API_VERSION: (u32, u32) = (7, 2);
-/// The newest api-version of the simulated Azure DevOps Server (2020).
-const SERVER_API_VERSION: (u32, u32) = (6, 0);
 
 /// Path segments, percent-decoded.
 fn path_segments(path: &str) -> Vec<String> {
@@ -254,6 +263,9 @@ async fn handle(State(state): State<Arc<SimState>>, request: Request) -> Respons
         _ => "(vssps)".to_string(),
     };
     let route = route_name(&segments);
+    if let Some(response) = missing_scope(&state.settings, &parts.headers, &route) {
+        return response;
+    }
     let faults = &state.settings.faults;
     if faults
         .broken_organizations
@@ -317,7 +329,19 @@ async fn handle(State(state): State<Arc<SimState>>, request: Request) -> Respons
         }
         _ => {}
     }
-    let mut response = route_request(&state, &parts, &segments, &body);
+    let mut response =
+        if parts.method == Method::OPTIONS && segments.len() == 2 && state.settings.serve_locations
+        {
+            // `OPTIONS /{collection}/_apis`: the resource locations (each route's versions).
+            let version = if state.settings.server_mode {
+                state.settings.server_version
+            } else {
+                LATEST_API_VERSION
+            };
+            ok(super::versions::locations(version), None)
+        } else {
+            route_request(&state, &parts, &segments, &body)
+        };
     add_headers(&mut response, &limit_headers);
     if PAGED_ROUTES.contains(&route.as_str())
         && response.status().is_success()
@@ -453,12 +477,15 @@ fn route_request(
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     };
-    let latest = if state.settings.server_mode {
-        SERVER_API_VERSION
-    } else {
-        LATEST_API_VERSION
+    let version_error = |v: &str| {
+        if state.settings.server_mode {
+            super::versions::refusal(state.settings.server_version, &route_name(segments), v)
+                .map(|(key, message)| error(StatusCode::BAD_REQUEST, &message, key))
+        } else {
+            api_version_error(v, LATEST_API_VERSION)
+        }
     };
-    if let Some(response) = param("api-version").and_then(|v| api_version_error(v, latest)) {
+    if let Some(response) = param("api-version").and_then(version_error) {
         return response;
     }
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
@@ -660,6 +687,26 @@ fn route_request(
                     "GitRepositoryNotFoundException",
                 );
             };
+            // Every other repository we may not read (the first of each organization among
+            // them) answers as Azure DevOps often does: "does not exist or you do not have
+            // permissions" (404 TF401019).
+            let not_found = advsec.alerts_forbidden
+                && org
+                    .repositories
+                    .iter()
+                    .zip(&org.advsec)
+                    .filter(|(_, a)| a.alerts_forbidden)
+                    .position(|(other, _)| other.id == r.id)
+                    .is_some_and(|i| i % 2 == 0);
+            if not_found {
+                return error(
+                    StatusCode::NOT_FOUND,
+                    &format!(
+                        "TF401019: The Git repository with name or identifier {repo} does not exist or you do not have permissions for the operation you are attempting."
+                    ),
+                    "GitRepositoryNotFoundException",
+                );
+            }
             if advsec.alerts_forbidden {
                 return error(
                     StatusCode::FORBIDDEN,
@@ -704,6 +751,19 @@ fn route_request(
         }
         [org, project, "_apis", "build", "definitions"] => {
             let (org, _, project) = or_respond!(org_and_project(estate, org, project));
+            // The real token is a timestamp, ambiguous without an order (InvalidDefinitionQueryException).
+            let ordered = param("queryOrder").is_some_and(|o| {
+                DEFINITION_QUERY_ORDERS
+                    .iter()
+                    .any(|known| known.eq_ignore_ascii_case(o))
+            });
+            if param("continuationToken").is_some() && !ordered {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "Continuation token timestamp without query order is ambiguous.",
+                    "InvalidDefinitionQueryException",
+                );
+            }
             let all = param("includeAllProperties").is_some_and(|v| v.eq_ignore_ascii_case("true"));
             let (page, next) = page_from_id(
                 &project.pipelines.pipelines,
@@ -957,6 +1017,17 @@ fn route_request(
         [org, "_apis", "OrganizationPolicy", "Policies", name] if !state.settings.server_mode => {
             let org = or_respond!(organization(estate, org));
             match org.controls.policies.value(name) {
+                // A policy left at its default: `value` is not what is in effect.
+                Some(value) if org.controls.policies.at_default(name) => ok(
+                    json!({
+                        "name": name,
+                        "value": !value,
+                        "effectiveValue": value,
+                        "isValueUndefined": true,
+                        "parentPolicy": null
+                    }),
+                    None,
+                ),
                 Some(value) => ok(
                     json!({
                         "name": name,
@@ -1120,6 +1191,53 @@ fn unauthorized(headers: &HeaderMap) -> Response {
     }
 }
 
+/// The values of `queryOrder` the build definitions list accepts (DefinitionQueryOrder).
+const DEFINITION_QUERY_ORDERS: &[&str] = &[
+    "none",
+    "lastModifiedAscending",
+    "lastModifiedDescending",
+    "definitionNameAscending",
+    "definitionNameDescending",
+];
+
+/// The read scope each route needs (Microsoft's PAT scope table), by the simulator's route name.
+fn scope_of_route(route: &str) -> Option<&'static str> {
+    let route = route.to_ascii_lowercase();
+    let area = route.split('/').next().unwrap_or_default();
+    Some(match (area, route.as_str()) {
+        (_, "distributedtask/variablegroups") => "vso.variablegroups_read",
+        (_, "distributedtask/securefiles") => "vso.securefiles_read",
+        (_, "distributedtask/environments") => "vso.environment_manage",
+        (_, "distributedtask/pools" | "distributedtask/queues") => "vso.agentpools",
+        ("projects", _) => "vso.project",
+        ("git" | "policy", _) => "vso.code",
+        ("serviceendpoint", _) => "vso.serviceendpoint",
+        ("build" | "pipelines", _) => "vso.build",
+        ("management" | "alert" | "reporting", _) => "vso.advsec",
+        ("graph", _) => "vso.graph",
+        ("profile" | "accounts", _) => "vso.profile",
+        _ => return None,
+    })
+}
+
+/// The 401 a scoped PAT gets on a route outside its scopes, though it works on others.
+fn missing_scope(settings: &SimSettings, headers: &HeaderMap, route: &str) -> Option<Response> {
+    let scopes = settings.pat_scopes.as_ref()?;
+    let is_pat = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Basic "));
+    let needed = scope_of_route(route)?;
+    if !is_pat || scopes.iter().any(|s| s.eq_ignore_ascii_case(needed)) {
+        return None;
+    }
+    Some(error(
+        StatusCode::UNAUTHORIZED,
+        "TF400813: The user 'simulated' is not authorized to access this resource.",
+        "UnauthorizedRequestException",
+    ))
+}
+
 /// The 400 answer to an api-version the service does not serve, or `None` when it is fine.
 fn api_version_error(version: &str, latest: (u32, u32)) -> Option<Response> {
     let (number, preview) = match version.split_once("-preview") {
@@ -1141,7 +1259,7 @@ fn api_version_error(version: &str, latest: (u32, u32)) -> Option<Response> {
         return Some(error(
             StatusCode::BAD_REQUEST,
             &format!(
-                "The requested REST API version of {number} is out of range for this server. The latest REST API version for this server is {}.{}.",
+                "The requested REST API version of {number} is out of range for this server. The latest REST API version this server supports is {}.{}.",
                 latest.0, latest.1
             ),
             "VssVersionOutOfRangeException",

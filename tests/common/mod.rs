@@ -169,6 +169,7 @@ pub async fn snapshot(
         snapshot_date: Some(date),
         run_id: Some(run_id.into()),
         generated_at: chrono::Utc.with_ymd_and_hms(2026, 1, 2, 6, 0, 0).single(),
+        ..JobOptions::default()
     };
     job::run(&config, out, &options).await.expect("job")
 }
