@@ -553,7 +553,15 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             rules_dir,
             snapshot_date,
         } => {
-            let (mut config, out) = load_for_run(&config, out.as_deref())?;
+            let (mut config, out) = match load_for_run(&config, out.as_deref()) {
+                Ok(loaded) => loaded,
+                // A scheduler's log still gets its one summary line.
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    log_summary(None, exit::USAGE, Duration::ZERO, "nothing committed");
+                    return Ok(exit::USAGE);
+                }
+            };
             if rules_dir.is_some() {
                 config.rules_dir = rules_dir;
             }

@@ -239,3 +239,50 @@ fn a_relay_that_never_greets_is_given_up_at_timeout_seconds_and_keeps_data_and_r
         1
     );
 }
+
+/// SIGTERM while the e-mail is being sent (the relay never answers): exit 130 at once, saying
+/// the snapshot was committed and only the e-mail is unfinished.
+#[test]
+fn sigterm_during_the_email_says_the_snapshot_was_committed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = start_silent_relay();
+    let sim = start_simulator(&["--organizations", "1"]);
+    let config = config_with_email(
+        tmp.path(),
+        &sim.url,
+        &format!("smtp://127.0.0.1:{port}?tls=none"),
+        "timeout_seconds = 600",
+    );
+    let out = tmp.path().join("out");
+    let child = std::process::Command::new(common::BIN)
+        .args(["run", "--config", config.to_str().unwrap()])
+        .args(["--out", out.to_str().unwrap()])
+        .env("E2E_PAT", common::SIM_PAT)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let date = chrono::Utc::now().date_naive().to_string();
+    let report = out.join("reports").join(&date).join("email.html");
+    let started = Instant::now();
+    while !report.exists() {
+        assert!(started.elapsed() < Duration::from_secs(60), "no reports");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The reports are written just before the send starts.
+    std::thread::sleep(Duration::from_millis(500));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("the snapshot was committed"), "{stderr}");
+    assert!(stderr.contains("exit 130"), "no summary line: {stderr}");
+    assert_eq!(
+        parquet_files_under(&out.join("dataset").join("findings")).len(),
+        1
+    );
+}

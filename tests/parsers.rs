@@ -1484,3 +1484,20 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// The continuation token of any header value: a trimmed, non-empty string or none.
+    #[test]
+    fn continuation_tokens_of_any_header(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Ok(value) = reqwest::header::HeaderValue::from_bytes(&bytes) {
+            headers.insert("x-ms-continuationtoken", value);
+        }
+        if let Some(token) = ado_posture::ado::client::continuation_token(&headers) {
+            prop_assert!(!token.is_empty());
+            prop_assert_eq!(token.trim(), token.as_str());
+        }
+    }
+}

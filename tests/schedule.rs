@@ -573,3 +573,58 @@ fn evaluate_during_a_live_run_is_refused_and_the_run_is_unaffected() {
             .unwrap();
     assert_eq!(orgs.height(), 2);
 }
+
+/// SIGTERM while the snapshot is being written (slowed after each staged file): exit 130,
+/// nothing new committed, nothing staged left, the previous snapshot intact.
+#[test]
+fn sigterm_during_the_write_commits_nothing_and_leaves_nothing_staged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = start_simulator(&["--organizations", "2"]);
+    let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
+    let out = tmp.path().join("out");
+    assert_eq!(run_config(&config, &out, &[]).status.code(), Some(0));
+    let before: Vec<String> = ado_posture::tables::ALL_TABLES
+        .iter()
+        .flat_map(|t| table_files(&out, t.name))
+        .collect();
+    let child = Command::new(BIN)
+        .args(["run", "--config", config.to_str().unwrap()])
+        .args(["--out", out.to_str().unwrap()])
+        .env("E2E_PAT", SIM_PAT)
+        .env("ADO_POSTURE_TEST_WRITE_DELAY_MS", "400")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let staged = || -> usize {
+        std::fs::read_dir(out.join(".dataset-versions"))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".staging"))
+            .map(|e| parquet_files_under(&e.path()).len())
+            .sum()
+    };
+    let started = Instant::now();
+    while staged() < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "nothing staged"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("nothing new committed"), "{stderr}");
+    let after: Vec<String> = ado_posture::tables::ALL_TABLES
+        .iter()
+        .flat_map(|t| table_files(&out, t.name))
+        .collect();
+    assert_eq!(before, after);
+    assert_eq!(staged(), 0, "a half-written run is left behind");
+}

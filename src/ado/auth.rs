@@ -556,8 +556,8 @@ fn local_expiry<Tz: chrono::TimeZone>(
     zone.from_local_datetime(&naive)
         .earliest()
         .or_else(|| {
-            zone.from_local_datetime(&(naive - chrono::TimeDelta::hours(1)))
-                .earliest()
+            let earlier = naive.checked_sub_signed(chrono::TimeDelta::hours(1))?;
+            zone.from_local_datetime(&earlier).earliest()
         })
         .map(|t| t.with_timezone(&chrono::Utc))
 }
@@ -940,5 +940,36 @@ mod tests {
             token_lifetime(None, Some(&v("-9223372036854775808")), now),
             Ok(Duration::ZERO)
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Whatever the Azure CLI prints (any expiry text, any bytes): a token or a typed
+        /// error, never a panic.
+        #[test]
+        fn any_cli_output_is_a_token_or_an_error(
+            expires_on in "\\PC{0,40}",
+            unix in proptest::prelude::any::<i64>(),
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+        ) {
+            let zone = FixedOffset::east_opt(14 * 3600).unwrap();
+            let local = serde_json::json!({ "accessToken": "t", "expiresOn": expires_on });
+            let _ = parse_cli_token(local.to_string().as_bytes(), &zone, now());
+            let both = serde_json::json!({ "accessToken": "t", "expiresOn": expires_on, "expires_on": unix });
+            let _ = parse_cli_token(both.to_string().as_bytes(), &zone, now());
+            let _ = parse_cli_token(&bytes, &zone, now());
+            let _ = local_expiry(&format!("-262143-01-01 00:00:0{}", unix.rem_euclid(10)), &zone);
+        }
+
+        /// Token service answers with any expiry value: a lifetime or an error, never a panic.
+        #[test]
+        fn any_token_lifetime_is_a_duration_or_an_error(seconds in proptest::prelude::any::<i64>(), text in "\\PC{0,20}") {
+            let number = serde_json::json!(seconds);
+            let string = serde_json::json!(text);
+            let _ = token_lifetime(Some(&number), None, now());
+            let _ = token_lifetime(None, Some(&number), now());
+            let _ = token_lifetime(Some(&string), Some(&string), now());
+        }
     }
 }

@@ -236,13 +236,7 @@ impl AdoClient {
                     |body, headers| {
                         let envelope: Envelope<serde_json::Value> =
                             decode(organization, &page_url, body)?;
-                        let token = headers
-                            .get(CONTINUATION_HEADER)
-                            .and_then(|v| v.to_str().ok())
-                            .map(str::trim)
-                            .filter(|t| !t.is_empty())
-                            .map(str::to_string);
-                        Ok((envelope, token))
+                        Ok((envelope, continuation_token(headers)))
                     },
                 )
                 .await?;
@@ -376,7 +370,10 @@ impl AdoClient {
         };
         let location = self.locations.get().and_then(|locations| {
             let segments: Vec<&str> = url.path_segments()?.collect();
-            let start = segments.iter().position(|s| *s == "_apis")? + 1;
+            let start = segments
+                .iter()
+                .position(|s| s.eq_ignore_ascii_case("_apis"))?
+                + 1;
             versions::find_location(locations, &segments[start..])
         });
         let known = self.server_versions();
@@ -528,6 +525,17 @@ fn check_status(
             message: error_message(body),
         }),
     }
+}
+
+/// The next page's token of a list answer: the `x-ms-continuationtoken` header, trimmed; none
+/// when absent, empty or not text.
+pub fn continuation_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(CONTINUATION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
 }
 
 /// The `api-version` a URL asks for.

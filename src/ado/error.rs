@@ -158,7 +158,13 @@ pub fn sanitize_message(text: &str) -> String {
     const MAX: usize = 300;
     let cleaned: String = text
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| {
+            if c.is_control() || is_invisible_format(c) {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
     let trimmed = cleaned.trim();
     if trimmed.chars().count() > MAX {
@@ -167,6 +173,12 @@ pub fn sanitize_message(text: &str) -> String {
     } else {
         trimmed.to_string()
     }
+}
+
+/// Bidirectional overrides and isolates (the "trojan source" characters) and line or paragraph
+/// separators: text that would reorder or split a log line.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
 }
 
 /// The `message` of an Azure DevOps error body (`{"$id","message","typeKey",…}`), or the text.
@@ -209,6 +221,8 @@ mod tests {
         let long = format!("a\u{1b}[31mb\r\n{}", "x".repeat(1000));
         let m = sanitize_message(&long);
         assert!(!m.chars().any(|c| c.is_control()));
+        let tricky = sanitize_message("a\u{202E}b\u{2028}c\u{2066}d");
+        assert_eq!(tricky, "a b c d");
         assert!(m.chars().count() <= 301);
     }
 
