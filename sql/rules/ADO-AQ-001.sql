@@ -8,7 +8,7 @@
 --
 -- Microsoft-hosted pools run each job on a fresh machine, so only self-hosted queues count.
 SELECT q.connector, q.organization, q.project_id, q.project,
-       CAST(q.queue_id AS VARCHAR) AS resource_id, q.queue AS resource_name,
+       CAST(q.queue_id AS STRING) AS resource_id, q.queue AS resource_name,
        'fail' AS result, 'self-hosted queue authorized for all pipelines of the project' AS details
 FROM agent_queues q
 WHERE q.open_to_all_pipelines AND q.pool_is_hosted = false

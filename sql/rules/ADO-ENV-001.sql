@@ -7,7 +7,7 @@
 -- references: AzSK: ADO_Environment_AuthZ_Dont_Grant_All_Pipelines_Access | https://learn.microsoft.com/azure/devops/pipelines/process/environments#security
 --
 SELECT e.connector, e.organization, e.project_id, e.project,
-       CAST(e.environment_id AS VARCHAR) AS resource_id, e.environment AS resource_name,
+       CAST(e.environment_id AS STRING) AS resource_id, e.environment AS resource_name,
        CASE WHEN e.open_to_all_pipelines IS NULL THEN 'not_evaluated' ELSE 'fail' END AS result,
        CASE WHEN e.open_to_all_pipelines IS NULL
             THEN 'pipeline permissions could not be read' || COALESCE(': ' || e.permissions_reason, '')

@@ -7,10 +7,10 @@
 -- references: AzSK: ADO_Environment_AuthZ_Enable_Approvals | PSRule: Azure.ADO.Environment.Approval | https://learn.microsoft.com/azure/devops/pipelines/process/approvals#approvals
 --
 SELECT e.connector, e.organization, e.project_id, e.project,
-       CAST(e.environment_id AS VARCHAR) AS resource_id, e.environment AS resource_name,
+       CAST(e.environment_id AS STRING) AS resource_id, e.environment AS resource_name,
        'fail' AS result, 'no approval check' AS details
 FROM environments e
-WHERE e.project_id || '/' || CAST(e.environment_id AS VARCHAR) NOT IN (
+WHERE e.project_id || '/' || CAST(e.environment_id AS STRING) NOT IN (
       SELECT project_id || '/' || resource_id FROM checks
       WHERE resource_type = 'environment' AND check_type_id = '8c6f20a7-a545-4486-9777-f762fafe0d4d')
   AND e.project_id NOT IN (
@@ -18,7 +18,7 @@ WHERE e.project_id || '/' || CAST(e.environment_id AS VARCHAR) NOT IN (
 UNION ALL
 -- Not evaluated: the project's checks could not be read.
 SELECT e.connector, e.organization, e.project_id, e.project,
-       CAST(e.environment_id AS VARCHAR) AS resource_id, e.environment AS resource_name,
+       CAST(e.environment_id AS STRING) AS resource_id, e.environment AS resource_name,
        'not_evaluated' AS result, 'checks could not be read: ' || g.status || COALESCE(' (' || g.reason || ')', '') AS details
 FROM environments e
 JOIN crawl_coverage g

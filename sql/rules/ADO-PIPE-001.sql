@@ -8,7 +8,7 @@
 --
 -- The project's fork protection (when its settings were read) overrides the definition.
 SELECT p.connector, p.organization, p.project_id, p.project,
-       p.project_id || '/' || CAST(p.pipeline_id AS VARCHAR) AS resource_id, p.pipeline AS resource_name,
+       p.project_id || '/' || CAST(p.pipeline_id AS STRING) AS resource_id, p.pipeline AS resource_name,
        'fail' AS result,
        'builds pull requests from forks with secrets available to them' AS details
 FROM pipelines p

@@ -7,7 +7,7 @@
 -- references: PSRule: Azure.ADO.Pipelines.YAML (ADO-PL-001) | https://learn.microsoft.com/azure/devops/pipelines/release/from-classic-pipelines
 --
 SELECT p.connector, p.organization, p.project_id, p.project,
-       p.project_id || '/' || CAST(p.pipeline_id AS VARCHAR) AS resource_id, p.pipeline AS resource_name,
+       p.project_id || '/' || CAST(p.pipeline_id AS STRING) AS resource_id, p.pipeline AS resource_name,
        'fail' AS result,
        'defined in the classic designer (process type 1)' AS details
 FROM pipelines p

@@ -8,11 +8,19 @@
 --
 -- Secret-like: the name matches (?i)(password|passwd|pwd|secret|token|api_?key|private_?key|connection_?string|credential).
 SELECT p.connector, p.organization, p.project_id, p.project,
-       p.project_id || '/' || CAST(p.pipeline_id AS VARCHAR) AS resource_id, p.pipeline AS resource_name,
+       p.project_id || '/' || CAST(p.pipeline_id AS STRING) AS resource_id, p.pipeline AS resource_name,
        'fail' AS result,
        'plain-text variables with secret-like names: ' || p.plaintext_variable_names AS details
 FROM pipelines p
-WHERE REGEXP_LIKE(p.plaintext_variable_names, '(?i)(password|passwd|pwd|secret|token|api_?key|private_?key|connection_?string|credential)')
+WHERE (REPLACE(LOWER(p.plaintext_variable_names), '_', '') LIKE '%password%'
+       OR REPLACE(LOWER(p.plaintext_variable_names), '_', '') LIKE '%passwd%'
+       OR REPLACE(LOWER(p.plaintext_variable_names), '_', '') LIKE '%pwd%'
+       OR REPLACE(LOWER(p.plaintext_variable_names), '_', '') LIKE '%secret%'
+       OR REPLACE(LOWER(p.plaintext_variable_names), '_', '') LIKE '%token%'
+       OR REPLACE(LOWER(p.plaintext_variable_names), '_', '') LIKE '%apikey%'
+       OR REPLACE(LOWER(p.plaintext_variable_names), '_', '') LIKE '%privatekey%'
+       OR REPLACE(LOWER(p.plaintext_variable_names), '_', '') LIKE '%connectionstring%'
+       OR REPLACE(LOWER(p.plaintext_variable_names), '_', '') LIKE '%credential%')
 UNION ALL
 -- Not evaluated: the project's pipelines could not be read.
 SELECT connector, organization, project_id, project,

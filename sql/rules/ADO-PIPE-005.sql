@@ -7,7 +7,7 @@
 -- references: PSRule: Azure.ADO.Pipelines.ForkComment | https://learn.microsoft.com/azure/devops/pipelines/repos/github#contributions-from-forks
 --
 SELECT p.connector, p.organization, p.project_id, p.project,
-       p.project_id || '/' || CAST(p.pipeline_id AS VARCHAR) AS resource_id, p.pipeline AS resource_name,
+       p.project_id || '/' || CAST(p.pipeline_id AS STRING) AS resource_id, p.pipeline AS resource_name,
        'fail' AS result,
        'builds fork pull requests without a team member''s comment' AS details
 FROM pipelines p

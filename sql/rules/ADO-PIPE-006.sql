@@ -7,7 +7,7 @@
 -- references: AzSK: ADO_Build_AuthZ_Limit_Job_Scope_To_Current_Project | https://learn.microsoft.com/azure/devops/pipelines/process/access-tokens#job-authorization-scope
 --
 SELECT p.connector, p.organization, p.project_id, p.project,
-       p.project_id || '/' || CAST(p.pipeline_id AS VARCHAR) AS resource_id, p.pipeline AS resource_name,
+       p.project_id || '/' || CAST(p.pipeline_id AS STRING) AS resource_id, p.pipeline AS resource_name,
        'fail' AS result,
        'job authorization scope is the whole project collection' AS details
 FROM pipelines p

@@ -19,7 +19,7 @@ SELECT a.connector, a.organization, a.project_id, a.project,
        CASE WHEN a.alerts_status = 'read' AND COALESCE(a.code_security_enabled, false)
             THEN 'fail' ELSE 'not_evaluated' END AS result,
        CASE WHEN a.alerts_status = 'read' AND COALESCE(a.code_security_enabled, false)
-            THEN CAST(o.n AS VARCHAR) || ' open high/critical code-scanning alert(s) on the default branch'
+            THEN CAST(o.n AS STRING) || ' open high/critical code-scanning alert(s) on the default branch'
             WHEN a.status IN ('not_available', 'not_evaluated')
             THEN 'Advanced Security status is ' || a.status || COALESCE(': ' || a.alerts_reason, '')
             WHEN a.alerts_status = 'not_evaluated'

@@ -8,7 +8,7 @@
 --
 SELECT c.connector, c.organization, c.project_id, c.project,
        c.project_id || '/' || c.service_connection_id AS resource_id, c.service_connection AS resource_name,
-       'fail' AS result, 'shared with ' || CAST(c.project_reference_count - 1 AS VARCHAR) || ' other project(s)' AS details
+       'fail' AS result, 'shared with ' || CAST(c.project_reference_count - 1 AS STRING) || ' other project(s)' AS details
 FROM service_connections c
 WHERE c.project_reference_count > 1
 UNION ALL

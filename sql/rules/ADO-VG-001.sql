@@ -7,7 +7,7 @@
 -- references: Defender for Cloud: Azure DevOps variable groups with secret variables should not grant access to all pipelines | AzSK: ADO_VariableGroup_AuthZ_Dont_Grant_All_Pipelines_Access | https://learn.microsoft.com/azure/devops/pipelines/library/variable-groups#set-variable-group-pipeline-permissions
 --
 SELECT g.connector, g.organization, g.project_id, g.project,
-       CAST(g.variable_group_id AS VARCHAR) AS resource_id, g.variable_group AS resource_name,
+       CAST(g.variable_group_id AS STRING) AS resource_id, g.variable_group AS resource_name,
        'fail' AS result, 'holds secrets and is authorized for all pipelines' AS details
 FROM variable_groups g
 WHERE g.open_to_all_pipelines AND (g.secret_variable_count > 0 OR g.key_vault IS NOT NULL OR g.type = 'AzureKeyVault')

@@ -7,10 +7,18 @@
 -- references: AzSK: ADO_VariableGroup_DP_Dont_Store_Secrets_In_Plain_Text | PSRule: Azure.ADO.VariableGroups.SecretVariables | https://learn.microsoft.com/azure/devops/pipelines/library/variable-groups
 --
 SELECT g.connector, g.organization, g.project_id, g.project,
-       CAST(g.variable_group_id AS VARCHAR) AS resource_id, g.variable_group AS resource_name,
+       CAST(g.variable_group_id AS STRING) AS resource_id, g.variable_group AS resource_name,
        'fail' AS result, 'plain-text variables with secret-like names: ' || g.plaintext_variable_names AS details
 FROM variable_groups g
-WHERE REGEXP_LIKE(g.plaintext_variable_names, '(?i)(password|passwd|pwd|secret|token|api_?key|private_?key|connection_?string|credential)')
+WHERE (REPLACE(LOWER(g.plaintext_variable_names), '_', '') LIKE '%password%'
+       OR REPLACE(LOWER(g.plaintext_variable_names), '_', '') LIKE '%passwd%'
+       OR REPLACE(LOWER(g.plaintext_variable_names), '_', '') LIKE '%pwd%'
+       OR REPLACE(LOWER(g.plaintext_variable_names), '_', '') LIKE '%secret%'
+       OR REPLACE(LOWER(g.plaintext_variable_names), '_', '') LIKE '%token%'
+       OR REPLACE(LOWER(g.plaintext_variable_names), '_', '') LIKE '%apikey%'
+       OR REPLACE(LOWER(g.plaintext_variable_names), '_', '') LIKE '%privatekey%'
+       OR REPLACE(LOWER(g.plaintext_variable_names), '_', '') LIKE '%connectionstring%'
+       OR REPLACE(LOWER(g.plaintext_variable_names), '_', '') LIKE '%credential%')
 UNION ALL
 -- Not evaluated: the project's variable groups could not be read.
 SELECT connector, organization, project_id, project,

@@ -7,8 +7,8 @@
 -- references: AzSK: ADO_VariableGroup_DP_Use_KeyVault_For_Secrets | https://learn.microsoft.com/azure/devops/pipelines/library/link-variable-groups-to-key-vaults
 --
 SELECT g.connector, g.organization, g.project_id, g.project,
-       CAST(g.variable_group_id AS VARCHAR) AS resource_id, g.variable_group AS resource_name,
-       'fail' AS result, CAST(g.secret_variable_count AS VARCHAR) || ' secret variable(s) stored in Azure DevOps' AS details
+       CAST(g.variable_group_id AS STRING) AS resource_id, g.variable_group AS resource_name,
+       'fail' AS result, CAST(g.secret_variable_count AS STRING) || ' secret variable(s) stored in Azure DevOps' AS details
 FROM variable_groups g
 WHERE g.secret_variable_count > 0 AND g.key_vault IS NULL AND COALESCE(g.type, 'Vsts') <> 'AzureKeyVault'
 UNION ALL

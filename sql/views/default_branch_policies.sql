@@ -39,5 +39,5 @@ SELECT connector, organization, project_id, project, repository_id, repository, 
        min_approver_count, creator_vote_counts, reset_on_source_push
 FROM candidates
 WHERE (scope_match_kind = 'Exact' AND scope_ref_name = default_branch)
-   OR (scope_match_kind = 'Prefix' AND STARTS_WITH(default_branch, scope_ref_name))
+   OR (scope_match_kind = 'Prefix' AND SUBSTR(default_branch, 1, LENGTH(scope_ref_name)) = scope_ref_name)
    OR scope_match_kind = 'DefaultBranch'

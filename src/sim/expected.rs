@@ -25,9 +25,10 @@ pub struct ExpectedFinding {
     pub result: &'static str,
 }
 
-/// Names that look like credentials: the same words as the rules' pattern.
+/// Names that look like credentials: the same words as the rules' pattern (lower case,
+/// underscores ignored, so `API_KEY` and `apikey` both match).
 fn secret_like(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
+    let name = name.to_ascii_lowercase().replace('_', "");
     [
         "password",
         "passwd",
@@ -35,11 +36,8 @@ fn secret_like(name: &str) -> bool {
         "secret",
         "token",
         "apikey",
-        "api_key",
         "privatekey",
-        "private_key",
         "connectionstring",
-        "connection_string",
         "credential",
     ]
     .iter()
