@@ -208,6 +208,26 @@ impl AdoClient {
         Ok(envelope.value)
     }
 
+    /// POSTs a read-only query whose answer is one JSON object (e.g. the portal's
+    /// `Contribution/HierarchyQuery` data providers). Retried like a GET: it changes nothing.
+    pub async fn post_json<T: DeserializeOwned>(
+        &self,
+        organization: &str,
+        endpoint: &str,
+        url: Url,
+        body: &serde_json::Value,
+    ) -> Result<T, AdoError> {
+        let body = body.to_string().into_bytes();
+        self.fetch(
+            organization,
+            endpoint,
+            &url,
+            Verb::Post(&body),
+            |bytes, _| decode(organization, &url, bytes),
+        )
+        .await
+    }
+
     /// GETs a `{count, value}` list and follows `x-ms-continuationtoken` to the last page.
     /// A token seen twice stops the list with an error rather than looping.
     pub async fn get_list(

@@ -180,12 +180,36 @@ pub struct ServiceEndpoint {
     pub owner: Option<String>,
     #[serde(default)]
     pub service_endpoint_project_references: Vec<serde_json::Value>,
+    /// Type-specific data, e.g. `scopeLevel` (`Subscription`, `ManagementGroup`, …) of Azure
+    /// Resource Manager connections.
+    #[serde(default)]
+    pub data: Option<serde_json::Value>,
+}
+
+impl ServiceEndpoint {
+    /// `data.scopeLevel` of an Azure connection, e.g. `Subscription` or `ManagementGroup`.
+    pub fn scope_level(&self) -> Option<&str> {
+        self.data.as_ref()?.get("scopeLevel")?.as_str()
+    }
+
+    /// `authorization.parameters.scope`: the Azure scope a connection's identity was granted
+    /// (e.g. `/subscriptions/{id}/resourcegroups/{name}`), when the connection names one.
+    pub fn authorization_scope(&self) -> Option<&str> {
+        self.authorization
+            .as_ref()?
+            .parameters
+            .as_ref()?
+            .get("scope")?
+            .as_str()
+    }
 }
 
 #[derive(Debug, Deserialize)]
 pub struct EndpointAuthorization {
     #[serde(default)]
     pub scheme: Option<String>,
+    #[serde(default)]
+    pub parameters: Option<serde_json::Value>,
 }
 
 /// A variable group (`GET {org}/{project}/_apis/distributedtask/variablegroups`). Secret values
@@ -242,6 +266,9 @@ pub struct AgentPool {
     pub is_hosted: Option<bool>,
     #[serde(default)]
     pub pool_type: Option<String>,
+    /// New projects get a queue to this pool automatically.
+    #[serde(default)]
+    pub auto_provision: Option<bool>,
 }
 
 /// An agent queue (`GET {org}/{project}/_apis/distributedtask/queues`): a pool as a project sees it.
@@ -289,6 +316,26 @@ pub struct BuildDefinition {
     pub job_authorization_scope: Option<serde_json::Value>,
     #[serde(default)]
     pub variables: std::collections::BTreeMap<String, Variable>,
+    /// The default agent queue, with its pool (`queue.pool.isHosted`).
+    #[serde(default)]
+    pub queue: Option<DefinitionQueue>,
+}
+
+/// A definition's default queue; every field optional, so an odd queue never costs the
+/// definition.
+#[derive(Debug, Default, Deserialize)]
+pub struct DefinitionQueue {
+    #[serde(default)]
+    pub id: Option<i64>,
+    #[serde(default)]
+    pub pool: Option<DefinitionPool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DefinitionPool {
+    #[serde(default)]
+    pub is_hosted: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -324,28 +371,40 @@ pub struct ForkSettings {
 }
 
 impl BuildDefinition {
+    /// The pull-request trigger (`triggerType` compared case-insensitively).
+    fn pull_request_trigger(&self) -> Option<&serde_json::Value> {
+        self.triggers.iter().find(|t| {
+            t.get("triggerType")
+                .and_then(|v| v.as_str())
+                .is_some_and(|v| v.eq_ignore_ascii_case("pullRequest"))
+        })
+    }
+
+    /// `pipelineTriggerSettings` of the pull-request trigger: the fork settings in effect, which
+    /// the service combines from the pipeline, its project and its organization.
+    pub fn pipeline_trigger_setting(&self, key: &str) -> Option<bool> {
+        self.pull_request_trigger()?
+            .get("pipelineTriggerSettings")?
+            .get(key)?
+            .as_bool()
+    }
+
     /// The pull-request trigger's fork settings: `None` without a pull-request trigger.
     pub fn pull_request_forks(&self) -> Option<ForkSettings> {
-        self.triggers
-            .iter()
-            .find(|t| t.get("triggerType").and_then(|v| v.as_str()) == Some("pullRequest"))
-            .map(|t| {
-                t.get("forks")
-                    .and_then(|f| serde_json::from_value(f.clone()).ok())
-                    .unwrap_or_default()
-            })
+        self.pull_request_trigger().map(|t| {
+            t.get("forks")
+                .and_then(|f| serde_json::from_value(f.clone()).ok())
+                .unwrap_or_default()
+        })
     }
 
     /// `isCommentRequiredForPullRequest` of the pull-request trigger; `None` without one.
     pub fn pull_request_comment_required(&self) -> Option<bool> {
-        self.triggers
-            .iter()
-            .find(|t| t.get("triggerType").and_then(|v| v.as_str()) == Some("pullRequest"))
-            .map(|t| {
-                t.get("isCommentRequiredForPullRequest")
-                    .and_then(|v| v.as_bool())
-                    .unwrap_or(false)
-            })
+        self.pull_request_trigger().map(|t| {
+            t.get("isCommentRequiredForPullRequest")
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false)
+        })
     }
 
     pub fn job_authorization_scope(&self) -> Option<String> {
@@ -371,6 +430,10 @@ pub struct CheckConfiguration {
     /// Minutes the check may take.
     #[serde(default)]
     pub timeout: Option<i64>,
+    /// Type-specific settings, e.g. an approval's `requesterCannotBeApprover` and
+    /// `minRequiredApprovers` (with `$expand=settings`).
+    #[serde(default)]
+    pub settings: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -38,6 +38,9 @@ pub struct OrganizationInventory {
     pub agent_pools: Vec<Parsed<crate::ado::models::AgentPool>>,
     /// Organization security policies, each read or why not.
     pub organization_policies: Vec<OrganizationPolicy>,
+    /// The organization's pipeline settings (same keys as a project's general settings), or
+    /// why they could not be read ("not available: …" / "not evaluated: …").
+    pub organization_pipeline_settings: Result<Parsed<serde_json::Value>, String>,
 }
 
 /// Whether one resource kind (named by its table) of a project could be read.

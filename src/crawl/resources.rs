@@ -149,6 +149,15 @@ pub async fn organization(
     )?;
 
     let organization_policies = organization_policies(client, &org.name, &base).await?;
+    let organization_pipeline_settings = if connector.deployment
+        == crate::config::Deployment::Server
+    {
+        // The portal's data provider is a cloud contract; a Server's projects are judged on
+        // their own settings.
+        Err("not available: Azure DevOps Server (organization pipeline settings are read on Azure DevOps Services only)".to_string())
+    } else {
+        organization_pipeline_settings(client, &org.name, &base).await
+    };
 
     Ok(OrganizationInventory {
         connector: connector.name.clone(),
@@ -165,7 +174,61 @@ pub async fn organization(
         advanced_security,
         agent_pools,
         organization_policies,
+        organization_pipeline_settings,
     })
+}
+
+/// The portal's data provider for the organization's pipeline settings (the REST specs have no
+/// organization-level `build/generalsettings` route; see ../shared/ado-api README §4.3).
+const ORGANIZATION_PIPELINE_SETTINGS_PROVIDER: &str =
+    "ms.vss-build-web.pipelines-org-settings-data-provider";
+
+/// The organization's pipeline settings, read as the portal reads them:
+/// `POST {org}/_apis/Contribution/HierarchyQuery` with the pipelines-settings data provider
+/// (what AzSK's ADO Scanner does). Undocumented: any failure costs only the organization-level
+/// values ("not available" / "not evaluated"), never the organization.
+async fn organization_pipeline_settings(
+    client: &AdoClient,
+    org: &str,
+    base: &url::Url,
+) -> Result<Parsed<serde_json::Value>, String> {
+    let url = api_url(
+        base,
+        &["_apis", "Contribution", "HierarchyQuery"],
+        &[("api-version", "5.0-preview.1")],
+    );
+    let body = serde_json::json!({
+        "contributionIds": [ORGANIZATION_PIPELINE_SETTINGS_PROVIDER],
+        "dataProviderContext": { "properties": { "sourcePage": {
+            "routeId": "ms.vss-admin-web.collection-admin-hub-route",
+            "routeValues": { "adminPivot": "pipelinessettings", "controller": "ContributedPage", "action": "Execute" }
+        } } }
+    });
+    match client
+        .post_json::<serde_json::Value>(org, "Contribution/HierarchyQuery", url, &body)
+        .await
+    {
+        Ok(answer) => match answer
+            .get("dataProviders")
+            .and_then(|d| d.get(ORGANIZATION_PIPELINE_SETTINGS_PROVIDER))
+            .filter(|v| v.is_object())
+        {
+            Some(settings) => Ok(Parsed {
+                raw: settings.to_string(),
+                item: settings.clone(),
+            }),
+            None => Err(format!(
+                "not available: the answer has no {ORGANIZATION_PIPELINE_SETTINGS_PROVIDER} data"
+            )),
+        },
+        Err(
+            e @ (AdoError::NotFound { .. }
+            | AdoError::Status {
+                status: 400 | 405, ..
+            }),
+        ) => Err(format!("not available: {e}")),
+        Err(e) => Err(format!("not evaluated: {e}")),
+    }
 }
 
 /// Advanced Security: one enablement call for the organization, then the alerts of each
@@ -687,12 +750,13 @@ fn effective_policy_value(entry: &serde_json::Value) -> Option<bool> {
 }
 
 /// The organization policies read, by their Azure DevOps names.
-pub const ORGANIZATION_POLICIES: [&str; 5] = [
+pub const ORGANIZATION_POLICIES: [&str; 6] = [
     "Policy.AllowAnonymousAccess",
     "Policy.DisallowOAuthAuthentication",
     "Policy.DisallowSecureShell",
     "Policy.LogAuditEvents",
     "Policy.DisallowAadGuestUserAccess",
+    "Policy.EnforceAADConditionalAccess",
 ];
 
 /// Reads one list of a project. A 403 (the identity may not read it) or 404 (the deployment

@@ -16,7 +16,7 @@ pub const ADVANCED_SECURITY: TableDef = TableDef {
         required(
             "status",
             Utf8,
-            "`on` (code security and secret protection), `partial` (one of them), `off`, `not_available` (Azure DevOps Server, or the API is missing) or `not_evaluated` (the identity may not read it).",
+            "`on` (code security and secret protection), `partial` (one of them), `off`, `not_available` (Azure DevOps Server, or the API is missing) or `not_evaluated` (the identity may not read it, or the repository is missing from the enablement list).",
         ),
         optional(
             "code_security_enabled",
@@ -124,6 +124,25 @@ pub fn build(
                         Value::Bool(None),
                         Value::Str(Some(alerts_status)),
                         Value::Str(Some(reason)),
+                        Value::Int(None),
+                    ],
+                )?;
+            }
+            AdvancedSecurity::Read(by_repo) if !by_repo.contains_key(&repo.id) => {
+                // Missing from the enablement list: unknown, never "off".
+                states.push(
+                    &ctx,
+                    &[
+                        head[0],
+                        head[1],
+                        Value::Str(Some("not_evaluated")),
+                        Value::Bool(None),
+                        Value::Bool(None),
+                        Value::Bool(None),
+                        Value::Str(Some("not_applicable")),
+                        Value::Str(Some(
+                            "the repository is missing from the organization's Advanced Security enablement list",
+                        )),
                         Value::Int(None),
                     ],
                 )?;

@@ -26,6 +26,11 @@ pub const AGENT_POOLS: TableDef = TableDef {
             Utf8,
             "`automation` (build and release) or `deployment`.",
         ),
+        optional(
+            "auto_provision",
+            Boolean,
+            "`autoProvision`: every new project gets a queue to this pool (and can run jobs on it).",
+        ),
         required("raw", Utf8, "The pool's JSON as the API returned it."),
     ],
 };
@@ -125,6 +130,7 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<AgentBatches, 
                 Value::Str(Some(&p.item.name)),
                 Value::Bool(p.item.is_hosted),
                 Value::Str(p.item.pool_type.as_deref()),
+                Value::Bool(p.item.auto_provision),
                 Value::Str(Some(&p.raw)),
             ],
         )?;

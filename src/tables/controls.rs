@@ -39,6 +39,16 @@ pub const CHECKS: TableDef = TableDef {
             Int64,
             "How long the check may take before the stage fails.",
         ),
+        optional(
+            "requester_cannot_be_approver",
+            Boolean,
+            "Approvals: `settings.requesterCannotBeApprover` (the person who queued the run may not approve it); null for other checks.",
+        ),
+        optional(
+            "min_required_approvers",
+            Int64,
+            "Approvals: `settings.minRequiredApprovers`; null for other checks.",
+        ),
         required(
             "raw",
             Utf8,
@@ -97,6 +107,20 @@ pub fn build(
                     Value::Str(Some(&check.resource.id)),
                     Value::Str(check.resource.name.as_deref()),
                     Value::Int(check.timeout),
+                    Value::Bool(
+                        check
+                            .settings
+                            .as_ref()
+                            .and_then(|s| s.get("requesterCannotBeApprover"))
+                            .and_then(|v| v.as_bool()),
+                    ),
+                    Value::Int(
+                        check
+                            .settings
+                            .as_ref()
+                            .and_then(|s| s.get("minRequiredApprovers"))
+                            .and_then(|v| v.as_i64()),
+                    ),
                     Value::Str(Some(&c.raw)),
                 ],
             )?;

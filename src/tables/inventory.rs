@@ -149,6 +149,31 @@ pub const BRANCH_POLICIES: TableDef = TableDef {
             Boolean,
             "`settings.resetOnSourcePush`: whether votes reset on new pushes.",
         ),
+        optional(
+            "reset_rejections_on_source_push",
+            Boolean,
+            "`settings.resetRejectionsOnSourcePush`: whether rejections (not approvals) reset on new pushes.",
+        ),
+        optional(
+            "require_vote_on_each_iteration",
+            Boolean,
+            "`settings.requireVoteOnEachIteration`: approvals must be given again on each new push.",
+        ),
+        optional(
+            "require_vote_on_last_iteration",
+            Boolean,
+            "`settings.requireVoteOnLastIteration`: an approval must be on the last push.",
+        ),
+        optional(
+            "block_last_pusher_vote",
+            Boolean,
+            "`settings.blockLastPusherVote`: the vote of whoever pushed last does not count.",
+        ),
+        optional(
+            "allow_downvotes",
+            Boolean,
+            "`settings.allowDownvotes`: a pull request may complete despite rejections (\"Allow completion even if some reviewers vote to wait or reject\").",
+        ),
         required(
             "raw",
             Utf8,
@@ -281,6 +306,11 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<InventoryBatch
                         Value::Int(policy.setting_i64("minimumApproverCount")),
                         Value::Bool(policy.setting_bool("creatorVoteCounts")),
                         Value::Bool(policy.setting_bool("resetOnSourcePush")),
+                        Value::Bool(policy.setting_bool("resetRejectionsOnSourcePush")),
+                        Value::Bool(policy.setting_bool("requireVoteOnEachIteration")),
+                        Value::Bool(policy.setting_bool("requireVoteOnLastIteration")),
+                        Value::Bool(policy.setting_bool("blockLastPusherVote")),
+                        Value::Bool(policy.setting_bool("allowDownvotes")),
                         Value::Str(Some(&p.raw)),
                     ],
                 )?;

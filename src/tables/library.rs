@@ -30,7 +30,17 @@ pub const SERVICE_CONNECTIONS: TableDef = TableDef {
         optional(
             "authorization_scheme",
             Utf8,
-            "`ServicePrincipal`, `WorkloadIdentityFederation`, `ManagedServiceIdentity`, `UsernamePassword`, `Token`, `Certificate`, …",
+            "`ServicePrincipal`, `WorkloadIdentityFederation`, `ManagedServiceIdentity`, `UsernamePassword`, `Token`, `Certificate`, … (the service's case varies: compare case-insensitively).",
+        ),
+        optional(
+            "scope_level",
+            Utf8,
+            "`data.scopeLevel` of Azure connections: `Subscription`, `ManagementGroup`, `AzureMLWorkspace`, …",
+        ),
+        optional(
+            "azure_scope",
+            Utf8,
+            "`authorization.parameters.scope`: the Azure scope the connection's identity was granted, e.g. `/subscriptions/{id}/resourcegroups/{name}`; null when the connection names none.",
         ),
         optional(
             "is_shared",
@@ -135,6 +145,8 @@ pub fn build(
                     Value::Str(e.endpoint_type.as_deref()),
                     Value::Str(e.url.as_deref()),
                     Value::Str(e.authorization.as_ref().and_then(|a| a.scheme.as_deref())),
+                    Value::Str(e.scope_level()),
+                    Value::Str(e.authorization_scope()),
                     Value::Bool(e.is_shared),
                     Value::Bool(e.is_ready),
                     Value::Str(e.owner.as_deref()),

@@ -80,6 +80,36 @@ pub const PIPELINES: TableDef = TableDef {
             Boolean,
             "`isCommentRequiredForPullRequest`: a team member must comment before a fork pull request builds; null without a pull-request trigger.",
         ),
+        optional(
+            "queue_pool_is_hosted",
+            Boolean,
+            "Whether the definition's default queue runs on a Microsoft-hosted pool (`queue.pool.isHosted`); null when the definition does not say.",
+        ),
+        optional(
+            "trigger_fork_protection_enabled",
+            Boolean,
+            "`pipelineTriggerSettings.forkProtectionEnabled` of the pull-request trigger: the fork protection in effect (pipeline, project and organization combined); null when the trigger does not carry it.",
+        ),
+        optional(
+            "trigger_builds_enabled_for_forks",
+            Boolean,
+            "`pipelineTriggerSettings.buildsEnabledForForks`: fork pull requests are built at all; null when absent.",
+        ),
+        optional(
+            "trigger_no_secrets_for_forks",
+            Boolean,
+            "`pipelineTriggerSettings.enforceNoAccessToSecretsFromForks`: fork builds get no secrets; null when absent.",
+        ),
+        optional(
+            "trigger_job_auth_scope_for_forks",
+            Boolean,
+            "`pipelineTriggerSettings.enforceJobAuthScopeForForks`: fork builds get a limited job token; null when absent.",
+        ),
+        optional(
+            "trigger_comment_required",
+            Boolean,
+            "`pipelineTriggerSettings.isCommentRequiredForPullRequest`: a team member's comment is required before a fork pull request builds; null when absent.",
+        ),
         required(
             "raw",
             Utf8,
@@ -154,6 +184,101 @@ pub const PIPELINE_SETTINGS: TableDef = TableDef {
             Boolean,
             "Shell tasks' arguments are sanitized.",
         ),
+        optional(
+            "disable_classic_build_pipeline_creation",
+            Boolean,
+            "Disable creation of classic build pipelines (`disableClassicBuildPipelineCreation`).",
+        ),
+        optional(
+            "disable_classic_release_pipeline_creation",
+            Boolean,
+            "Disable creation of classic release pipelines (`disableClassicReleasePipelineCreation`).",
+        ),
+        optional(
+            "is_comment_required_for_pull_request",
+            Boolean,
+            "A team member's comment is required before a fork pull request builds.",
+        ),
+        optional(
+            "org_status",
+            Utf8,
+            "The organization's pipeline settings (the same keys, read through the portal's `ms.vss-build-web.pipelines-org-settings-data-provider`, undocumented): `read`, `not_available` or `not_evaluated`. An organization setting that is on is in force in every project, whatever the project's own value says.",
+        ),
+        optional(
+            "org_reason",
+            Utf8,
+            "Why the organization's settings are missing.",
+        ),
+        optional(
+            "org_enforce_job_auth_scope",
+            Boolean,
+            "Organization level: limit job authorization scope to the current project for non-release pipelines (`enforceJobAuthScope`).",
+        ),
+        optional(
+            "org_enforce_job_auth_scope_for_releases",
+            Boolean,
+            "Organization level: the same for release pipelines (`enforceJobAuthScopeForReleases`).",
+        ),
+        optional(
+            "org_enforce_referenced_repo_scoped_token",
+            Boolean,
+            "Organization level: protect access to repositories in YAML pipelines (`enforceReferencedRepoScopedToken`).",
+        ),
+        optional(
+            "org_enforce_settable_var",
+            Boolean,
+            "Organization level: limit variables that can be set at queue time (`enforceSettableVar`).",
+        ),
+        optional(
+            "org_status_badges_are_private",
+            Boolean,
+            "Organization level: disable anonymous access to status badges (`statusBadgesArePrivate`).",
+        ),
+        optional(
+            "org_disable_classic_pipeline_creation",
+            Boolean,
+            "Organization level: disable creation of classic pipelines (older single toggle) (`disableClassicPipelineCreation`).",
+        ),
+        optional(
+            "org_fork_protection_enabled",
+            Boolean,
+            "Organization level: limit building pull requests from forked GitHub repositories (`forkProtectionEnabled`).",
+        ),
+        optional(
+            "org_builds_enabled_for_forks",
+            Boolean,
+            "Organization level: build pull requests from forks at all (`buildsEnabledForForks`).",
+        ),
+        optional(
+            "org_enforce_job_auth_scope_for_forks",
+            Boolean,
+            "Organization level: fork builds get a job token limited in scope (`enforceJobAuthScopeForForks`).",
+        ),
+        optional(
+            "org_enforce_no_access_to_secrets_from_forks",
+            Boolean,
+            "Organization level: fork builds get no secrets (`enforceNoAccessToSecretsFromForks`).",
+        ),
+        optional(
+            "org_enable_shell_tasks_args_sanitizing",
+            Boolean,
+            "Organization level: shell tasks' arguments are sanitized (`enableShellTasksArgsSanitizing`).",
+        ),
+        optional(
+            "org_disable_classic_build_pipeline_creation",
+            Boolean,
+            "Organization level: disable creation of classic build pipelines (`disableClassicBuildPipelineCreation`).",
+        ),
+        optional(
+            "org_disable_classic_release_pipeline_creation",
+            Boolean,
+            "Organization level: disable creation of classic release pipelines (`disableClassicReleasePipelineCreation`).",
+        ),
+        optional(
+            "org_is_comment_required_for_pull_request",
+            Boolean,
+            "Organization level: a team member's comment is required before a fork pull request builds (`isCommentRequiredForPullRequest`).",
+        ),
         optional("raw", Utf8, "The settings' JSON as the API returned it."),
     ],
 };
@@ -171,6 +296,27 @@ const SETTING_KEYS: &[&str] = &[
     "enforceJobAuthScopeForForks",
     "enforceNoAccessToSecretsFromForks",
     "enableShellTasksArgsSanitizing",
+    "disableClassicBuildPipelineCreation",
+    "disableClassicReleasePipelineCreation",
+    "isCommentRequiredForPullRequest",
+];
+
+/// The organization's settings' JSON keys, in the order of the `org_` boolean columns.
+const ORGANIZATION_SETTING_KEYS: &[&str] = &[
+    "enforceJobAuthScope",
+    "enforceJobAuthScopeForReleases",
+    "enforceReferencedRepoScopedToken",
+    "enforceSettableVar",
+    "statusBadgesArePrivate",
+    "disableClassicPipelineCreation",
+    "forkProtectionEnabled",
+    "buildsEnabledForForks",
+    "enforceJobAuthScopeForForks",
+    "enforceNoAccessToSecretsFromForks",
+    "enableShellTasksArgsSanitizing",
+    "disableClassicBuildPipelineCreation",
+    "disableClassicReleasePipelineCreation",
+    "isCommentRequiredForPullRequest",
 ];
 
 /// Record batches of the pipeline tables for one organization.
@@ -220,35 +366,76 @@ pub fn build(
                     Value::Int(Some(secrets as i64)),
                     Value::Str(Some(&super::library::plaintext_names(&d.variables))),
                     Value::Bool(d.pull_request_comment_required()),
+                    Value::Bool(
+                        d.queue
+                            .as_ref()
+                            .and_then(|q| q.pool.as_ref())
+                            .and_then(|p| p.is_hosted),
+                    ),
+                    Value::Bool(d.pipeline_trigger_setting("forkProtectionEnabled")),
+                    Value::Bool(d.pipeline_trigger_setting("buildsEnabledForForks")),
+                    Value::Bool(d.pipeline_trigger_setting("enforceNoAccessToSecretsFromForks")),
+                    Value::Bool(d.pipeline_trigger_setting("enforceJobAuthScopeForForks")),
+                    Value::Bool(d.pipeline_trigger_setting("isCommentRequiredForPullRequest")),
                     Value::Str(Some(&super::library::without_variable_values(&p.raw))),
                 ],
             )?;
         }
         let mut row: Vec<Value<'_>> = Vec::with_capacity(PIPELINE_SETTINGS.columns.len());
-        match &project.pipeline_settings {
+        let raw = match &project.pipeline_settings {
             Ok(parsed) => {
                 row.push(Value::Str(Some("read")));
                 row.push(Value::Str(None));
                 row.extend(
                     SETTING_KEYS
                         .iter()
-                        .map(|k| Value::Bool(parsed.item.get(*k).and_then(|v| v.as_bool()))),
+                        .map(|k| Value::Bool(flag(&parsed.item, k))),
                 );
-                row.push(Value::Str(Some(&parsed.raw)));
+                Value::Str(Some(&parsed.raw))
             }
             Err(reason) => {
-                let status = if reason.starts_with("not available") {
-                    "not_available"
-                } else {
-                    "not_evaluated"
-                };
-                row.push(Value::Str(Some(status)));
+                row.push(Value::Str(Some(gap_status(reason))));
                 row.push(Value::Str(Some(reason)));
                 row.extend(SETTING_KEYS.iter().map(|_| Value::Bool(None)));
+                Value::Str(None)
+            }
+        };
+        match &org.organization_pipeline_settings {
+            Ok(parsed) => {
+                row.push(Value::Str(Some("read")));
                 row.push(Value::Str(None));
+                row.extend(
+                    ORGANIZATION_SETTING_KEYS
+                        .iter()
+                        .map(|k| Value::Bool(flag(&parsed.item, k))),
+                );
+            }
+            Err(reason) => {
+                row.push(Value::Str(Some(gap_status(reason))));
+                row.push(Value::Str(Some(reason)));
+                row.extend(ORGANIZATION_SETTING_KEYS.iter().map(|_| Value::Bool(None)));
             }
         }
+        row.push(raw);
         settings.push(&ctx, &row)?;
     }
     Ok((pipelines.finish()?, settings.finish()?))
+}
+
+/// A boolean setting; the portal's data provider may send `"true"` / `"false"` as text.
+fn flag(settings: &serde_json::Value, key: &str) -> Option<bool> {
+    match settings.get(key)? {
+        serde_json::Value::Bool(b) => Some(*b),
+        serde_json::Value::String(s) => s.trim().to_ascii_lowercase().parse().ok(),
+        _ => None,
+    }
+}
+
+/// `not_available` for a missing API, else `not_evaluated` (the crawl's reason text says which).
+fn gap_status(reason: &str) -> &'static str {
+    if reason.starts_with("not available") {
+        "not_available"
+    } else {
+        "not_evaluated"
+    }
 }
