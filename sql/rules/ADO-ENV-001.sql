@@ -4,7 +4,10 @@
 -- resource_kind: environment
 -- description: The environment is authorized for every pipeline of the project, so any pipeline can deploy to it.
 -- remediation: Pipelines > Environments > (environment) > ... > Security > Pipeline permissions: remove "Open access" and add only the pipelines that deploy to it.
--- references: AzSK: ADO_Environment_AuthZ_Dont_Grant_All_Pipelines_Access | https://learn.microsoft.com/azure/devops/pipelines/process/environments#security
+-- references: https://learn.microsoft.com/azure/devops/pipelines/process/environments#security
+-- defender: none
+-- azsk: ADO_Environment_AuthZ_Dont_Grant_All_Pipelines_Access (High)
+-- psrule: none
 --
 SELECT e.connector, e.organization, e.project_id, e.project,
        CAST(e.environment_id AS STRING) AS resource_id, e.environment AS resource_name,

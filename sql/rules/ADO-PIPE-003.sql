@@ -4,7 +4,10 @@
 -- resource_kind: pipeline
 -- description: The pipeline is a classic (designer) build definition: its steps are not versioned and reviewed with the code, and it cannot use templates or most protections of YAML pipelines.
 -- remediation: Pipeline > Edit > ... > Export to YAML, commit the file to the repository, create a YAML pipeline from it, then disable and delete the classic definition.
--- references: PSRule: Azure.ADO.Pipelines.YAML (ADO-PL-001) | https://learn.microsoft.com/azure/devops/pipelines/release/from-classic-pipelines
+-- references: https://learn.microsoft.com/azure/devops/pipelines/release/from-classic-pipelines
+-- defender: none
+-- azsk: none
+-- psrule: Azure.DevOps.Pipelines.Core.UseYamlDefinition (Important)
 --
 SELECT p.connector, p.organization, p.project_id, p.project,
        p.project_id || '/' || CAST(p.pipeline_id AS STRING) AS resource_id, p.pipeline AS resource_name,

@@ -4,9 +4,13 @@
 -- resource_kind: pipeline
 -- description: A variable of the pipeline definition has a name that looks like a credential (password, secret, token, API key, private key, connection string, credential) and is not marked secret, so its value is stored and shown in plain text.
 -- remediation: Pipeline > Edit > Variables: for each such variable, rotate the value, re-enter it and tick "Keep this value secret" (or move it to a Key Vault-linked variable group).
--- references: AzSK: ADO_Build_DP_Dont_Store_Secrets_In_Plain_Text | PSRule: Azure.ADO.Pipelines.SecretVariables | https://learn.microsoft.com/azure/devops/pipelines/process/set-secret-variables
+-- references: https://learn.microsoft.com/azure/devops/pipelines/process/set-secret-variables
+-- defender: none
+-- azsk: ADO_Build_DP_No_PlainText_Secrets_In_Definition (High)
+-- psrule: Azure.DevOps.Pipelines.Core.NoPlainTextSecrets (Critical)
 --
--- Secret-like: the name matches (?i)(password|passwd|pwd|secret|token|api_?key|private_?key|connection_?string|credential).
+-- Secret-like: the name, in lower case with underscores removed, contains password, passwd, pwd,
+-- secret, token, apikey, privatekey, connectionstring or credential.
 SELECT p.connector, p.organization, p.project_id, p.project,
        p.project_id || '/' || CAST(p.pipeline_id AS STRING) AS resource_id, p.pipeline AS resource_name,
        'fail' AS result,

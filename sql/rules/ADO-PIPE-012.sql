@@ -4,14 +4,19 @@
 -- resource_kind: project
 -- description: "Enable shell tasks arguments validation" is off: arguments passed to shell tasks are not checked for command injection.
 -- remediation: Project settings > Pipelines > Settings: turn on "Enable shell tasks arguments validation" (enableShellTasksArgsSanitizing).
--- references: PSRule: Azure.ADO.Project.ShellTasksArgsSanitizing | https://learn.microsoft.com/azure/devops/pipelines/security/inputs#shellTasksArgsSanitizing
+-- references: https://learn.microsoft.com/azure/devops/pipelines/security/inputs#enable-shell-tasks-arguments-parameter-validation
+-- defender: none
+-- azsk: none
+-- psrule: Azure.DevOps.Pipelines.Settings.SanitizeShellTaskArguments (Severe)
 --
--- One row per project in pipeline_settings: fails when read and off, not evaluated when the
--- settings could not be read (403, or no such API on Azure DevOps Server).
+-- Reads effective_pipeline_settings (sql/views/): the project's value, or the organization's when
+-- it enforces the setting. Not evaluated where the project's settings could not be read and the
+-- organization does not enforce it.
 SELECT connector, organization, project_id, project,
        project_id AS resource_id, project AS resource_name,
        CASE WHEN status = 'read' THEN 'fail' ELSE 'not_evaluated' END AS result,
-       CASE WHEN status = 'read' THEN 'shell task arguments are not sanitized'
+       CASE WHEN status = 'read'
+            THEN 'shell task arguments are not sanitized' || CASE WHEN org_read THEN ' (project and organization)' ELSE ' (the organization''s settings could not be read)' END
             ELSE 'pipeline settings could not be read: ' || status || COALESCE(' (' || reason || ')', '') END AS details
-FROM pipeline_settings
-WHERE status <> 'read' OR NOT (COALESCE(enable_shell_tasks_args_sanitizing, false))
+FROM effective_pipeline_settings
+WHERE NOT (enable_shell_tasks_args_sanitizing)

@@ -4,11 +4,14 @@
 -- resource_kind: repository
 -- description: No enabled, blocking branch policy of any type covers the repository's default branch: anyone with Contribute permission can push straight to it, without review or build.
 -- remediation: Project settings > Repositories > (repository) > Policies > Branch policies > (default branch): turn on at least "Require a minimum number of reviewers" and "Build validation" (or set them for every repository of the project under Project settings > Repositories > Policies).
--- references: PSRule: Azure.ADO.Repos.Policies (ADO-RP-001) | https://learn.microsoft.com/azure/devops/repos/git/branch-policies
+-- references: https://learn.microsoft.com/azure/devops/repos/git/branch-policies
+-- defender: none
+-- azsk: none
+-- psrule: Azure.DevOps.Repos.HasDefaultBranchPolicy (Critical)
 --
--- Reads default_branch_policies (enabled, blocking policies whose scope covers the default branch
--- exactly) and branch_policy_repositories (repositories with a default branch, not disabled,
--- and whether their project's policies could be read); both in sql/views/.
+-- Reads default_branch_policies (enabled, blocking policies whose scope covers the default branch;
+-- match kinds compared case-insensitively) and branch_policy_repositories (repositories with a
+-- default branch, not disabled, and whether their project's policies could be read); both in sql/views/.
 WITH protected AS (
     SELECT DISTINCT connector, organization, repository_id
     FROM default_branch_policies

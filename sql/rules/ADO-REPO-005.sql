@@ -4,11 +4,14 @@
 -- resource_kind: repository
 -- description: No enabled, blocking "Build" (build validation) policy covers the default branch, so pull requests can be completed without a successful build and its tests and scans.
 -- remediation: Default branch > Branch policies > Build Validation > +: pick the pipeline that builds and tests the repository, set "Policy requirement" to Required and "Build expiration" as needed (policy type 0609b952-1397-4640-95ec-e00a01b2c241).
--- references: PSRule: Azure.ADO.Repos.Policies.BuildValidation (ADO-RP-013) | https://learn.microsoft.com/azure/devops/repos/git/branch-policies#build-validation
+-- references: https://learn.microsoft.com/azure/devops/repos/git/branch-policies#build-validation
+-- defender: none
+-- azsk: none
+-- psrule: Azure.DevOps.Repos.DefaultBranchPolicyRequireBuild (Severe)
 --
--- Reads default_branch_policies (enabled, blocking policies whose scope covers the default branch
--- exactly) and branch_policy_repositories (repositories with a default branch, not disabled,
--- and whether their project's policies could be read); both in sql/views/.
+-- Reads default_branch_policies (enabled, blocking policies whose scope covers the default branch;
+-- match kinds compared case-insensitively) and branch_policy_repositories (repositories with a
+-- default branch, not disabled, and whether their project's policies could be read); both in sql/views/.
 WITH protected AS (
     SELECT DISTINCT connector, organization, repository_id
     FROM default_branch_policies

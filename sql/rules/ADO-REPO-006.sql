@@ -4,11 +4,14 @@
 -- resource_kind: repository
 -- description: No enabled, blocking "Comment requirements" policy covers the default branch: review comments, including security remarks, can be left unresolved when the pull request completes.
 -- remediation: Default branch > Branch policies: turn on "Check for comment resolution" and set it to Required (policy type c6a1889d-b943-4856-b76f-9e46bb6b0df2).
--- references: PSRule: Azure.ADO.Repos.Policies.CommentResolution | https://learn.microsoft.com/azure/devops/repos/git/branch-policies#check-for-comment-resolution
+-- references: https://learn.microsoft.com/azure/devops/repos/git/branch-policies#check-for-comment-resolution
+-- defender: none
+-- azsk: none
+-- psrule: Azure.DevOps.Repos.DefaultBranchPolicyCommentResolution (Important)
 --
--- Reads default_branch_policies (enabled, blocking policies whose scope covers the default branch
--- exactly) and branch_policy_repositories (repositories with a default branch, not disabled,
--- and whether their project's policies could be read); both in sql/views/.
+-- Reads default_branch_policies (enabled, blocking policies whose scope covers the default branch;
+-- match kinds compared case-insensitively) and branch_policy_repositories (repositories with a
+-- default branch, not disabled, and whether their project's policies could be read); both in sql/views/.
 WITH protected AS (
     SELECT DISTINCT connector, organization, repository_id
     FROM default_branch_policies

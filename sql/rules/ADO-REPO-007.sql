@@ -4,11 +4,14 @@
 -- resource_kind: repository
 -- description: No enabled, blocking "Work item linking" policy covers the default branch, so changes reach it without a traceable reason (ticket, change request).
 -- remediation: Default branch > Branch policies: turn on "Check for linked work items" and set it to Required (policy type 40e92b44-2fe1-4dd6-b3d8-74a9c21d0c6e).
--- references: PSRule: Azure.ADO.Repos.Policies.WorkItemLink | https://learn.microsoft.com/azure/devops/repos/git/branch-policies#check-for-linked-work-items
+-- references: https://learn.microsoft.com/azure/devops/repos/git/branch-policies#check-for-linked-work-items
+-- defender: none
+-- azsk: none
+-- psrule: Azure.DevOps.Repos.DefaultBranchPolicyEnforceLinkedWorkItems (Informational)
 --
--- Reads default_branch_policies (enabled, blocking policies whose scope covers the default branch
--- exactly) and branch_policy_repositories (repositories with a default branch, not disabled,
--- and whether their project's policies could be read); both in sql/views/.
+-- Reads default_branch_policies (enabled, blocking policies whose scope covers the default branch;
+-- match kinds compared case-insensitively) and branch_policy_repositories (repositories with a
+-- default branch, not disabled, and whether their project's policies could be read); both in sql/views/.
 WITH protected AS (
     SELECT DISTINCT connector, organization, repository_id
     FROM default_branch_policies

@@ -4,11 +4,14 @@
 -- resource_kind: repository
 -- description: No enabled, blocking "Require a merge strategy" policy covers the default branch, so its history can mix merge types and is harder to audit and revert.
 -- remediation: Default branch > Branch policies: turn on "Limit merge types" and allow only the strategies the team uses, e.g. squash merge (policy type fa4e907d-c16b-4a4c-9dfa-4916e5d171ab).
--- references: AzSK: ADO_Repository_SI_Enable_Merge_Strategy | https://learn.microsoft.com/azure/devops/repos/git/branch-policies#limit-merge-types
+-- references: https://learn.microsoft.com/azure/devops/repos/git/branch-policies#limit-merge-types
+-- defender: none
+-- azsk: none
+-- psrule: Azure.DevOps.Repos.DefaultBranchPolicyMergeStrategy (Important)
 --
--- Reads default_branch_policies (enabled, blocking policies whose scope covers the default branch
--- exactly) and branch_policy_repositories (repositories with a default branch, not disabled,
--- and whether their project's policies could be read); both in sql/views/.
+-- Reads default_branch_policies (enabled, blocking policies whose scope covers the default branch;
+-- match kinds compared case-insensitively) and branch_policy_repositories (repositories with a
+-- default branch, not disabled, and whether their project's policies could be read); both in sql/views/.
 WITH protected AS (
     SELECT DISTINCT connector, organization, repository_id
     FROM default_branch_policies

@@ -2,17 +2,17 @@
 -- title: Push protection blocks pushes that contain secrets
 -- severity: medium
 -- resource_kind: repository
--- description: Secret protection's push protection is off for the repository, so credentials can be pushed and land in its history before any alert.
+-- description: Secret protection is on for the repository but its push protection is off, so credentials can be pushed and land in its history before any alert.
 -- remediation: Repository settings > Advanced Security: turn on secret protection with "Block pushes" (secretProtectionFeatures.blockPushes = true).
--- references: PSRule: Azure.ADO.Repos.GHAS.PushProtection (ADO-RP-010) | https://learn.microsoft.com/azure/devops/repos/security/github-advanced-security-push-protection
+-- references: https://learn.microsoft.com/azure/devops/repos/security/github-advanced-security-push-protection
+-- defender: none
+-- azsk: ADO_Repository_DP_Enable_Credentials_And_Secrets_Policy (High)
+-- psrule: Azure.DevOps.Repos.GitHubAdvancedSecurityBlockPushes (Important)
 --
--- Reads advanced_security_repositories (sql/views/: repositories that are not disabled). Not
--- evaluated where Advanced Security is not available (Azure DevOps Server, no API) or the
--- identity may not read it.
+-- Reads advanced_security_repositories (sql/views/: repositories that are not disabled).
+-- Judges repositories with secret protection on (off is ADO-REPO-009's or ADO-REPO-015's finding).
 SELECT connector, organization, project_id, project,
        repository_id AS resource_id, repository AS resource_name,
-       CASE WHEN status IN ('on', 'partial', 'off') THEN 'fail' ELSE 'not_evaluated' END AS result,
-       CASE WHEN status IN ('on', 'partial', 'off') THEN 'push protection (block pushes with secrets) is off'
-            ELSE 'Advanced Security status is ' || status || COALESCE(': ' || alerts_reason, '') END AS details
+       'fail' AS result, 'push protection (block pushes with secrets) is off' AS details
 FROM advanced_security_repositories
-WHERE status NOT IN ('on', 'partial', 'off') OR (NOT COALESCE(block_pushes, false))
+WHERE LOWER(status) IN ('on', 'partial') AND COALESCE(secret_protection_enabled, false) AND NOT COALESCE(block_pushes, false)

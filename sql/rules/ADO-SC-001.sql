@@ -4,7 +4,10 @@
 -- resource_kind: service_connection
 -- description: The service connection is authorized for every pipeline of the project, so any pipeline (including one created by any contributor) can use its credentials.
 -- remediation: Project settings > Service connections > (connection) > ... > Security > Pipeline permissions: remove "Open access" and add only the pipelines that need it (PATCH _apis/pipelines/pipelinepermissions/endpoint/{id} with allPipelines.authorized = false).
--- references: Defender for Cloud: Azure DevOps service connections should not grant access to all pipelines | AzSK: ADO_ServiceConnection_AuthZ_Dont_Grant_All_Pipelines_Access | https://learn.microsoft.com/azure/devops/pipelines/library/service-endpoints#pipeline-permissions
+-- references: https://learn.microsoft.com/azure/devops/pipelines/library/service-endpoints#pipeline-permissions
+-- defender: Azure DevOps service connections shouldn't grant access to all pipelines (High)
+-- azsk: ADO_ServiceConnection_AuthZ_Dont_Grant_All_Pipelines_Access (High)
+-- psrule: none
 --
 SELECT c.connector, c.organization, c.project_id, c.project,
        c.project_id || '/' || c.service_connection_id AS resource_id, c.service_connection AS resource_name,

@@ -4,7 +4,10 @@
 -- resource_kind: secure_file
 -- description: The secure file (certificate, signing key, provisioning profile) is authorized for every pipeline of the project, so any pipeline can download it.
 -- remediation: Pipelines > Library > Secure files > (file) > Pipeline permissions: remove "Open access" and add only the pipelines that need it.
--- references: Defender for Cloud: Azure DevOps secure files should not grant access to all pipelines | AzSK: ADO_SecureFile_AuthZ_Dont_Grant_All_Pipelines_Access | https://learn.microsoft.com/azure/devops/pipelines/library/secure-files
+-- references: https://learn.microsoft.com/azure/devops/pipelines/library/secure-files
+-- defender: Azure DevOps secure files shouldn't grant access to all pipelines (High)
+-- azsk: ADO_SecureFile_AuthZ_Dont_Grant_All_Pipelines_Access (High)
+-- psrule: none
 --
 SELECT f.connector, f.organization, f.project_id, f.project,
        f.secure_file_id AS resource_id, f.secure_file AS resource_name,

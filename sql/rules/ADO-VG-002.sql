@@ -4,13 +4,19 @@
 -- resource_kind: variable_group
 -- description: A variable of the group has a name that looks like a credential (password, secret, token, API key, private key, connection string, credential) and is not marked secret, so its value is stored and shown in plain text.
 -- remediation: Pipelines > Library > (variable group): for each such variable, rotate the value, re-enter it and click the lock icon (or link the group to Azure Key Vault).
--- references: AzSK: ADO_VariableGroup_DP_Dont_Store_Secrets_In_Plain_Text | PSRule: Azure.ADO.VariableGroups.SecretVariables | https://learn.microsoft.com/azure/devops/pipelines/library/variable-groups
+-- references: https://learn.microsoft.com/azure/devops/pipelines/library/variable-groups
+-- defender: none
+-- azsk: ADO_VariableGroup_DP_No_PlainText_Secrets_In_Variables (High)
+-- psrule: Azure.DevOps.Tasks.VariableGroup.NoPlainTextSecrets (Critical)
 --
+-- Key Vault-linked groups are left out: their values live in the vault, whatever the names.
+-- Secret-like: as ADO-PIPE-004.
 SELECT g.connector, g.organization, g.project_id, g.project,
        CAST(g.variable_group_id AS STRING) AS resource_id, g.variable_group AS resource_name,
        'fail' AS result, 'plain-text variables with secret-like names: ' || g.plaintext_variable_names AS details
 FROM variable_groups g
-WHERE (REPLACE(LOWER(g.plaintext_variable_names), '_', '') LIKE '%password%'
+WHERE g.key_vault IS NULL AND LOWER(COALESCE(g.type, 'vsts')) <> 'azurekeyvault'
+  AND (REPLACE(LOWER(g.plaintext_variable_names), '_', '') LIKE '%password%'
        OR REPLACE(LOWER(g.plaintext_variable_names), '_', '') LIKE '%passwd%'
        OR REPLACE(LOWER(g.plaintext_variable_names), '_', '') LIKE '%pwd%'
        OR REPLACE(LOWER(g.plaintext_variable_names), '_', '') LIKE '%secret%'

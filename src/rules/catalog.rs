@@ -59,14 +59,39 @@ pub struct Rule {
     pub description: String,
     pub remediation: String,
     pub references: Vec<String>,
+    /// The equivalents in the tools security teams use today, each `Name (Severity)` in that
+    /// tool's own words, or `none`: Microsoft Defender for Cloud's DevOps recommendation, AzSK
+    /// ADO Scanner's control id, PSRule.Rules.AzureDevOps' rule name. `None` when the header
+    /// does not say (custom rules may leave them out; built-in rules must not).
+    pub anchors: Anchors,
     /// `built-in`, or the file a custom rule came from.
     pub origin: String,
     #[serde(skip)]
     pub sql: String,
 }
 
+/// A rule's equivalents in Defender for Cloud, AzSK (ADO Scanner) and PSRule for Azure DevOps.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Anchors {
+    pub defender: Option<String>,
+    pub azsk: Option<String>,
+    pub psrule: Option<String>,
+}
+
+impl Anchors {
+    /// (tool name, anchor) in display order.
+    pub fn named(&self) -> [(&'static str, Option<&str>); 3] {
+        [
+            ("Defender for Cloud", self.defender.as_deref()),
+            ("AzSK", self.azsk.as_deref()),
+            ("PSRule", self.psrule.as_deref()),
+        ]
+    }
+}
+
 /// Parses a rule file: `-- key: value` header lines, then the query. Header keys: id, title,
-/// severity, resource_kind, description, remediation, references (separated by ` | `).
+/// severity, resource_kind, description, remediation, references (separated by ` | `), and the
+/// optional anchors defender, azsk, psrule (`Name (Severity)` or `none`).
 pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
     let header_error = |message: String| RuleError::Header {
         file: file.to_string(),
@@ -117,6 +142,11 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
         .map(|r| r.trim().to_string())
         .filter(|r| !r.is_empty())
         .collect();
+    let anchors = Anchors {
+        defender: fields.remove("defender").filter(|v| !v.is_empty()),
+        azsk: fields.remove("azsk").filter(|v| !v.is_empty()),
+        psrule: fields.remove("psrule").filter(|v| !v.is_empty()),
+    };
     Ok(Rule {
         id,
         title,
@@ -125,6 +155,7 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
         description,
         remediation,
         references,
+        anchors,
         origin: "built-in".into(),
         sql: text.to_string(),
     })
@@ -176,23 +207,34 @@ pub fn markdown(rules: &[Rule]) -> String {
         "# Recommendations\n\n\
          Generated from `sql/rules/*.sql` (a test fails when this file is stale; regenerate with\n\
          `ADO_POSTURE_UPDATE_DOCS=1 cargo test --lib rules::catalog::tests::rules_docs_are_current`).\n\n\
-         | id | severity | resource | title |\n|---|---|---|---|\n",
+         Anchors name the equivalent in the tools security teams use today, with that tool's own\n\
+         severity: Microsoft Defender for Cloud's DevOps recommendations, AzSK ADO Scanner controls\n\
+         (`SVT/ADO/*.json`) and PSRule.Rules.AzureDevOps rules; \"none\" where no control matches.\n\n\
+         | id | severity | resource | title | Defender for Cloud | AzSK | PSRule |\n|---|---|---|---|---|---|---|\n",
     );
+    let cell = |a: Option<&str>| a.unwrap_or("—").replace('|', "\\|");
     for r in rules {
         out.push_str(&format!(
-            "| [{}](#{}) | {} | {} | {} |\n",
+            "| [{}](#{}) | {} | {} | {} | {} | {} | {} |\n",
             r.id,
             r.id.to_ascii_lowercase(),
             r.severity,
             r.resource_kind,
-            r.title
+            r.title,
+            cell(r.anchors.defender.as_deref()),
+            cell(r.anchors.azsk.as_deref()),
+            cell(r.anchors.psrule.as_deref()),
         ));
     }
     for r in rules {
         out.push_str(&format!(
-            "\n## {}\n\n**{}** · severity {} · resource: {}\n\n{}\n\n**Remediation.** {}\n\n**References.**\n",
+            "\n## {}\n\n**{}** · severity {} · resource: {}\n\n{}\n\n**Remediation.** {}\n\n**Anchors.**\n",
             r.id, r.title, r.severity, r.resource_kind, r.description, r.remediation
         ));
+        for (tool, anchor) in r.anchors.named() {
+            out.push_str(&format!("- {tool}: {}\n", anchor.unwrap_or("not stated")));
+        }
+        out.push_str("\n**References.**\n");
         for reference in &r.references {
             out.push_str(&format!("- {reference}\n"));
         }
@@ -278,6 +320,20 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), rules.len());
         assert!(rules.iter().all(|r| !r.references.is_empty()));
+    }
+
+    #[test]
+    fn builtin_rules_name_their_anchors_with_severities() {
+        for rule in builtin_rules().unwrap() {
+            for (tool, anchor) in rule.anchors.named() {
+                let anchor = anchor.unwrap_or_else(|| panic!("{}: no {tool} anchor line", rule.id));
+                assert!(
+                    anchor == "none" || anchor.starts_with("none (") || anchor.ends_with(')'),
+                    "{}: {tool} anchor '{anchor}' must be 'Name (Severity)' or 'none'",
+                    rule.id
+                );
+            }
+        }
     }
 
     #[test]

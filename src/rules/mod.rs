@@ -22,8 +22,8 @@ use chrono::NaiveDate;
 use polars::prelude::LazyFrame;
 
 pub use catalog::{
-    Rule, RuleError, Severity, View, builtin_rules, builtin_views, load_rules_dir, markdown,
-    parse_rule, parse_view,
+    Anchors, Rule, RuleError, Severity, View, builtin_rules, builtin_views, load_rules_dir,
+    markdown, parse_rule, parse_view,
 };
 pub use evaluate::{Finding, FindingStatus, RULE_OUTPUT_COLUMNS, evaluate};
 pub use exemptions::Exemption;

@@ -11,6 +11,13 @@ pub struct SimPool {
     pub is_hosted: bool,
 }
 
+impl SimPool {
+    /// `autoProvision`: hosted pools are provisioned everywhere; self-hosted ones by id.
+    pub fn auto_provision(&self) -> bool {
+        self.is_hosted || self.id % 2 == 1
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct SimQueue {
     pub id: u64,

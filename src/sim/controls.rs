@@ -23,6 +23,7 @@ pub const ORG_POLICY_NAMES: &[&str] = &[
     "Policy.DisallowSecureShell",
     "Policy.LogAuditEvents",
     "Policy.DisallowAadGuestUserAccess",
+    "Policy.EnforceAADConditionalAccess",
 ];
 
 impl SimOrgPolicies {
@@ -43,6 +44,8 @@ impl SimOrgPolicies {
             "Policy.DisallowSecureShell" => self.disallow_ssh,
             "Policy.LogAuditEvents" => self.log_audit_events,
             "Policy.DisallowAadGuestUserAccess" => self.disallow_guests,
+            // Derived, not drawn: the random stream stays as it was.
+            "Policy.EnforceAADConditionalAccess" => self.disallow_oauth != self.disallow_ssh,
             _ => return None,
         })
     }
@@ -82,6 +85,13 @@ impl CheckKind {
 pub struct SimCheck {
     pub id: u64,
     pub kind: CheckKind,
+}
+
+impl SimCheck {
+    /// An approval's `requesterCannotBeApprover` (derived from the id).
+    pub fn requester_cannot_be_approver(&self) -> bool {
+        !self.id.is_multiple_of(3)
+    }
 }
 
 /// Controls of one project's protected resources, in the order of its lists.

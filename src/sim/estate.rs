@@ -118,6 +118,8 @@ pub struct SimOrganization {
     /// Organization policies, extra branch policies per repository, checks and environment
     /// permissions per project.
     pub controls: super::controls::OrganizationControls,
+    /// The organization's pipeline settings (in force in every project when on).
+    pub pipeline_settings: super::pipelines::SimGeneralSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -155,6 +157,8 @@ pub struct SimRepository {
 pub struct SimScope {
     pub repository_id: Option<String>,
     pub ref_name: Option<String>,
+    /// As the API spells it (`Exact`, `exact`, `Prefix`, …); empty when the scope has none (a
+    /// repository-wide scope: every branch of `repository_id`).
     pub match_kind: &'static str,
 }
 
@@ -169,6 +173,11 @@ pub struct SimPolicy {
     pub creator_vote_counts: Option<bool>,
     pub reset_on_source_push: Option<bool>,
     pub build_definition_id: Option<u64>,
+    /// Minimum-reviewers settings: `requireVoteOnEachIteration`, `blockLastPusherVote`,
+    /// `allowDownvotes`.
+    pub require_vote_on_each_iteration: Option<bool>,
+    pub block_last_pusher_vote: Option<bool>,
+    pub allow_downvotes: Option<bool>,
 }
 
 /// The whole simulated estate, as one identity sees it.
@@ -273,6 +282,7 @@ impl Estate {
                 advsec: super::advsec::generate(seed, o, repositories.len()),
                 pools: Vec::new(),
                 controls: Default::default(),
+                pipeline_settings: super::pipelines::generate_organization(seed, o),
                 projects,
                 repositories,
             };
@@ -424,8 +434,10 @@ impl Estate {
                         + p.agents.environments.len()
                 })
                 .sum::<usize>()
-                // The organization's security policies, one call each.
-                + super::controls::ORG_POLICY_NAMES.len();
+                // The organization's security policies, one call each, and its pipeline
+                // settings (one data-provider query).
+                + super::controls::ORG_POLICY_NAMES.len()
+                + usize::from(!server_mode);
             truth.organizations.push(OrganizationTruth {
                 name: org.name.clone(),
                 id: org.id.clone(),
@@ -558,21 +570,24 @@ impl Estate {
     }
 }
 
+/// Whether a scope covers a repository's default branch: match kinds are case-insensitive (the
+/// CLI writes `exact`), and a scope naming a repository without a ref covers all its branches.
 pub fn scope_covers(scope: &SimScope, repository_id: &str, branch: &str) -> bool {
     let repo_matches = scope
         .repository_id
         .as_deref()
-        .is_none_or(|id| id == repository_id);
-    let ref_matches = match scope.match_kind {
-        "Exact" => scope.ref_name.as_deref() == Some(branch),
-        "Prefix" => scope
+        .is_none_or(|id| id.eq_ignore_ascii_case(repository_id));
+    let whole_repository = scope.repository_id.is_some() && scope.ref_name.is_none();
+    let ref_matches = match scope.match_kind.to_ascii_lowercase().as_str() {
+        "exact" => scope.ref_name.as_deref() == Some(branch),
+        "prefix" => scope
             .ref_name
             .as_deref()
             .is_some_and(|p| branch.starts_with(p)),
-        "DefaultBranch" => true,
+        "defaultbranch" => true,
         _ => false,
     };
-    repo_matches && ref_matches
+    repo_matches && (ref_matches || whole_repository)
 }
 
 fn pick_protection(rng: &mut SplitMix64) -> Protection {
@@ -611,6 +626,9 @@ fn min_reviewers(
         creator_vote_counts: Some(creator_vote_counts),
         reset_on_source_push: Some(true),
         build_definition_id: None,
+        require_vote_on_each_iteration: Some(false),
+        block_last_pusher_vote: Some(false),
+        allow_downvotes: Some(false),
     }
 }
 
@@ -683,9 +701,27 @@ fn rebuild_policies(org: &mut SimOrganization) {
             )),
             Protection::NoPolicy => None,
         };
-        project.policies.extend(policy.map(|p| SimPolicy {
-            reset_on_source_push: Some(extras.reset_on_push),
-            ..p
+        project.policies.extend(policy.map(|mut p| {
+            // What real estates hold besides the portal's spelling: the CLI's lower-case match
+            // kinds, and repository-wide scopes without a ref.
+            for scope in &mut p.scopes {
+                match (scope.match_kind, index % 4) {
+                    ("Exact", 1) if scope.ref_name.as_deref() == Some(branch) => {
+                        scope.match_kind = "";
+                        scope.ref_name = None;
+                    }
+                    ("Exact", 2) => scope.match_kind = "exact",
+                    ("Prefix", 1 | 3) => scope.match_kind = "prefix",
+                    _ => {}
+                }
+            }
+            SimPolicy {
+                reset_on_source_push: Some(extras.reset_on_push),
+                require_vote_on_each_iteration: Some(!extras.reset_on_push && index % 3 == 0),
+                block_last_pusher_vote: Some(index % 5 != 2),
+                allow_downvotes: Some(index % 7 == 4),
+                ..p
+            }
         }));
         for (present, type_id) in [
             (extras.comment_resolution, COMMENTS_TYPE),
@@ -707,6 +743,9 @@ fn rebuild_policies(org: &mut SimOrganization) {
                     creator_vote_counts: None,
                     reset_on_source_push: None,
                     build_definition_id: None,
+                    require_vote_on_each_iteration: None,
+                    block_last_pusher_vote: None,
+                    allow_downvotes: None,
                 });
                 next_id += 1;
             }
@@ -728,6 +767,9 @@ fn rebuild_policies(org: &mut SimOrganization) {
                 creator_vote_counts: None,
                 reset_on_source_push: None,
                 build_definition_id: Some(definition),
+                require_vote_on_each_iteration: None,
+                block_last_pusher_vote: None,
+                allow_downvotes: None,
             });
         }
     }

@@ -12,6 +12,8 @@ use super::estate::{
     BUILD_TYPE, COMMENTS_TYPE, Estate, MERGE_STRATEGY_TYPE, MIN_REVIEWERS_TYPE, SimOrganization,
     SimPolicy, SimProject, SimRepository, WORK_ITEMS_TYPE, scope_covers,
 };
+use super::library::AzureScope;
+use super::pipelines::SimGeneralSettings;
 
 /// One (rule, resource) the engine must report.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -81,11 +83,25 @@ pub fn expected_findings(estate: &Estate, server_mode: bool) -> Vec<ExpectedFind
             let project = &org.projects[repo.project_index];
             branch_rules(&mut out, project, repo);
             if !repo.is_disabled {
-                advsec_rules(&mut out, project, repo, &org.advsec[index], server_mode);
+                let unlisted = org.advsec[index].unlisted(index);
+                advsec_rules(
+                    &mut out,
+                    project,
+                    repo,
+                    &org.advsec[index],
+                    server_mode,
+                    unlisted,
+                );
             }
         }
+        // Azure DevOps Server has no organization pipeline settings to read.
+        let org_settings = if server_mode {
+            Default::default()
+        } else {
+            org.pipeline_settings
+        };
         for (p, project) in org.projects.iter().enumerate() {
-            pipeline_rules(&mut out, project);
+            pipeline_rules(&mut out, project, &org_settings);
             resource_rules(&mut out, org, p, project);
             out.fail_if(
                 "ADO-PROJ-001",
@@ -102,12 +118,25 @@ pub fn expected_findings(estate: &Estate, server_mode: bool) -> Vec<ExpectedFind
             ("ADO-ORG-003", !policies.disallow_ssh),
             ("ADO-ORG-004", !policies.log_audit_events),
             ("ADO-ORG-005", !policies.disallow_guests),
+            (
+                "ADO-ORG-006",
+                policies.value("Policy.EnforceAADConditionalAccess") == Some(false),
+            ),
         ] {
             if server_mode {
                 out.push(rule, "", org.name.clone(), &org.name, "not_evaluated");
             } else {
                 out.fail_if(rule, "", &org.name, &org.name, failing);
             }
+        }
+        for pool in &org.pools {
+            out.fail_if(
+                "ADO-AQ-002",
+                "",
+                &pool.id.to_string(),
+                &pool.name,
+                !pool.is_hosted && pool.auto_provision(),
+            );
         }
         all.extend(out.findings);
     }
@@ -130,18 +159,36 @@ fn branch_rules(out: &mut Out<'_>, project: &SimProject, repo: &SimRepository) {
         .collect();
     let reviewers = || covering.iter().filter(|p| p.type_id == MIN_REVIEWERS_TYPE);
     let has = |type_id: &str| covering.iter().any(|p| p.type_id == type_id);
+    // Rules about a minimum-reviewers policy's settings judge only covered repositories (one
+    // without any is ADO-REPO-001's finding).
+    let judged = reviewers().next().is_some();
     for (rule, passes) in [
-        (
-            "ADO-REPO-001",
-            reviewers().any(|p| p.min_approvers.unwrap_or(0) >= 2),
-        ),
         (
             "ADO-REPO-002",
             reviewers().any(|p| p.creator_vote_counts == Some(false)),
         ),
         (
             "ADO-REPO-003",
-            reviewers().any(|p| p.reset_on_source_push == Some(true)),
+            reviewers().any(|p| {
+                p.reset_on_source_push == Some(true)
+                    || p.require_vote_on_each_iteration == Some(true)
+            }),
+        ),
+        (
+            "ADO-REPO-017",
+            reviewers().any(|p| p.block_last_pusher_vote == Some(true)),
+        ),
+        (
+            "ADO-REPO-018",
+            reviewers().any(|p| p.allow_downvotes != Some(true)),
+        ),
+    ] {
+        out.fail_if(rule, &project.name, &repo.id, &repo.name, judged && !passes);
+    }
+    for (rule, passes) in [
+        (
+            "ADO-REPO-001",
+            reviewers().any(|p| p.min_approvers.unwrap_or(0) >= 2),
         ),
         ("ADO-REPO-004", !covering.is_empty()),
         ("ADO-REPO-005", has(BUILD_TYPE)),
@@ -159,37 +206,28 @@ fn advsec_rules(
     repo: &SimRepository,
     a: &SimAdvSec,
     server_mode: bool,
+    unlisted: bool,
 ) {
-    let all = [
-        "ADO-REPO-009",
-        "ADO-REPO-010",
-        "ADO-REPO-011",
-        "ADO-REPO-012",
-        "ADO-REPO-013",
-        "ADO-REPO-014",
-        "ADO-REPO-015",
-    ];
-    if server_mode {
-        for rule in all {
-            out.push(
-                rule,
-                &project.name,
-                repo.id.clone(),
-                &repo.name,
-                "not_evaluated",
-            );
-        }
+    // Off or unknown: ADO-REPO-009 is the one finding; the feature rules judge what is on.
+    if server_mode || unlisted {
+        out.push(
+            "ADO-REPO-009",
+            &project.name,
+            repo.id.clone(),
+            &repo.name,
+            "not_evaluated",
+        );
         return;
     }
+    let partial = a.code_security != a.secret_protection;
     for (rule, failing) in [
         ("ADO-REPO-009", !a.enabled()),
-        ("ADO-REPO-010", !a.block_pushes),
-        ("ADO-REPO-014", !a.code_security),
-        ("ADO-REPO-015", !a.secret_protection),
+        ("ADO-REPO-010", a.secret_protection && !a.block_pushes),
+        ("ADO-REPO-014", partial && !a.code_security),
+        ("ADO-REPO-015", partial && !a.secret_protection),
     ] {
         out.fail_if(rule, &project.name, &repo.id, &repo.name, failing);
     }
-    let alerts_read = a.enabled() && !a.alerts_forbidden;
     let open = |kind: &str, severe_only: bool| {
         a.alerts.iter().any(|x| {
             x.state == "active"
@@ -202,15 +240,10 @@ fn advsec_rules(
         ("ADO-REPO-012", a.code_security, "code", true),
         ("ADO-REPO-013", a.code_security, "dependency", true),
     ] {
-        if alerts_read && feature {
-            out.fail_if(
-                rule,
-                &project.name,
-                &repo.id,
-                &repo.name,
-                open(kind, severe_only),
-            );
-        } else {
+        if !feature {
+            continue;
+        }
+        if a.alerts_forbidden {
             out.push(
                 rule,
                 &project.name,
@@ -218,27 +251,37 @@ fn advsec_rules(
                 &repo.name,
                 "not_evaluated",
             );
+        } else {
+            out.fail_if(
+                rule,
+                &project.name,
+                &repo.id,
+                &repo.name,
+                open(kind, severe_only),
+            );
         }
     }
 }
 
-fn pipeline_rules(out: &mut Out<'_>, project: &SimProject) {
-    let g = project.pipelines.settings;
-    let forks_kept_from_secrets = g.fork_protection_enabled
-        && (!g.builds_enabled_for_forks || g.enforce_no_access_to_secrets_from_forks);
-    let forks_token_limited = g.fork_protection_enabled
-        && (!g.builds_enabled_for_forks || g.enforce_job_auth_scope_for_forks);
+fn pipeline_rules(out: &mut Out<'_>, project: &SimProject, organization: &SimGeneralSettings) {
+    let e = project.pipelines.settings.effective(organization);
     for p in &project.pipelines.pipelines {
         let id = format!("{}/{}", project.id, p.id);
-        let forks = p.pull_request.filter(|f| f.enabled);
+        // Fork builds that run, and what they get, with every level combined (the trigger's
+        // pipelineTriggerSettings say the same as the project and organization settings).
+        let forks = p
+            .pull_request
+            .filter(|f| f.enabled && e.builds_enabled_for_forks);
         for (rule, failing) in [
             (
                 "ADO-PIPE-001",
-                forks.is_some_and(|f| f.allow_secrets) && !forks_kept_from_secrets,
+                forks.is_some_and(|f| f.allow_secrets)
+                    && !e.enforce_no_access_to_secrets_from_forks,
             ),
             (
                 "ADO-PIPE-002",
-                forks.is_some_and(|f| f.allow_full_access_token) && !forks_token_limited,
+                forks.is_some_and(|f| f.allow_full_access_token)
+                    && !e.enforce_job_auth_scope_for_forks,
             ),
             ("ADO-PIPE-003", p.process_type == 1),
             (
@@ -247,25 +290,39 @@ fn pipeline_rules(out: &mut Out<'_>, project: &SimProject) {
                     .iter()
                     .any(|(name, secret)| !secret && secret_like(name)),
             ),
-            ("ADO-PIPE-005", forks.is_some_and(|f| !f.comment_required)),
+            (
+                "ADO-PIPE-005",
+                forks.is_some_and(|f| !f.comment_required)
+                    && !e.is_comment_required_for_pull_request,
+            ),
             (
                 "ADO-PIPE-006",
-                p.job_authorization_scope == "projectCollection" && !g.enforce_job_auth_scope,
+                p.process_type == 1
+                    && p.job_authorization_scope == "projectCollection"
+                    && !e.enforce_job_auth_scope
+                    && project.visibility != "public",
             ),
+            ("ADO-PIPE-016", forks.is_some() && p.self_hosted),
         ] {
             out.fail_if(rule, &project.name, &id, &p.name, failing);
         }
     }
     for (rule, passes) in [
-        ("ADO-PIPE-007", g.disable_classic_pipeline_creation),
-        ("ADO-PIPE-008", g.enforce_job_auth_scope),
-        ("ADO-PIPE-009", g.enforce_job_auth_scope_for_releases),
-        ("ADO-PIPE-010", g.enforce_referenced_repo_scoped_token),
-        ("ADO-PIPE-011", g.enforce_settable_var),
-        ("ADO-PIPE-012", g.enable_shell_tasks_args_sanitizing),
-        ("ADO-PIPE-013", g.status_badges_are_private),
-        ("ADO-PIPE-014", forks_kept_from_secrets),
-        ("ADO-PIPE-015", forks_token_limited),
+        (
+            "ADO-PIPE-007",
+            e.disable_classic_build_pipeline_creation
+                && e.disable_classic_release_pipeline_creation,
+        ),
+        ("ADO-PIPE-008", e.enforce_job_auth_scope),
+        ("ADO-PIPE-009", e.enforce_job_auth_scope_for_releases),
+        ("ADO-PIPE-010", e.enforce_referenced_repo_scoped_token),
+        ("ADO-PIPE-011", e.enforce_settable_var),
+        ("ADO-PIPE-012", e.enable_shell_tasks_args_sanitizing),
+        ("ADO-PIPE-013", e.status_badges_are_private),
+        (
+            "ADO-PIPE-014",
+            e.enforce_no_access_to_secrets_from_forks && e.enforce_job_auth_scope_for_forks,
+        ),
     ] {
         out.fail_if(rule, &project.name, &project.id, &project.name, !passes);
     }
@@ -276,10 +333,11 @@ fn resource_rules(out: &mut Out<'_>, org: &SimOrganization, p: usize, project: &
     for (k, e) in project.library.endpoints.iter().enumerate() {
         let id = format!("{}/{}", project.id, e.id);
         let azure = matches!(e.endpoint_type, "azurerm" | "azure");
+        // An exclusive lock gates nothing.
         let checked = controls
             .endpoint_checks
             .get(k)
-            .is_some_and(|c| !c.is_empty());
+            .is_some_and(|c| c.iter().any(|c| c.kind != CheckKind::ExclusiveLock));
         for (rule, failing) in [
             ("ADO-SC-001", e.open_to_all),
             ("ADO-SC-002", e.endpoint_type == "azure"),
@@ -292,10 +350,25 @@ fn resource_rules(out: &mut Out<'_>, org: &SimOrganization, p: usize, project: &
                     ),
             ),
             ("ADO-SC-004", azure && !checked),
-            ("ADO-SC-005", !e.shared_with.is_empty()),
+            (
+                "ADO-SC-006",
+                e.endpoint_type == "github" && e.scheme == "Token",
+            ),
+            (
+                "ADO-SC-007",
+                e.endpoint_type == "azurerm" && e.azure_scope_level() != AzureScope::ResourceGroup,
+            ),
         ] {
             out.fail_if(rule, &project.name, &id, &e.name, failing);
         }
+        // Once per connection, not per project that lists it.
+        out.fail_if(
+            "ADO-SC-005",
+            &project.name,
+            &e.id,
+            &e.name,
+            !e.shared_with.is_empty(),
+        );
     }
     for g in &project.library.variable_groups {
         let id = g.id.to_string();
@@ -340,5 +413,21 @@ fn resource_rules(out: &mut Out<'_>, org: &SimOrganization, p: usize, project: &
             .is_some_and(|c| c.iter().any(|c| c.kind == CheckKind::Approval));
         out.fail_if("ADO-ENV-001", &project.name, &id, &e.name, open);
         out.fail_if("ADO-ENV-002", &project.name, &id, &e.name, !approved);
+    }
+    // Approvals (on service connections and environments) that let the requester approve.
+    for check in controls
+        .endpoint_checks
+        .iter()
+        .chain(&controls.environment_checks)
+        .flatten()
+        .filter(|c| c.kind == CheckKind::Approval && !c.requester_cannot_be_approver())
+    {
+        out.fail_if(
+            "ADO-CHK-001",
+            &project.name,
+            &format!("{}/{}", project.id, check.id),
+            "",
+            true,
+        );
     }
 }

@@ -18,6 +18,25 @@ pub struct SimEndpoint {
     pub open_to_all: bool,
 }
 
+/// What an Azure Resource Manager connection's identity is granted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AzureScope {
+    ResourceGroup,
+    Subscription,
+    ManagementGroup,
+}
+
+impl SimEndpoint {
+    /// Derived from the id (no random draw, so the rest of the estate is unchanged).
+    pub fn azure_scope_level(&self) -> AzureScope {
+        match self.id.as_bytes().first() {
+            Some(b'0'..=b'5') => AzureScope::ResourceGroup,
+            Some(b'6'..=b'9') => AzureScope::Subscription,
+            _ => AzureScope::ManagementGroup,
+        }
+    }
+}
+
 /// A variable group (`_apis/distributedtask/variablegroups`).
 #[derive(Debug, Clone)]
 pub struct SimVariableGroup {

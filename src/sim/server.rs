@@ -455,7 +455,16 @@ fn route_request(
         "checks",
         "pipelines",
     ]);
-    if parts.method != Method::GET && !(parts.method == Method::POST && is_query) {
+    // …and the portal's data providers (the organization's pipeline settings).
+    let is_data_provider_query = segments
+        .iter()
+        .rev()
+        .take(2)
+        .map(|s| s.to_ascii_lowercase())
+        .eq(["hierarchyquery", "contribution"]);
+    if parts.method != Method::GET
+        && !(parts.method == Method::POST && (is_query || is_data_provider_query))
+    {
         return error(
             StatusCode::METHOD_NOT_ALLOWED,
             "The requested resource does not support http method.",
@@ -637,7 +646,9 @@ fn route_request(
                 .repositories
                 .iter()
                 .zip(&org.advsec)
-                .map(|(r, a)| {
+                .enumerate()
+                .filter(|(index, (_, a))| !a.unlisted(*index))
+                .map(|(_, (r, a))| {
                     json!({
                         "projectId": org.projects[r.project_index].id,
                         "repositoryId": r.id,
@@ -773,35 +784,35 @@ fn route_request(
             );
             let page = page
                 .into_iter()
-                .map(|p| pipeline_json(org, project, p, all))
+                .map(|p| pipeline_json(org, project, p, all, state.settings.server_mode))
                 .collect();
             ok(envelope(page), next)
         }
         [org, project, "_apis", "build", "generalsettings"] => {
             let (_, _, project) = or_respond!(org_and_project(estate, org, project));
             let g = project.pipelines.settings;
+            ok(general_settings_json(&g), None)
+        }
+        [org, "_apis", contribution, query]
+            if contribution.eq_ignore_ascii_case("Contribution")
+                && query.eq_ignore_ascii_case("HierarchyQuery")
+                && !state.settings.server_mode =>
+        {
+            let org = or_respond!(organization(estate, org));
+            let wanted = serde_json::from_slice::<Value>(body).unwrap_or_default();
+            let provider = "ms.vss-build-web.pipelines-org-settings-data-provider";
+            let asked = wanted["contributionIds"]
+                .as_array()
+                .is_some_and(|ids| ids.iter().any(|i| i.as_str() == Some(provider)));
+            let mut providers = serde_json::Map::new();
+            if asked {
+                providers.insert(
+                    provider.into(),
+                    general_settings_json(&org.pipeline_settings),
+                );
+            }
             ok(
-                json!({
-                    "enforceJobAuthScope": g.enforce_job_auth_scope,
-                    "enforceJobAuthScopeForReleases": g.enforce_job_auth_scope_for_releases,
-                    "enforceReferencedRepoScopedToken": g.enforce_referenced_repo_scoped_token,
-                    "enforceSettableVar": g.enforce_settable_var,
-                    "auditEnforceSettableVar": false,
-                    "statusBadgesArePrivate": g.status_badges_are_private,
-                    "publishPipelineMetadata": false,
-                    "disableClassicPipelineCreation": g.disable_classic_pipeline_creation,
-                    "disableClassicBuildPipelineCreation": g.disable_classic_pipeline_creation,
-                    "disableClassicReleasePipelineCreation": g.disable_classic_pipeline_creation,
-                    "forkProtectionEnabled": g.fork_protection_enabled,
-                    "buildsEnabledForForks": g.builds_enabled_for_forks,
-                    "enforceJobAuthScopeForForks": g.enforce_job_auth_scope_for_forks,
-                    "enforceNoAccessToSecretsFromForks": g.enforce_no_access_to_secrets_from_forks,
-                    "isCommentRequiredForPullRequest": false,
-                    "requireCommentsForNonTeamMembersOnly": false,
-                    "requireCommentsForNonTeamMemberAndNonContributors": false,
-                    "enableShellTasksArgsSanitizing": g.enable_shell_tasks_args_sanitizing,
-                    "enableShellTasksArgsSanitizingAudit": false
-                }),
+                json!({ "dataProviderSharedData": {}, "dataProviders": providers }),
                 None,
             )
         }
@@ -931,7 +942,7 @@ fn route_request(
                     );
                     checks.push(json!({
                         "settings": if check.kind == super::controls::CheckKind::Approval {
-                            json!({ "approvers": [{ "displayName": "Release Managers", "id": "5c5d5f59-5d2e-4bd5-8b1c-64b56b3ce0a1" }], "executionOrder": 1, "minRequiredApprovers": 1, "requesterCannotBeApprover": true })
+                            json!({ "approvers": [{ "displayName": "Release Managers", "id": "5c5d5f59-5d2e-4bd5-8b1c-64b56b3ce0a1" }], "executionOrder": 1, "minRequiredApprovers": 1, "requesterCannotBeApprover": check.requester_cannot_be_approver() })
                         } else {
                             json!({ "displayName": type_name })
                         },
@@ -1392,7 +1403,15 @@ fn policy_json(org: &SimOrganization, project: &SimProject, p: &SimPolicy) -> Va
     let scopes: Vec<Value> = p
         .scopes
         .iter()
-        .map(|s| json!({ "refName": s.ref_name, "matchKind": s.match_kind, "repositoryId": s.repository_id }))
+        .map(|s| {
+            let mut scope = json!({ "repositoryId": s.repository_id });
+            // A repository-wide scope has neither ref nor match kind.
+            if !s.match_kind.is_empty() {
+                scope["refName"] = json!(s.ref_name);
+                scope["matchKind"] = json!(s.match_kind);
+            }
+            scope
+        })
         .collect();
     let mut settings = json!({ "scope": scopes });
     if let Some(obj) = settings.as_object_mut() {
@@ -1402,7 +1421,19 @@ fn policy_json(org: &SimOrganization, project: &SimProject, p: &SimPolicy) -> Va
                 "creatorVoteCounts".into(),
                 json!(p.creator_vote_counts.unwrap_or(false)),
             );
-            obj.insert("allowDownvotes".into(), json!(false));
+            obj.insert(
+                "allowDownvotes".into(),
+                json!(p.allow_downvotes.unwrap_or(false)),
+            );
+            obj.insert(
+                "blockLastPusherVote".into(),
+                json!(p.block_last_pusher_vote.unwrap_or(false)),
+            );
+            obj.insert(
+                "requireVoteOnEachIteration".into(),
+                json!(p.require_vote_on_each_iteration.unwrap_or(false)),
+            );
+            obj.insert("requireVoteOnLastIteration".into(), json!(false));
             obj.insert(
                 "resetOnSourcePush".into(),
                 json!(p.reset_on_source_push.unwrap_or(false)),
@@ -1499,19 +1530,43 @@ fn endpoint_json(
         json!({ "projectReference": { "id": id, "name": name }, "name": e.name })
     }));
     let data = if e.endpoint_type == "azurerm" {
-        json!({ "subscriptionId": "11111111-2222-3333-4444-555555555555", "subscriptionName": "Production", "environment": "AzureCloud", "scopeLevel": "Subscription", "creationMode": "Manual" })
+        let level = e.azure_scope_level();
+        if level == super::library::AzureScope::ResourceGroup {
+            parameters.insert(
+                "scope".into(),
+                json!("/subscriptions/11111111-2222-3333-4444-555555555555/resourcegroups/rg-app"),
+            );
+        }
+        let scope_level = if level == super::library::AzureScope::ManagementGroup {
+            "ManagementGroup"
+        } else {
+            "Subscription"
+        };
+        json!({ "subscriptionId": "11111111-2222-3333-4444-555555555555", "subscriptionName": "Production", "environment": "AzureCloud", "scopeLevel": scope_level, "creationMode": "Manual" })
     } else {
         json!({})
+    };
+    // The service's spelling of types and schemes varies with the API version and how the
+    // connection was made: serve some in other cases.
+    let (endpoint_type, scheme) = if e.id.ends_with(['0', '1', '2', '3', '4']) {
+        match e.endpoint_type {
+            "azurerm" => ("AzureRM".to_string(), e.scheme.to_ascii_lowercase()),
+            "azure" => ("Azure".to_string(), e.scheme.to_string()),
+            "github" => ("GitHub".to_string(), e.scheme.to_string()),
+            other => (other.to_string(), e.scheme.to_string()),
+        }
+    } else {
+        (e.endpoint_type.to_string(), e.scheme.to_string())
     };
     json!({
         "data": data,
         "id": e.id,
         "name": e.name,
-        "type": e.endpoint_type,
+        "type": endpoint_type,
         "url": e.url,
         "createdBy": { "displayName": "Simulated Admin", "id": "e18a1f0a-b112-67fd-a9e0-e3bb081da49e" },
         "description": "",
-        "authorization": { "parameters": parameters, "scheme": e.scheme },
+        "authorization": { "parameters": parameters, "scheme": scheme },
         "isShared": !e.shared_with.is_empty(),
         "isReady": true,
         "owner": "Library",
@@ -1557,6 +1612,7 @@ fn pipeline_json(
     project: &SimProject,
     p: &super::pipelines::SimPipeline,
     all_properties: bool,
+    server_mode: bool,
 ) -> Value {
     let url = format!(
         "{BASE}/{}/{}/_apis/build/Definitions/{}?revision=1",
@@ -1573,7 +1629,11 @@ fn pipeline_json(
         "revision": 1,
         "createdDate": "2026-01-07T04:49:37.713Z",
         "quality": "definition",
-        "queue": { "id": 1, "name": "Azure Pipelines", "pool": { "id": 9, "name": "Azure Pipelines", "isHosted": true } },
+        "queue": if p.self_hosted {
+            json!({ "id": 2, "name": "Default", "pool": { "id": 1, "name": "Default", "isHosted": false } })
+        } else {
+            json!({ "id": 1, "name": "Azure Pipelines", "pool": { "id": 9, "name": "Azure Pipelines", "isHosted": true } })
+        },
         "project": { "id": project.id, "name": project.name, "state": "wellFormed", "visibility": project.visibility }
     });
     if !all_properties {
@@ -1604,8 +1664,31 @@ fn pipeline_json(
             "isCommentRequiredForPullRequest": forks.comment_required,
             "requireCommentsForNonTeamMembersOnly": false,
             "autoCancel": true,
-            "triggerType": "pullRequest"
+            "triggerType": if p.id % 4 == 3 { "PullRequest" } else { "pullRequest" }
         }));
+        // The fork settings in force, as the service combines them (pipeline, project and
+        // organization); left out of every third definition, as older responses do.
+        if !p.id.is_multiple_of(3)
+            && let Some(Value::Object(trigger)) = triggers.last_mut()
+        {
+            let e = project.pipelines.settings.effective(&if server_mode {
+                Default::default()
+            } else {
+                org.pipeline_settings
+            });
+            trigger.insert(
+                "pipelineTriggerSettings".into(),
+                json!({
+                    "forkProtectionEnabled": e.fork_protection_enabled,
+                    "buildsEnabledForForks": e.builds_enabled_for_forks,
+                    "enforceJobAuthScopeForForks": e.enforce_job_auth_scope_for_forks,
+                    "enforceNoAccessToSecretsFromForks": e.enforce_no_access_to_secrets_from_forks,
+                    "isCommentRequiredForPullRequest": e.is_comment_required_for_pull_request,
+                    "requireCommentsForNonTeamMembersOnly": false,
+                    "requireCommentsForNonTeamMemberAndNonContributors": false
+                }),
+            );
+        }
     }
     let variables: serde_json::Map<String, Value> = p
         .variables
@@ -1639,9 +1722,36 @@ fn pool_json(pool: &super::agents::SimPool) -> Value {
         "isHosted": pool.is_hosted,
         "poolType": "automation",
         "isLegacy": false,
-        "autoProvision": !pool.is_hosted,
+        "autoProvision": pool.auto_provision(),
         "autoUpdate": true,
         "size": if pool.is_hosted { 1 } else { 2 },
         "options": "none"
+    })
+}
+
+/// `_apis/build/generalsettings` of a project, and the organization's settings the portal's data
+/// provider returns (the same keys).
+fn general_settings_json(g: &super::pipelines::SimGeneralSettings) -> Value {
+    json!({
+        "enforceJobAuthScope": g.enforce_job_auth_scope,
+        "enforceJobAuthScopeForReleases": g.enforce_job_auth_scope_for_releases,
+        "enforceReferencedRepoScopedToken": g.enforce_referenced_repo_scoped_token,
+        "enforceSettableVar": g.enforce_settable_var,
+        "auditEnforceSettableVar": false,
+        "statusBadgesArePrivate": g.status_badges_are_private,
+        "publishPipelineMetadata": false,
+        "disableClassicPipelineCreation": g.disable_classic_build_pipeline_creation
+            && g.disable_classic_release_pipeline_creation,
+        "disableClassicBuildPipelineCreation": g.disable_classic_build_pipeline_creation,
+        "disableClassicReleasePipelineCreation": g.disable_classic_release_pipeline_creation,
+        "forkProtectionEnabled": g.fork_protection_enabled,
+        "buildsEnabledForForks": g.builds_enabled_for_forks,
+        "enforceJobAuthScopeForForks": g.enforce_job_auth_scope_for_forks,
+        "enforceNoAccessToSecretsFromForks": g.enforce_no_access_to_secrets_from_forks,
+        "isCommentRequiredForPullRequest": g.is_comment_required_for_pull_request,
+        "requireCommentsForNonTeamMembersOnly": false,
+        "requireCommentsForNonTeamMemberAndNonContributors": false,
+        "enableShellTasksArgsSanitizing": g.enable_shell_tasks_args_sanitizing,
+        "enableShellTasksArgsSanitizingAudit": false
     })
 }
