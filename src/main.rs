@@ -359,9 +359,16 @@ struct SimBehaviourArgs {
     /// TSTU cost of one request.
     #[arg(long, default_value_t = 1.0, value_name = "TSTU")]
     tstu_cost: f64,
-    /// TSTU cost of one route, e.g. --route-cost git/repositories=3 (repeatable).
+    /// TSTU cost of one route, e.g. --route-cost git/repositories=3 (repeatable). Overrides
+    /// the built-in costs: alerts (alert/repositories, reporting/summary) 5, large lists
+    /// (git/repositories, policy/configurations, build/definitions, management/enablement) 3,
+    /// pipelines/checks and build/authorizedresources 2, anything else --tstu-cost.
     #[arg(long, value_name = "ROUTE=TSTU", value_parser = parse_route_cost)]
     route_cost: Vec<(String, f64)>,
+    /// Share of the budget used (0 to 1) from which answers carry the X-RateLimit-* headers;
+    /// Azure DevOps sends them only near the threshold.
+    #[arg(long, default_value_t = 0.8, value_name = "SHARE")]
+    header_threshold: f64,
     /// Past budget × this factor, requests are blocked (429) rather than delayed.
     #[arg(long, default_value_t = 1.5)]
     block_factor: f64,
@@ -425,9 +432,13 @@ impl SimBehaviourArgs {
                 budget,
                 window: Duration::from_secs_f64(self.window_seconds.max(0.001)),
                 cost: self.tstu_cost,
-                route_costs: self.route_cost.iter().cloned().collect(),
+                route_costs: ado_posture::sim::ConsumptionLimit::default_route_costs()
+                    .into_iter()
+                    .chain(self.route_cost.iter().cloned())
+                    .collect(),
                 block_factor: self.block_factor,
                 delay: Duration::from_millis(self.delay_ms),
+                header_threshold: self.header_threshold.clamp(0.0, 1.0),
             })
     }
 

@@ -28,6 +28,9 @@ pub struct ConsumptionLimit {
     /// How long a delayed request is held.
     #[serde(with = "seconds")]
     pub delay: Duration,
+    /// Share of the budget used from which answers carry the `X-RateLimit-*` headers (Azure
+    /// DevOps sends them only near or past the threshold: ../shared/ado-api/README.md §6).
+    pub header_threshold: f64,
 }
 
 mod seconds {
@@ -40,16 +43,40 @@ mod seconds {
 }
 
 impl ConsumptionLimit {
-    /// Azure DevOps' documented default: 200 TSTUs per five minutes.
+    /// Azure DevOps' documented default: 200 TSTUs per five minutes, headers from 80% of it,
+    /// heavy routes costing several simple GETs.
     pub fn azure_devops() -> Self {
         ConsumptionLimit {
             budget: 200.0,
             window: Duration::from_secs(300),
             cost: 1.0,
-            route_costs: HashMap::new(),
+            route_costs: Self::default_route_costs(),
             block_factor: 1.5,
             delay: Duration::from_millis(500),
+            header_threshold: 0.8,
         }
+    }
+
+    /// Routes that cost more than a simple GET, as on the real service: alert and large-list
+    /// queries cost several times as much (Microsoft publishes no per-route figures; these are
+    /// the model's assumption). The simulator's route is the two path segments after `_apis`.
+    pub fn default_route_costs() -> HashMap<String, f64> {
+        [
+            // Advanced Security alerts: per repository and organization-wide.
+            ("alert/repositories", 5.0),
+            ("reporting/summary", 5.0),
+            // Large lists: every repository, policy or definition of a project or organization.
+            ("git/repositories", 3.0),
+            ("policy/configurations", 3.0),
+            ("build/definitions", 3.0),
+            ("management/enablement", 3.0),
+            // Queries over several resources at once.
+            ("pipelines/checks", 2.0),
+            ("build/authorizedresources", 2.0),
+        ]
+        .into_iter()
+        .map(|(route, cost)| (route.to_string(), cost))
+        .collect()
     }
 
     pub fn cost_of(&self, route: &str) -> f64 {
@@ -100,15 +127,17 @@ impl Usage {
             entries.pop_front();
         }
         let used: f64 = entries.iter().map(|(_, c)| c).sum();
-        // When usage returns to zero if nothing more is spent.
-        let reset = entries
-            .back()
-            .map_or(now, |(t, _)| *t + limit.window)
-            .saturating_duration_since(now);
-        let reset_epoch = (chrono::Utc::now().timestamp_millis() as f64 / 1000.0
-            + reset.as_secs_f64())
-        .ceil() as i64;
-        let headers = |remaining: f64, delay: Option<f64>| {
+        // When usage returns to zero if nothing more is spent (this request included when it
+        // is charged), in whole seconds rounded up.
+        let reset_epoch = |entries: &Spending| {
+            let reset = entries
+                .back()
+                .map_or(now, |(t, _)| *t + limit.window)
+                .saturating_duration_since(now);
+            (chrono::Utc::now().timestamp_millis() as f64 / 1000.0 + reset.as_secs_f64()).ceil()
+                as i64
+        };
+        let headers = |remaining: f64, delay: Option<f64>, reset_epoch: i64| {
             let mut h = vec![
                 ("X-RateLimit-Resource", "Core/TSTU (simulated)".to_string()),
                 ("X-RateLimit-Limit", format!("{}", limit.budget.round())),
@@ -135,7 +164,7 @@ impl Usage {
                 }
             }
             self.blocked.fetch_add(1, Relaxed);
-            let mut h = headers(0.0, None);
+            let mut h = headers(0.0, None, reset_epoch(entries));
             let retry_after = wait.as_secs().max(1);
             h.push(("Retry-After", retry_after.to_string()));
             return Verdict::Block(retry_after, h);
@@ -143,12 +172,14 @@ impl Usage {
         let cost = limit.cost_of(route);
         entries.push_back((now, cost));
         let after = used + cost;
+        let reset_epoch = reset_epoch(entries);
         if after > limit.budget {
             self.delayed.fetch_add(1, Relaxed);
-            Verdict::Delay(limit.delay, headers(0.0, Some(limit.delay.as_secs_f64())))
-        } else if after > limit.budget * 0.5 {
-            // Like the service, say how much is left once a good part of the budget is used.
-            Verdict::Serve(headers(limit.budget - after, None))
+            let delay = Some(limit.delay.as_secs_f64());
+            Verdict::Delay(limit.delay, headers(0.0, delay, reset_epoch))
+        } else if after > limit.budget * limit.header_threshold {
+            // Like the service, say how much is left only near the threshold.
+            Verdict::Serve(headers(limit.budget - after, None, reset_epoch))
         } else {
             Verdict::Serve(Vec::new())
         }
@@ -237,7 +268,18 @@ mod tests {
             route_costs: HashMap::new(),
             block_factor: 1.5,
             delay: Duration::from_millis(10),
+            header_threshold: 0.8,
         }
+    }
+
+    fn header<'a>(verdict: &'a Verdict, name: &str) -> Option<&'a str> {
+        let headers = match verdict {
+            Verdict::Serve(h) | Verdict::Delay(_, h) | Verdict::Block(_, h) => h,
+        };
+        headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     #[test]
@@ -248,13 +290,60 @@ mod tests {
             .map(|_| usage.charge(&l, "me", "org", "x"))
             .collect();
         assert!(matches!(&verdicts[0], Verdict::Serve(h) if h.is_empty()));
-        assert!(
-            matches!(&verdicts[7], Verdict::Serve(h) if h.iter().any(|(k, v)| *k == "X-RateLimit-Remaining" && v == "2"))
-        );
+        // Silent up to 80% of the budget (8 of 10 TSTU), then how much is left.
+        assert!(matches!(&verdicts[7], Verdict::Serve(h) if h.is_empty()));
+        assert_eq!(header(&verdicts[8], "X-RateLimit-Remaining"), Some("1"));
         assert!(matches!(&verdicts[10], Verdict::Delay(..)));
         assert!(matches!(&verdicts[15], Verdict::Block(secs, _) if *secs >= 1));
         // Another organization has its own budget.
         assert!(matches!(usage.charge(&l, "me", "other", "x"), Verdict::Serve(h) if h.is_empty()));
+    }
+
+    #[test]
+    fn the_header_threshold_is_configurable() {
+        let usage = Usage::default();
+        let l = ConsumptionLimit {
+            header_threshold: 0.5,
+            ..limit()
+        };
+        let verdicts: Vec<Verdict> = (0..6).map(|_| usage.charge(&l, "me", "org", "x")).collect();
+        assert!(matches!(&verdicts[4], Verdict::Serve(h) if h.is_empty()));
+        assert_eq!(header(&verdicts[5], "X-RateLimit-Remaining"), Some("4"));
+    }
+
+    #[test]
+    fn routes_cost_their_own_price_and_reset_counts_the_request_just_charged() {
+        let usage = Usage::default();
+        let l = ConsumptionLimit {
+            route_costs: ConsumptionLimit::default_route_costs(),
+            ..limit()
+        };
+        assert_eq!(l.cost_of("alert/repositories"), 5.0);
+        assert_eq!(l.cost_of("distributedtask/queues"), 1.0);
+        let start = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
+        // 5 + 3 = 8 TSTU: silent; one more GET passes 80%.
+        assert!(
+            matches!(usage.charge(&l, "me", "org", "alert/repositories"), Verdict::Serve(h) if h.is_empty())
+        );
+        assert!(
+            matches!(usage.charge(&l, "me", "org", "git/repositories"), Verdict::Serve(h) if h.is_empty())
+        );
+        let verdict = usage.charge(&l, "me", "org", "projects");
+        assert_eq!(header(&verdict, "X-RateLimit-Remaining"), Some("1"));
+        let reset: f64 = header(&verdict, "X-RateLimit-Reset")
+            .unwrap()
+            .parse()
+            .unwrap();
+        let end = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
+        // Usage returns to zero one window after the request just charged, rounded up.
+        assert!(
+            reset >= start + 60.0 && reset <= (end + 60.0).ceil(),
+            "{reset}"
+        );
+        assert!(matches!(
+            usage.charge(&l, "me", "org", "build/definitions"),
+            Verdict::Delay(..)
+        ));
     }
 
     #[test]
