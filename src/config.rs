@@ -201,7 +201,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            requests_per_second: 10,
+            requests_per_second: 100,
             burst: 20,
             max_concurrency: 8,
             max_organizations: 4,

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Benchmark: a crawl when the service sends no pressure signal (no consumption limit in the
+# simulator), with the client's DEFAULT [limits] (none in the config file) and LATENCY ms added
+# to every response. Reports the crawl's wall time and requests.
+# Usage: benches/no_pressure.sh [PROJECTS] [REPOSITORIES_PER_PROJECT] [LATENCY_MS]
+# (default: one organization of 50 projects × 20 repositories = 1,000 repositories, 50 ms)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+projects=${1:-50}
+repositories=${2:-20}
+latency=${3:-50}
+bin=${ADO_POSTURE_BIN:-target/debug/ado-posture}
+[ -x "$bin" ] || cargo build --quiet
+work=$(mktemp -d)
+trap 'kill $sim 2>/dev/null || true; rm -rf "$work"' EXIT
+
+"$bin" simulate --listen 127.0.0.1:0 --organizations 1 --projects "$projects" --repositories "$repositories" \
+  --latency-ms "$latency" --pat bench-pat >"$work/sim.out" 2>"$work/sim.err" &
+sim=$!
+for _ in $(seq 100); do grep -q listening "$work/sim.out" 2>/dev/null && break; sleep 0.05; done
+url=$(awk '{print $NF}' "$work/sim.out")
+cat >"$work/config.toml" <<TOML
+[[connector]]
+name = "bench"
+url = "$url"
+vssps_url = "$url"
+organizations = ["sim-org-00"]
+auth = { kind = "pat", token_env = "BENCH_PAT" }
+TOML
+BENCH_PAT=bench-pat ADO_POSTURE_LOG=warn "$bin" run --config "$work/config.toml" --out "$work/out" --log-format json >/dev/null 2>"$work/run.err" || echo "run exited $? (crawl figures below still hold; see its log)" >&2
+kill -INT $sim; wait $sim 2>/dev/null || true
+python3 - "$work/out/dataset/_runs" "$projects" "$repositories" "$latency" <<'PY'
+import json, pathlib, sys
+runs = pathlib.Path(sys.argv[1])
+manifest = json.loads(next(runs.glob("*.json")).read_text())
+t = manifest["api_totals"]
+repos = int(sys.argv[2]) * int(sys.argv[3])
+print(f"{repos} repositories at {sys.argv[4]} ms: requests {t['calls']}, retries {t['retries']}, "
+      f"blocked {t['blocked']}, crawl {manifest['crawl_seconds']:.1f} s "
+      f"({t['calls'] / manifest['crawl_seconds']:.1f} requests/s)")
+for name, e in sorted(manifest.get("api", {}).items(), key=lambda kv: -kv[1]["calls"]):
+    print(f"  {name}: {e['calls']}")
+PY
