@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use ado_posture::config::{self, ConfigError, Limits, ResolvedConfig};
 use ado_posture::crawl::CrawlProgress;
@@ -77,6 +77,12 @@ struct Cli {
     /// Log format on stderr: text for people, json (one object per line) for log collectors.
     #[arg(long, value_enum, default_value_t = LogFormat::Auto, global = true)]
     log_format: LogFormat,
+    /// More detail in the logs (-v debug, -vv trace); ADO_POSTURE_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, conflicts_with = "quiet")]
+    verbose: u8,
+    /// Only warnings and errors in the logs.
+    #[arg(short, long, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -98,9 +104,14 @@ enum RulesFormat {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum QueryFormat {
+    /// aligned columns
     Table,
+    /// RFC 4180, formula cells defused
     Csv,
+    /// an array of objects, keys in column order, typed values
     Json,
+    /// one JSON object per line
+    Ndjson,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -130,10 +141,13 @@ enum Command {
     /// and writes the dataset and reports under --out.
     Demo {
         /// Where to write the dataset and reports.
-        #[arg(long, default_value = "ado-posture-demo")]
+        #[arg(short, long, default_value = "ado-posture-demo")]
         out: PathBuf,
         #[command(flatten)]
         estate: EstateArgs,
+        /// The snapshot's date (default: today, UTC); with --day, a history of demo snapshots.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        snapshot_date: Option<chrono::NaiveDate>,
     },
     /// The nightly job: crawl the configured connectors, write the snapshot, evaluate the
     /// recommendations, write the reports, e-mail the summary.
@@ -142,10 +156,10 @@ enum Command {
     Run {
         /// The config file (TOML; see the README). Secrets are read from the environment
         /// variables or files it names.
-        #[arg(long, value_name = "FILE")]
+        #[arg(short, long, value_name = "FILE")]
         config: PathBuf,
         /// Where to write the dataset and reports (default: [output] dir of the config).
-        #[arg(long, value_name = "DIR")]
+        #[arg(short, long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// Validate the config, its secrets and the output folder, report every problem, and exit.
         #[arg(long)]
@@ -204,18 +218,37 @@ enum Command {
     /// Example: ado-posture query --data ./ado-posture-demo "SELECT severity, COUNT(*) AS n FROM latest_findings GROUP BY severity"
     Query {
         /// The output folder of a run (holding dataset/), or the dataset folder itself.
-        #[arg(long, value_name = "DIR")]
+        #[arg(short, long, value_name = "DIR", env = "ADO_POSTURE_DATA")]
         data: PathBuf,
         /// The SQL statement (or use --file).
         #[arg(required_unless_present = "file", conflicts_with = "file")]
         sql: Option<String>,
-        /// A file holding the SQL statement, e.g. one of sql/*.sql.
-        #[arg(long, value_name = "FILE")]
+        /// A file holding the SQL statement, e.g. one of sql/*.sql; `-` reads standard input.
+        #[arg(short, long, value_name = "FILE")]
         file: Option<PathBuf>,
-        /// Output: an aligned table, CSV (formula cells defused) or JSON (an array of objects).
+        /// Output format.
         #[arg(long, value_enum, default_value_t = QueryFormat::Table)]
         format: QueryFormat,
+        /// Write the result to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Make the plain table names read one snapshot, as the rules do: `latest` or a date
+        /// (YYYY-MM-DD); the built-in views (e.g. default_branch_policies) are then there too.
+        #[arg(long, value_name = "latest|DATE", value_parser = parse_snapshot)]
+        snapshot: Option<ado_posture::dataset::query::Snapshots>,
     },
+    /// List the dataset's tables, or one table's columns with their types and meanings.
+    Schema {
+        /// A table name (default: every table).
+        table: Option<String>,
+    },
+    /// Print a shell completion script, e.g. `ado-posture completions bash > /etc/bash_completion.d/ado-posture`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `ado-posture man > /usr/local/share/man/man1/ado-posture.1`.
+    Man,
     /// List the recommendations the engine evaluates: id, severity, title, remediation, references.
     Rules {
         /// table (one line per rule), json (everything), or markdown (docs/rules.md).
@@ -409,6 +442,16 @@ struct SimBehaviourArgs {
     no_resource_locations: bool,
 }
 
+fn parse_snapshot(text: &str) -> Result<ado_posture::dataset::query::Snapshots, String> {
+    use ado_posture::dataset::query::Snapshots;
+    if text.eq_ignore_ascii_case("latest") {
+        return Ok(Snapshots::Latest);
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(Snapshots::On)
+        .map_err(|_| format!("{text}: give `latest` or a date YYYY-MM-DD"))
+}
+
 fn parse_server_version(text: &str) -> Result<(u32, u32), String> {
     match text {
         "6.1" => Ok((6, 1)),
@@ -469,7 +512,7 @@ impl EstateArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let json_logs = init_logging(cli.log_format);
+    let json_logs = init_logging(cli.log_format, cli.verbose, cli.quiet);
     let started = Instant::now();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -506,10 +549,16 @@ fn main() -> ExitCode {
 }
 
 /// Sets up logging to stderr; returns whether the logs are JSON.
-fn init_logging(format: LogFormat) -> bool {
+fn init_logging(format: LogFormat, verbose: u8, quiet: bool) -> bool {
+    let level = match (quiet, verbose) {
+        (true, _) => "warn",
+        (false, 0) => "info",
+        (false, 1) => "debug",
+        (false, _) => "trace",
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("ADO_POSTURE_LOG")
         .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     let terminal = std::io::stderr().is_terminal();
     let json = match format {
         LogFormat::Json => true,
@@ -553,7 +602,11 @@ async fn shutdown_signal() -> &'static str {
 
 async fn dispatch(command: Command) -> anyhow::Result<u8> {
     match command {
-        Command::Demo { out, estate } => demo(&out, &estate).await,
+        Command::Demo {
+            out,
+            estate,
+            snapshot_date,
+        } => demo(&out, &estate, snapshot_date).await,
         Command::Run {
             config,
             out,
@@ -635,35 +688,45 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             sql,
             file,
             format,
-        } => {
-            let (_, dataset_dir) = output_root(&data)?;
-            let sql = match (sql, file) {
-                (Some(sql), _) => sql,
-                (None, Some(file)) => std::fs::read_to_string(&file)
-                    .with_context(|| format!("reading {}", file.display()))?,
-                (None, None) => bail!("give the SQL as an argument or with --file"),
-            };
-            let result = ado_posture::dataset::query::run(&Dataset::new(dataset_dir), &sql)?;
-            let mut stdout = std::io::stdout().lock();
-            match format {
-                QueryFormat::Table => write!(stdout, "{}", result.to_table())?,
-                QueryFormat::Json => writeln!(
-                    stdout,
-                    "{}",
-                    serde_json::to_string_pretty(&result.to_json())?
-                )?,
-                QueryFormat::Csv => {
-                    let mut writer = csv::Writer::from_writer(stdout);
-                    writer.write_record(&result.columns)?;
-                    for row in &result.rows {
-                        writer.write_record(
-                            row.iter()
-                                .map(|c| report::defuse(c.as_deref().unwrap_or_default())),
-                        )?;
-                    }
-                    writer.flush()?;
-                }
+            output,
+            snapshot,
+        } => query(
+            &data,
+            sql,
+            file,
+            format,
+            output,
+            snapshot.unwrap_or_default(),
+        ),
+        Command::Schema { table } => match ado_posture::tables::describe(table.as_deref()) {
+            Some(text) => {
+                print!("{text}");
+                Ok(exit::SUCCESS)
             }
+            None => {
+                let names: Vec<&str> = ado_posture::tables::ALL_TABLES
+                    .iter()
+                    .map(|t| t.name)
+                    .collect();
+                eprintln!(
+                    "error: there is no table {:?}; the tables are: {}",
+                    table.unwrap_or_default(),
+                    names.join(", ")
+                );
+                Ok(exit::USAGE)
+            }
+        },
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "ado-posture",
+                &mut std::io::stdout(),
+            );
+            Ok(exit::SUCCESS)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
             Ok(exit::SUCCESS)
         }
         Command::Evaluate {
@@ -1139,6 +1202,64 @@ impl CrawlProgress for ProgressBar {
     }
 }
 
+/// `ado-posture query`: a mistake in the SQL is a usage error (exit 2), said once; a reader
+/// that closes the pipe early (`| head`) is not an error.
+fn query(
+    data: &Path,
+    sql: Option<String>,
+    file: Option<PathBuf>,
+    format: QueryFormat,
+    output: Option<PathBuf>,
+    snapshots: ado_posture::dataset::query::Snapshots,
+) -> anyhow::Result<u8> {
+    use ado_posture::dataset::query::{self, OutputFormat, QueryError};
+    let (_, dataset_dir) = output_root(data)?;
+    let sql = match (sql, file) {
+        (Some(sql), _) => sql,
+        (None, Some(file)) if file.as_os_str() == "-" => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .context("reading the SQL from standard input")?;
+            text
+        }
+        (None, Some(file)) => {
+            std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?
+        }
+        (None, None) => bail!("give the SQL as an argument or with --file"),
+    };
+    let result = match query::run(&Dataset::new(dataset_dir), &sql, snapshots) {
+        Ok(result) => result,
+        Err(e @ (QueryError::Sql { .. } | QueryError::NoSnapshot(_))) => {
+            eprintln!("error: {e}");
+            return Ok(exit::USAGE);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let format = match format {
+        QueryFormat::Table => OutputFormat::Table,
+        QueryFormat::Csv => OutputFormat::Csv,
+        QueryFormat::Json => OutputFormat::Json,
+        QueryFormat::Ndjson => OutputFormat::Ndjson,
+    };
+    let written = match &output {
+        Some(path) => std::fs::File::create(path)
+            .and_then(|f| {
+                let mut writer = std::io::BufWriter::new(f);
+                query::write_result(&result, format, &mut writer)
+            })
+            .with_context(|| format!("writing {}", path.display())),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match query::write_result(&result, format, &mut stdout) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(exit::SUCCESS),
+                other => other.context("writing the result"),
+            }
+        }
+    };
+    written?;
+    Ok(exit::SUCCESS)
+}
+
 /// The output folder of a run and its dataset, from either of them.
 fn output_root(data: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
     if data.join("dataset").is_dir() {
@@ -1169,7 +1290,11 @@ fn latest_reports(
     Ok(report::build_latest(&dataset, &rules, out, &options)?)
 }
 
-async fn demo(out: &Path, estate: &EstateArgs) -> anyhow::Result<u8> {
+async fn demo(
+    out: &Path,
+    estate: &EstateArgs,
+    snapshot_date: Option<chrono::NaiveDate>,
+) -> anyhow::Result<u8> {
     let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
     let server = SimServer::start(loopback, estate.estate(), SimSettings::default())
         .await
@@ -1188,13 +1313,15 @@ async fn demo(out: &Path, estate: &EstateArgs) -> anyhow::Result<u8> {
         exemptions: Vec::new(),
         rules_dir: None,
     };
-    let (code, _) = run_job(
-        &config,
-        out,
-        &JobOptions::default(),
-        &ado_posture::crawl::NoProgress,
-    )
-    .await?;
+    let options = JobOptions {
+        snapshot_date,
+        ..JobOptions::default()
+    };
+    let _lock = match lock_output(out) {
+        Ok(lock) => lock,
+        Err(code) => return Ok(code),
+    };
+    let (code, _) = run_job(&config, out, &options, &ado_posture::crawl::NoProgress).await?;
     println!("Requests served by the simulator: {}", server.requests());
     Ok(code)
 }

@@ -63,4 +63,16 @@ fn pyarrow_and_duckdb_read_every_table_with_its_hive_partition() {
         read["duckdb"]["findings"]["severities"],
         serde_json::json!(["high", "low", "medium"])
     );
+    // Read as docs/dataset.md says, snapshot_date is a date and nullable integers stay integers.
+    assert_eq!(
+        read["types"],
+        serde_json::json!({
+            "pyarrow": { "snapshot_date": "date32[day]", "size_bytes": "int64" },
+            "pandas": {
+                "snapshot_date": "date32[day][pyarrow]",
+                "size_bytes": "int64[pyarrow]",
+                "max_snapshot_date": date,
+            },
+        })
+    );
 }

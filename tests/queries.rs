@@ -1,135 +1,195 @@
-//! The analysts' queries in sql/analyst/ give the same answers on `ado-posture query` (Polars)
-//! and on DuckDB, over a dataset with two snapshots.
+//! `ado-posture query` as analysts and scripts use it: aggregates over every snapshot and
+//! organization, typed JSON in column order, NDJSON, exit codes, a closed pipe, standard input,
+//! an output file; `schema`, shell completions and the man page. (That sql/analyst/ and
+//! sql/rules/ answer the same as DuckDB and Spark is tests/engines.rs.)
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
 
 use ado_posture::sim::{Estate, EstateSizes};
 use chrono::NaiveDate;
 use common::*;
 
-fn analyst_queries() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("sql")
-        .join("analyst");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
-        .collect();
-    files.sort();
-    files
+/// Two snapshots of three organizations (3 × 2 × 3 = 18 repositories each).
+async fn two_snapshots(out: &Path) {
+    let sizes = EstateSizes {
+        organizations: 3,
+        projects_per_organization: 2,
+        repositories_per_project: 3,
+    };
+    for (day, date, run) in [(0, 1, "run-a"), (4, 2, "run-b")] {
+        snapshot(
+            Estate::generate(21, sizes.clone()).on_day(day),
+            out,
+            NaiveDate::from_ymd_opt(2026, 2, date).unwrap(),
+            run,
+        )
+        .await;
+    }
+}
+
+fn query(out: &Path, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["query", "--data", out.to_str().unwrap()];
+    all.extend_from_slice(args);
+    run(&all, &[])
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn every_analyst_query_answers_the_same_on_polars_and_duckdb() {
+async fn query_aggregates_over_every_snapshot_and_behaves_as_a_unix_tool() {
     let tmp = tempfile::tempdir().unwrap();
-    let sizes = EstateSizes {
-        organizations: 2,
-        projects_per_organization: 4,
-        repositories_per_project: 4,
-    };
     let out = tmp.path().join("out");
-    snapshot(
-        Estate::generate(21, sizes.clone()),
-        &out,
-        NaiveDate::from_ymd_opt(2026, 2, 1).unwrap(),
-        "run-a",
-    )
-    .await;
-    snapshot(
-        Estate::generate(21, sizes).on_day(4),
-        &out,
-        NaiveDate::from_ymd_opt(2026, 2, 2).unwrap(),
-        "run-b",
-    )
-    .await;
+    two_snapshots(&out).await;
 
-    let files = analyst_queries();
-    assert!(
-        files.len() >= 10,
-        "sql/analyst/ holds {} queries",
-        files.len()
+    // Aggregates over tables spanning many files (two dates × three organizations).
+    let output = query(
+        &out,
+        &[
+            "--format",
+            "json",
+            "SELECT COUNT(*) AS n, COUNT(DISTINCT organization) AS orgs, \
+             COUNT(DISTINCT repository_id) AS repos, MIN(snapshot_date) AS first, \
+             MAX(snapshot_date) AS last FROM repositories",
+        ],
     );
-    for file in &files {
-        let first = std::fs::read_to_string(file).unwrap();
-        assert!(
-            first.starts_with("-- "),
-            "{}: open with a comment saying what it answers",
-            file.display()
-        );
-    }
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    // Typed values, keys in column order.
+    assert_eq!(
+        text(&output.stdout).trim(),
+        "[\n  {\"n\":36,\"orgs\":3,\"repos\":18,\"first\":\"2026-02-01\",\"last\":\"2026-02-02\"}\n]"
+    );
+    let output = query(&out, &["SELECT COUNT(*) AS n FROM latest_repositories"]);
+    assert!(
+        text(&output.stdout).contains("18"),
+        "{}",
+        text(&output.stdout)
+    );
+    // Over a view that unions scans (a count Polars must not fail on).
+    let output = query(
+        &out,
+        &[
+            "--snapshot",
+            "latest",
+            "--format",
+            "ndjson",
+            "SELECT COUNT(*) AS n, true AS yes, NULL AS nothing FROM default_branch_policies",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let line: serde_json::Value = serde_json::from_str(text(&output.stdout).trim()).unwrap();
+    assert!(line["n"].as_u64().unwrap() > 0);
+    assert_eq!(line["yes"], true);
+    assert!(line["nothing"].is_null());
+    let output = query(
+        &out,
+        &[
+            "--snapshot",
+            "2026-02-01",
+            "SELECT COUNT(*) AS n FROM repositories",
+        ],
+    );
+    assert!(text(&output.stdout).contains("18"));
 
-    let python = std::env::var("ADO_POSTURE_PYTHON").unwrap_or_else(|_| "python3".into());
-    let tables: Vec<&str> = ado_posture::tables::ALL_TABLES
-        .iter()
-        .map(|t| t.name)
-        .collect();
-    let duck = Command::new(&python)
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/python/duckdb_query.py"
+    // Mistakes are usage errors (exit 2), said once; a missing table lists the tables.
+    let output = query(&out, &["SELECT * FROM nope"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("the tables are: advanced_security"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("not found").count(), 1, "{stderr}");
+    let output = query(&out, &["SELEC 1"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    let output = query(&out, &["--snapshot", "2020-01-01", "SELECT 1"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+
+    // A reader that stops early (`| head -1`) is not an error.
+    let mut child = Command::new(BIN)
+        .args(["query", "--data", out.to_str().unwrap()])
+        .arg("SELECT * FROM repositories CROSS JOIN (SELECT 1 AS k FROM findings) f")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // closed before anything is read
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+
+    // The SQL from standard input, the result into a file; the data folder from the environment.
+    let result = tmp.path().join("result.csv");
+    let mut child = Command::new(BIN)
+        .args(["query", "-f", "-", "--format", "csv", "-o"])
+        .arg(&result)
+        .env("ADO_POSTURE_DATA", &out)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"SELECT organization, COUNT(*) AS n FROM latest_repositories GROUP BY organization ORDER BY organization")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(
+        std::fs::read_to_string(&result).unwrap(),
+        "organization,n\nsim-org-00,6\nsim-org-01,6\nsim-org-02,6\n"
+    );
+}
+
+#[test]
+fn schema_completions_and_man_page_are_generated_from_the_cli() {
+    let output = run(&["schema"], &[]);
+    assert_eq!(output.status.code(), Some(0));
+    let tables = text(&output.stdout);
+    for table in ado_posture::tables::ALL_TABLES {
+        assert!(tables.contains(table.name), "{}", table.name);
+    }
+    let output = run(&["schema", "repositories"], &[]);
+    assert!(text(&output.stdout).contains("default_branch"));
+    let output = run(&["schema", "nope"], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("the tables are"));
+
+    // The bash completion script loads into bash and completes the subcommands.
+    let output = run(&["completions", "bash"], &[]);
+    assert_eq!(output.status.code(), Some(0));
+    let tmp = tempfile::tempdir().unwrap();
+    let script = tmp.path().join("ado-posture.bash");
+    std::fs::write(&script, &output.stdout).unwrap();
+    let completed = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source {}; f=$(complete -p ado-posture | sed -E 's/.*-F ([^ ]+).*/\\1/'); COMP_WORDS=(ado-posture qu); COMP_CWORD=1; $f ado-posture qu ado-posture; echo \"${{COMPREPLY[@]}}\"",
+            script.display()
         ))
-        .arg(out.join("dataset"))
-        .arg(tables.join(","))
-        .args(&files)
         .output()
         .unwrap();
     assert!(
-        duck.status.success(),
-        "DuckDB (from `bash tests/run.sh`): {}",
-        text(&duck.stderr)
+        text(&completed.stdout).contains("query"),
+        "{} {}",
+        text(&completed.stdout),
+        text(&completed.stderr)
     );
-    let duck: serde_json::Value = serde_json::from_slice(&duck.stdout).unwrap();
-
-    let mut non_empty = 0;
-    for file in &files {
-        let name = file.file_name().unwrap().to_str().unwrap();
-        let output = run(
-            &[
-                "query",
-                "--data",
-                out.to_str().unwrap(),
-                "--file",
-                file.to_str().unwrap(),
-                "--format",
-                "json",
-            ],
-            &[],
-        );
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{name}: {}",
-            text(&output.stderr)
-        );
-        let polars: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-        // Rows as column → text maps (order of rows compared sorted: ties may order differently).
-        let rows =
-            |value: &serde_json::Value| -> Vec<std::collections::BTreeMap<String, Option<String>>> {
-                let mut rows: Vec<_> = value
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|row| {
-                        row.as_object()
-                            .unwrap()
-                            .iter()
-                            .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string)))
-                            .collect()
-                    })
-                    .collect();
-                rows.sort();
-                rows
-            };
-        let (ours, theirs) = (rows(&polars), rows(&duck[name]));
-        assert_eq!(ours, theirs, "{name}: Polars and DuckDB disagree");
-        non_empty += usize::from(!ours.is_empty());
+    for shell in ["zsh", "fish"] {
+        let output = run(&["completions", shell], &[]);
+        assert_eq!(output.status.code(), Some(0), "{shell}");
+        assert!(text(&output.stdout).contains("ado-posture"), "{shell}");
     }
-    assert!(
-        non_empty >= files.len() - 2,
-        "too many queries answered nothing on the test estate"
-    );
+
+    // The man page is roff naming every subcommand.
+    let output = run(&["man"], &[]);
+    assert_eq!(output.status.code(), Some(0));
+    let page = text(&output.stdout);
+    assert!(page.starts_with(".ie") || page.contains(".TH"), "{page}");
+    for command in ["run", "query", "evaluate", "report", "schema"] {
+        assert!(page.contains(command), "{command}");
+    }
 }

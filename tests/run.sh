@@ -11,9 +11,12 @@ if [ ! -x "$venv/bin/python" ]; then
   echo "== creating Python virtualenv $venv"
   python3 -m venv "$venv"
 fi
-echo "== installing test requirements (pyarrow, duckdb, aiosmtpd, PyYAML)"
+echo "== installing test requirements (pyarrow, duckdb, aiosmtpd, PyYAML, pandas, pyspark)"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
 export ADO_POSTURE_PYTHON="$venv/bin/python"
+if ! command -v java >/dev/null 2>&1; then
+  echo "warning: no Java runtime: tests/engines.rs cannot start Spark (apt-get install openjdk-17-jre-headless)" >&2
+fi
 
 echo "== cargo fmt --check"
 cargo fmt --check

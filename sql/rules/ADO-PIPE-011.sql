@@ -16,7 +16,7 @@ SELECT connector, organization, project_id, project,
        project_id AS resource_id, project AS resource_name,
        CASE WHEN status = 'read' THEN 'fail' ELSE 'not_evaluated' END AS result,
        CASE WHEN status = 'read'
-            THEN 'any variable can be set at queue time' || CASE WHEN org_read THEN ' (project and organization)' ELSE ' (the organization''s settings could not be read)' END
+            THEN 'any variable can be set at queue time' || CASE WHEN org_read THEN ' (project and organization)' ELSE ' (the settings of the organization could not be read)' END
             ELSE 'pipeline settings could not be read: ' || status || COALESCE(' (' || reason || ')', '') END AS details
 FROM effective_pipeline_settings
 WHERE NOT (enforce_settable_var)

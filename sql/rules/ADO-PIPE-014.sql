@@ -16,7 +16,7 @@ SELECT connector, organization, project_id, project,
        project_id AS resource_id, project AS resource_name,
        CASE WHEN status = 'read' THEN 'fail' ELSE 'not_evaluated' END AS result,
        CASE WHEN status = 'read'
-            THEN 'fork builds are not kept from secrets and full-access tokens' || CASE WHEN org_read THEN ' (project and organization)' ELSE ' (the organization''s settings could not be read)' END
+            THEN 'fork builds are not kept from secrets and full-access tokens' || CASE WHEN org_read THEN ' (project and organization)' ELSE ' (the settings of the organization could not be read)' END
             ELSE 'pipeline settings could not be read: ' || status || COALESCE(' (' || reason || ')', '') END AS details
 FROM effective_pipeline_settings
 WHERE NOT (forks_kept_from_secrets AND forks_token_limited)

@@ -24,7 +24,7 @@ WITH reviewers AS (
 )
 SELECT r.connector, r.organization, r.project_id, r.project,
        r.repository_id AS resource_id, r.repository AS resource_name,
-       'fail' AS result, 'no minimum-reviewers policy covering the default branch ignores the last pusher''s vote: ' || r.default_branch AS details
+       'fail' AS result, 'no minimum-reviewers policy covering the default branch ignores the vote of the last pusher: ' || r.default_branch AS details
 FROM branch_policy_repositories r
 JOIN reviewers v
   ON v.connector = r.connector AND v.organization = r.organization AND v.repository_id = r.repository_id

@@ -196,8 +196,9 @@ pub fn markdown() -> String {
          statistics, dictionary encoding and key-value metadata `ado_posture.schema_version`,\n\
          `ado_posture.run_id`, `ado_posture.table` and `ado_posture.tool_version`.\n\n",
     );
+    out.push_str(include_str!("dataset_guide.md"));
     out.push_str(&format!(
-        "Schema version: {SCHEMA_VERSION}.\n\n| table | rows |\n|---|---|\n"
+        "## Tables\n\nSchema version: {SCHEMA_VERSION}.\n\n| table | rows |\n|---|---|\n"
     ));
     for t in ALL_TABLES {
         out.push_str(&format!("| [`{}`](#{}) | {} |\n", t.name, t.name, t.doc));
@@ -219,6 +220,48 @@ pub fn markdown() -> String {
         }
     }
     out
+}
+
+/// `ado-posture schema`: the tables with what their rows are, or one table's columns with
+/// their types and meanings; `None` when there is no such table.
+pub fn describe(name: Option<&str>) -> Option<String> {
+    let Some(name) = name else {
+        let width = ALL_TABLES.iter().map(|t| t.name.len()).max().unwrap_or(0);
+        let mut out = String::new();
+        for t in ALL_TABLES {
+            out.push_str(&format!("{:<width$}  {}\n", t.name, t.doc));
+        }
+        out.push_str(
+            "(every table also as latest_<table>; `ado-posture schema TABLE` lists its columns)\n",
+        );
+        return Some(out);
+    };
+    let t = table(name)?;
+    let mut out = format!("{}: {}\n\n", t.name, t.doc);
+    let columns = t.all_columns();
+    let width = columns
+        .iter()
+        .map(|c| c.name.len())
+        .max()
+        .unwrap_or(0)
+        .max(13);
+    out.push_str(&format!(
+        "{:<width$}  {:<16}  {:<4}  {}\n",
+        "snapshot_date",
+        "date (partition)",
+        "no",
+        "The snapshot's date, from the partition folder."
+    ));
+    for c in columns {
+        out.push_str(&format!(
+            "{:<width$}  {:<16}  {:<4}  {}\n",
+            c.name,
+            c.column_type.sql_name(),
+            if c.nullable { "yes" } else { "no" },
+            c.doc
+        ));
+    }
+    Some(out)
 }
 
 /// Looks a table up by name.

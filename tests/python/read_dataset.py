@@ -35,9 +35,28 @@ def with_duckdb(root: Path, tables: list) -> dict:
     return seen
 
 
+def types(root: Path) -> dict:
+    """The types readers get when reading as docs/dataset.md says: snapshot_date a date, nullable
+    integers integers (pyarrow with explicit date partitioning; pandas with the pyarrow dtypes)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    partitioning = ds.partitioning(pa.schema([("snapshot_date", pa.date32())]), flavor="hive")
+    table = ds.dataset(root / "repositories", format="parquet", partitioning=partitioning).to_table()
+    frame = pd.read_parquet(root / "repositories", dtype_backend="pyarrow", partitioning=partitioning)
+    return {
+        "pyarrow": {"snapshot_date": str(table.schema.field("snapshot_date").type),
+                    "size_bytes": str(table.schema.field("size_bytes").type)},
+        "pandas": {"snapshot_date": str(frame["snapshot_date"].dtype),
+                   "size_bytes": str(frame["size_bytes"].dtype),
+                   "max_snapshot_date": str(frame["snapshot_date"].max())},
+    }
+
+
 def main() -> None:
     root, tables = Path(sys.argv[1]), sys.argv[2:]
-    print(json.dumps({"pyarrow": with_pyarrow(root, tables), "duckdb": with_duckdb(root, tables)}))
+    print(json.dumps({"pyarrow": with_pyarrow(root, tables), "duckdb": with_duckdb(root, tables),
+                      "types": types(root)}))
 
 
 if __name__ == "__main__":
