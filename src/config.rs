@@ -67,6 +67,9 @@ pub struct ConfigFile {
     /// Findings to leave out of the counts until a date.
     #[serde(default, rename = "exemption")]
     pub exemptions: Vec<ExemptionConfig>,
+    /// Rules judged only for some resources.
+    #[serde(default, rename = "rule_scope")]
+    pub rule_scopes: Vec<RuleScopeConfig>,
     #[serde(default)]
     pub rules: RulesConfig,
 }
@@ -80,6 +83,15 @@ pub struct ExemptionConfig {
     pub reason: String,
     /// `YYYY-MM-DD`: the last day the exemption applies.
     pub expires: String,
+}
+
+/// `[[rule_scope]]`: a rule (id or pattern) judged only for the resources matching a pattern,
+/// e.g. approvals required on production environments only.
+#[derive(Debug, Deserialize)]
+pub struct RuleScopeConfig {
+    pub rule: String,
+    /// `organization/project/resource` patterns (name or id), `*` and `?` wildcards.
+    pub resources: Vec<String>,
 }
 
 /// `[rules]`: where users' own rules are.
@@ -426,6 +438,8 @@ pub struct ResolvedConfig {
     pub connectors: Vec<Connector>,
     pub email: Option<EmailSettings>,
     pub exemptions: Vec<crate::rules::Exemption>,
+    /// `[[rule_scope]]` entries.
+    pub rule_scopes: Vec<crate::rules::RuleScope>,
     /// Users' rules folder, if any.
     pub rules_dir: Option<PathBuf>,
 }
@@ -947,6 +961,7 @@ fn resolve_with(
         .email
         .and_then(|e| resolve_email(e, &env, &mut problems));
     let exemptions = resolve_exemptions(file.exemptions, &mut problems);
+    let rule_scopes = resolve_rule_scopes(file.rule_scopes, &mut problems);
     if !problems.is_empty() {
         return Err(ConfigError::Problems(problems));
     }
@@ -957,6 +972,7 @@ fn resolve_with(
         connectors,
         email,
         exemptions,
+        rule_scopes,
         rules_dir: file.rules.directory,
     })
 }
@@ -1006,6 +1022,30 @@ fn resolve_limits(limits: &LimitsConfig, problems: &mut Vec<String>) -> Limits {
         max_attempts: narrow(max_attempts).unwrap_or(default.max_attempts),
         backoff_base_ms: backoff_base_ms.unwrap_or(default.backoff_base_ms),
     }
+}
+
+/// Validates `[[rule_scope]]` entries: a rule and at least one non-empty pattern.
+fn resolve_rule_scopes(
+    entries: Vec<RuleScopeConfig>,
+    problems: &mut Vec<String>,
+) -> Vec<crate::rules::RuleScope> {
+    let mut out = Vec::new();
+    for (i, s) in entries.into_iter().enumerate() {
+        let key = format!("[[rule_scope]] #{} ({})", i + 1, s.rule);
+        if s.rule.trim().is_empty() {
+            problems.push(format!("{key}: rule is empty"));
+        } else if s.resources.is_empty() || s.resources.iter().any(|r| r.trim().is_empty()) {
+            problems.push(format!(
+                "{key}: resources must list patterns like \"*/*/prod*\" (organization/project/resource)"
+            ));
+        } else {
+            out.push(crate::rules::RuleScope {
+                rule: s.rule.trim().to_string(),
+                resources: s.resources.iter().map(|r| r.trim().to_string()).collect(),
+            });
+        }
+    }
+    out
 }
 
 /// Validates `[[exemption]]` entries: every field present, a real date, usable patterns.

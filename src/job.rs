@@ -249,6 +249,7 @@ pub async fn run_with_progress(
         &tables,
         &catalog,
         &config.exemptions,
+        &config.rule_scopes,
     )?;
     rule_errors.extend(catalog_errors);
     let findings_batch = findings_batch(&run_id, &findings)?;
@@ -416,6 +417,7 @@ fn assess_snapshot(
     tables: &BTreeMap<String, LazyFrame>,
     catalog: &[Rule],
     exemptions: &[rules::Exemption],
+    scopes: &[rules::RuleScope],
 ) -> Result<(Vec<Finding>, Vec<RuleError>), JobError> {
     let previous = previous_findings(dataset, date)?;
     let crawled = crawled_organizations(tables)?;
@@ -427,6 +429,7 @@ fn assess_snapshot(
             previous: &previous,
             crawled: &crawled,
             exemptions,
+            scopes,
         },
     ))
 }
@@ -489,6 +492,7 @@ pub fn evaluate_committed(
     date: Option<NaiveDate>,
     custom_dir: Option<&Path>,
     exemptions: &[rules::Exemption],
+    scopes: &[rules::RuleScope],
 ) -> Result<EvaluateOutcome, JobError> {
     let dataset = Dataset::new(data);
     let dates = dataset.snapshot_dates(ORGANIZATIONS.name)?;
@@ -508,7 +512,7 @@ pub fn evaluate_committed(
         }
     }
     let (findings, mut rule_errors) =
-        assess_snapshot(&dataset, date, &tables, &catalog, exemptions)?;
+        assess_snapshot(&dataset, date, &tables, &catalog, exemptions, scopes)?;
     rule_errors.extend(catalog_errors);
     let run_id = new_run_id();
     let mut writer = SnapshotWriter::begin_tables(&dataset, &run_id, date)?;

@@ -738,13 +738,21 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
         } => {
             let config = config.map(|c| config::load(&c)).transpose()?;
             let rules_dir = rules_dir.or(config.as_ref().and_then(|c| c.rules_dir.clone()));
-            let exemptions = config.map(|c| c.exemptions).unwrap_or_default();
+            let (exemptions, scopes) = config
+                .map(|c| (c.exemptions, c.rule_scopes))
+                .unwrap_or_default();
             let (root, dataset_dir) = output_root(&data)?;
             let _lock = match lock_output(&root) {
                 Ok(lock) => lock,
                 Err(code) => return Ok(code),
             };
-            let o = job::evaluate_committed(&dataset_dir, date, rules_dir.as_deref(), &exemptions)?;
+            let o = job::evaluate_committed(
+                &dataset_dir,
+                date,
+                rules_dir.as_deref(),
+                &exemptions,
+                &scopes,
+            )?;
             let open = |s: Severity| {
                 o.findings
                     .iter()
@@ -1311,6 +1319,7 @@ async fn demo(
         connectors: vec![server.connector("demo")],
         email: None,
         exemptions: Vec::new(),
+        rule_scopes: Vec::new(),
         rules_dir: None,
     };
     let options = JobOptions {

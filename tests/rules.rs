@@ -286,3 +286,66 @@ fn the_catalog_lists_at_least_45_rules_with_severity_remediation_and_references(
         }
     }
 }
+
+/// `[[rule_scope]]`: a scoped rule judges only the resources its patterns name (approvals on
+/// production only, say); the other rules are unaffected.
+#[test]
+fn a_rule_scope_limits_a_rule_to_the_resources_it_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("demo");
+    let output = run(&["demo", "--out", out.to_str().unwrap()], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let dataset = out.join("dataset");
+    let date = Dataset::new(&dataset).snapshot_dates("findings").unwrap()[0];
+    let count = |prefix: &str| {
+        statuses(&dataset, date)
+            .keys()
+            .filter(|id| id.starts_with(prefix))
+            .count()
+    };
+    let (env_before, sc_before) = (count("ADO-ENV-002:"), count("ADO-SC-004:"));
+    assert!(env_before > 1 && sc_before > 0, "{env_before} {sc_before}");
+    let env = [("RULES_TEST_PAT", "unused")];
+    for (patterns, expected) in [("[\"*\"]", env_before), ("[\"*/*/no-such-*\"]", 0)] {
+        let config = config_with(
+            tmp.path(),
+            "scope.toml",
+            &format!("[[rule_scope]]\nrule = \"ADO-ENV-*\"\nresources = {patterns}\n"),
+        );
+        let output = run(
+            &[
+                "evaluate",
+                "--data",
+                out.to_str().unwrap(),
+                "--config",
+                config.to_str().unwrap(),
+            ],
+            &env,
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        assert_eq!(count("ADO-ENV-002:"), expected, "{patterns}");
+        assert_eq!(count("ADO-SC-004:"), sc_before, "{patterns}");
+    }
+    let config = config_with(
+        tmp.path(),
+        "bad.toml",
+        "[[rule_scope]]\nrule = \"ADO-ENV-002\"\nresources = []\n",
+    );
+    let output = run(
+        &[
+            "run",
+            "--check",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &env,
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("[[rule_scope]] #1"),
+        "{}",
+        text(&output.stderr)
+    );
+}

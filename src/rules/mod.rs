@@ -15,6 +15,7 @@ mod catalog;
 mod evaluate;
 pub mod exemptions;
 pub mod history;
+pub mod scope;
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -27,6 +28,7 @@ pub use catalog::{
 };
 pub use evaluate::{Finding, FindingStatus, RULE_OUTPUT_COLUMNS, evaluate};
 pub use exemptions::Exemption;
+pub use scope::RuleScope;
 
 /// Everything the engine needs besides the snapshot's tables.
 pub struct Assessment<'a> {
@@ -38,6 +40,8 @@ pub struct Assessment<'a> {
     /// (connector, organization) pairs the snapshot holds.
     pub crawled: &'a HashSet<(String, String)>,
     pub exemptions: &'a [Exemption],
+    /// The resources scoped rules judge (`[[rule_scope]]`).
+    pub scopes: &'a [RuleScope],
 }
 
 /// Evaluates the rules, sets the findings against the previous snapshot and applies the
@@ -46,8 +50,17 @@ pub fn assess(
     tables: &BTreeMap<String, LazyFrame>,
     a: &Assessment<'_>,
 ) -> (Vec<Finding>, Vec<RuleError>) {
-    let (current, errors) = evaluate(a.rules, tables, a.date);
-    let mut findings = history::classify(current, a.previous, a.crawled);
+    let (mut current, errors) = evaluate(a.rules, tables, a.date);
+    // Resources a scoped rule does not judge are left out today and yesterday alike, so they
+    // are neither findings nor "resolved".
+    current.retain(|f| scope::in_scope(a.scopes, f));
+    let previous: Vec<Finding> = a
+        .previous
+        .iter()
+        .filter(|f| scope::in_scope(a.scopes, f))
+        .cloned()
+        .collect();
+    let mut findings = history::classify(current, &previous, a.crawled);
     exemptions::apply(&mut findings, a.exemptions, a.date);
     (findings, errors)
 }

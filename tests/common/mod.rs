@@ -163,6 +163,7 @@ pub async fn snapshot(
         connectors: vec![server.connector("fixture")],
         email: None,
         exemptions: Vec::new(),
+        rule_scopes: Vec::new(),
         rules_dir: None,
     };
     let options = JobOptions {
