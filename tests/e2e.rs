@@ -72,6 +72,13 @@ fn crawl_matches_ground_truth_and_findings_match_injected_misconfigurations() {
         count_true("variable_groups", "open_to_all_pipelines"),
         sum("variable_groups_open_to_all")
     );
+    // Not-ready connections are listed only with includeFailed=true: they are in the inventory.
+    let not_ready = rows("service_connections") - count_true("service_connections", "is_ready");
+    assert!(
+        not_ready > 0,
+        "the estate has no connection that is not ready"
+    );
+    assert_eq!(not_ready, sum("service_connections_not_ready"));
     let secret_variables = {
         let df = scan_files(&dataset.partition_files("variable_groups", date).unwrap())
             .unwrap()
@@ -211,6 +218,56 @@ fn crawl_matches_ground_truth_and_findings_match_injected_misconfigurations() {
         "{made} calls, minimal {minimal}: {}",
         manifest["api"]
     );
+
+    // Advanced Security alerts read organization-wide: per organization with a feature on, one
+    // summary and ⌈readable alerts / page⌉ pages (of 2 here) of alertsbatch; only the
+    // repositories the summary leaves out (those whose alerts are refused) are asked one by one.
+    let with_features: Vec<&serde_json::Value> = truth_orgs
+        .iter()
+        .filter(|o| o["advsec_enabled_repositories"].as_u64().unwrap() > 0)
+        .collect();
+    let alert_pages: u64 = with_features
+        .iter()
+        .map(|o| o["advsec_alerts"].as_u64().unwrap().div_ceil(2).max(1))
+        .sum();
+    assert!(sum("advsec_alerts") > 2, "the estate should page its alerts");
+    assert_eq!(
+        calls("reporting/summary/alertsbatch"),
+        alert_pages,
+        "{}",
+        manifest["api"]
+    );
+    assert_eq!(
+        calls("reporting/summary/alerts"),
+        with_features.len() as u64
+    );
+    assert_eq!(
+        calls("alert/repositories"),
+        sum("advsec_alerts_forbidden_repositories"),
+        "{}",
+        manifest["api"]
+    );
+    // Checks and approvals on all six protected resource types, in one query per project.
+    let checks = scan_files(&dataset.partition_files("checks", date).unwrap())
+        .unwrap()
+        .collect()
+        .unwrap();
+    let types = checks.column("resource_type").unwrap().str().unwrap().clone();
+    let types: std::collections::BTreeSet<String> = (0..types.len())
+        .filter_map(|i| types.get(i).map(str::to_ascii_lowercase))
+        .collect();
+    assert_eq!(
+        types.iter().map(String::as_str).collect::<Vec<_>>(),
+        [
+            "endpoint",
+            "environment",
+            "queue",
+            "repository",
+            "securefile",
+            "variablegroup"
+        ]
+    );
+    assert_eq!(calls("pipelines/checks"), sum("projects"));
 
     // Findings equal the misconfigurations the simulator injected, rule by rule: every rule of
     // the catalog has failures in this estate, and precision and recall are 100%.
@@ -560,8 +617,11 @@ fn a_repeated_continuation_token_stops_that_organization_instead_of_looping() {
 #[test]
 fn a_binding_consumption_limit_is_respected_without_blocks_or_delays() {
     let tmp = tempfile::tempdir().unwrap();
-    // 200 TSTU per 2 s per identity and organization (delays of 100 ms past it); the client is
-    // configured for 500 req/s, so only its reading of the rate-limit headers keeps it inside.
+    // 500 TSTU per 5 s per identity and organization (delays of 100 ms past it), headers only
+    // from 80% of it and routes costing 1 to 5 TSTU; the client runs with its default limits,
+    // well above that rate, so only its reading of the rate-limit headers keeps it inside. (A
+    // window of a few seconds keeps the test short; shorter ones make a loaded machine's
+    // scheduling jitter a sizeable share of the window.)
     let sim = start_simulator(&[
         "--organizations",
         "1",
@@ -570,9 +630,9 @@ fn a_binding_consumption_limit_is_respected_without_blocks_or_delays() {
         "--repositories",
         "1",
         "--tstu-budget",
-        "200",
+        "500",
         "--window-seconds",
-        "2",
+        "5",
         "--delay-ms",
         "100",
     ]);
@@ -937,4 +997,71 @@ fn detailed_pipeline_permissions_read_who_may_use_each_resource() {
         (truth["minimal_calls"].as_u64().unwrap() + sum("pipeline_permission_resources")) as f64;
     let made = manifest["api_totals"]["calls"].as_u64().unwrap() as f64;
     assert!(made <= minimal * 1.05, "{made} calls, minimal {minimal}");
+}
+
+/// Where the organization-wide alert list is not available (`--no-alertsbatch`: its routes
+/// answer 404), alerts are read per repository with the same tables and findings.
+#[test]
+fn advanced_security_alerts_fall_back_per_repository_without_the_organization_wide_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let truth_path = tmp.path().join("truth.json");
+    let sim = start_simulator(&[
+        "--seed",
+        "5",
+        "--organizations",
+        "3",
+        "--projects",
+        "5",
+        "--repositories",
+        "4",
+        "--no-alertsbatch",
+        "--truth",
+        truth_path.to_str().unwrap(),
+    ]);
+    let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
+    let out = tmp.path().join("out");
+    let output = run_config(&config, &out, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let (truth, manifest) = assert_crawl_matches_truth(
+        &out,
+        &truth_path,
+        &[
+            ("advanced_security", "repositories"),
+            ("advsec_alerts", "advsec_alerts"),
+            ("checks", "checks"),
+        ],
+    );
+    let orgs = truth["organizations"].as_array().unwrap();
+    let sum = |key: &str| orgs.iter().map(|o| o[key].as_u64().unwrap()).sum::<u64>();
+    let calls = |endpoint: &str| manifest["api"][endpoint]["calls"].as_u64().unwrap_or(0);
+    let with_features = orgs
+        .iter()
+        .filter(|o| o["advsec_enabled_repositories"].as_u64().unwrap() > 0)
+        .count() as u64;
+    // One refused summary per organization, no list, then every enabled repository (each
+    // holds fewer alerts than a page of 100).
+    assert_eq!(calls("reporting/summary/alerts"), with_features);
+    assert_eq!(calls("reporting/summary/alertsbatch"), 0);
+    assert_eq!(
+        calls("alert/repositories"),
+        sum("advsec_enabled_repositories"),
+        "{}",
+        manifest["api"]
+    );
+    let minimal = truth["minimal_calls"].as_u64().unwrap() as f64;
+    let made = manifest["api_totals"]["calls"].as_u64().unwrap() as f64;
+    assert!(made <= minimal * 1.05, "{made} calls, minimal {minimal}");
+    let dataset = Dataset::new(out.join("dataset"));
+    let date = dataset.snapshot_dates("advanced_security").unwrap()[0];
+    let advsec = scan_files(&dataset.partition_files("advanced_security", date).unwrap())
+        .unwrap()
+        .collect()
+        .unwrap();
+    let status = advsec.column("alerts_status").unwrap().str().unwrap().clone();
+    assert_eq!(
+        (0..status.len())
+            .filter(|i| status.get(*i) == Some("not_evaluated"))
+            .count() as u64,
+        sum("advsec_alerts_forbidden_repositories")
+    );
 }
