@@ -383,7 +383,10 @@ async fn project_resources(
         &mut coverage,
     )
     .await?;
-    let url = list(&["_apis", "serviceendpoint", "endpoints"], vec![]);
+    let url = list(
+        &["_apis", "serviceendpoint", "endpoints"],
+        SERVICE_CONNECTIONS_QUERY.to_vec(),
+    );
     let service_connections = list_or_record::<ServiceEndpoint>(
         client,
         org,
@@ -434,13 +437,7 @@ async fn project_resources(
     }
     let url = list(
         &["_apis", "build", "definitions"],
-        // Definitions page with a timestamp token, which the service refuses without a
-        // queryOrder ("Continuation token timestamp without query order is ambiguous").
-        vec![
-            ("includeAllProperties", "true"),
-            ("$top", PAGE_SIZE),
-            ("queryOrder", "definitionNameAscending"),
-        ],
+        BUILD_DEFINITIONS_QUERY.to_vec(),
     );
     let pipelines = list_or_record::<crate::ado::models::BuildDefinition>(
         client,
@@ -749,6 +746,19 @@ fn effective_policy_value(entry: &serde_json::Value) -> Option<bool> {
     }
 }
 
+/// Definitions page with a timestamp token, which the service refuses on the second page
+/// without a queryOrder ("Continuation token timestamp without query order is ambiguous");
+/// name order gives name tokens (../shared/ado-api/build.definitions.paging.json).
+const BUILD_DEFINITIONS_QUERY: [(&str, &str); 3] = [
+    ("includeAllProperties", "true"),
+    ("$top", PAGE_SIZE),
+    ("queryOrder", "definitionNameAscending"),
+];
+
+/// Service connections that are not ready (failed or half created) still hold credentials,
+/// and the list hides them unless asked (../shared/ado-api/README.md §6).
+const SERVICE_CONNECTIONS_QUERY: [(&str, &str); 1] = [("includeFailed", "true")];
+
 /// The organization policies read, by their Azure DevOps names.
 pub const ORGANIZATION_POLICIES: [&str; 6] = [
     "Policy.AllowAnonymousAccess",
@@ -780,5 +790,78 @@ async fn list_or_record<T: serde::de::DeserializeOwned>(
             coverage.push(Coverage::new(table, gap.as_str(), Some(e.to_string())));
             Ok(Vec::new())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_connections_are_listed_with_include_failed() {
+        let base = url::Url::parse("https://dev.azure.com/fabrikam/p").unwrap();
+        let mut query = vec![("api-version", API_VERSION)];
+        query.extend(SERVICE_CONNECTIONS_QUERY);
+        let url = api_url(&base, &["_apis", "serviceendpoint", "endpoints"], &query);
+        assert!(
+            url.query_pairs()
+                .any(|(k, v)| k == "includeFailed" && v == "true"),
+            "{url}"
+        );
+    }
+
+    #[test]
+    fn build_definitions_are_listed_in_name_order() {
+        let paging: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../shared/ado-api/build.definitions.paging.json"
+        ))
+        .unwrap();
+        let order = BUILD_DEFINITIONS_QUERY
+            .iter()
+            .find(|(k, _)| *k == "queryOrder")
+            .map(|(_, v)| *v)
+            .unwrap();
+        // One of the orders the service knows, and one that gives name tokens.
+        assert!(paging["notes"].as_str().unwrap().contains(order), "{order}");
+        assert!(order.starts_with("definitionName"));
+    }
+
+    /// Entries as the portal's data provider gives them
+    /// (../shared/ado-api/organization.policies.get.json): `effectiveValue` wins over `value`.
+    #[test]
+    fn organization_policies_read_the_effective_value() {
+        let fixture: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../shared/ado-api/organization.policies.get.json"
+        ))
+        .unwrap();
+        let entries: Vec<&serde_json::Value> =
+            fixture["data_provider_entries(mock_copied_from_portal)"]
+                .as_object()
+                .into_iter()
+                .flat_map(|o| o.values())
+                .flat_map(|v| v.as_array().into_iter().flatten().chain(v.get("policy")))
+                .collect();
+        let mut differing = 0;
+        for entry in &entries {
+            let entry = entry.get("policy").unwrap_or(entry);
+            if let Some(effective) = entry.get("effectiveValue").and_then(|v| v.as_bool()) {
+                assert_eq!(effective_policy_value(entry), Some(effective), "{entry}");
+                differing +=
+                    usize::from(entry.get("value").and_then(|v| v.as_bool()) != Some(effective));
+            }
+        }
+        assert!(
+            differing > 0,
+            "no entry whose value differs from its effective value: {fixture}"
+        );
+        // Microsoft365DSC's single read: `Value`, a string.
+        assert_eq!(
+            effective_policy_value(&serde_json::json!({ "Value": "True" })),
+            Some(true)
+        );
+        assert_eq!(
+            effective_policy_value(&serde_json::json!({ "value": true, "effectiveValue": false })),
+            Some(false)
+        );
     }
 }

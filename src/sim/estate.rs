@@ -446,6 +446,12 @@ impl Estate {
                 policies,
                 policy_scope_rows: scopes,
                 service_connections: org.projects.iter().map(|p| p.library.endpoints.len()).sum(),
+                service_connections_not_ready: org
+                    .projects
+                    .iter()
+                    .flat_map(|p| &p.library.endpoints)
+                    .filter(|e| !e.is_ready())
+                    .count(),
                 service_connections_open_to_all: org
                     .projects
                     .iter()
@@ -801,6 +807,9 @@ pub struct OrganizationTruth {
     /// Rows the branch_policies table must hold (one per scope entry).
     pub policy_scope_rows: usize,
     pub service_connections: usize,
+    /// Connections that are not ready: listed only with `includeFailed=true`, in the inventory
+    /// and judged like any other.
+    pub service_connections_not_ready: usize,
     pub service_connections_open_to_all: usize,
     pub variable_groups: usize,
     pub variable_groups_open_to_all: usize,

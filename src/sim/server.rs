@@ -603,10 +603,14 @@ fn route_request(
         }
         [org, project, "_apis", "serviceendpoint", "endpoints"] => {
             let (org, _, project) = or_respond!(org_and_project(estate, org, project));
+            // Not-ready connections are left out unless the request says includeFailed=true.
+            let include_failed =
+                param("includeFailed").is_some_and(|v| v.eq_ignore_ascii_case("true"));
             let endpoints = project
                 .library
                 .endpoints
                 .iter()
+                .filter(|e| include_failed || e.is_ready())
                 .map(|e| endpoint_json(org, project, e))
                 .collect();
             ok(envelope(endpoints), None)
@@ -1568,7 +1572,7 @@ fn endpoint_json(
         "description": "",
         "authorization": { "parameters": parameters, "scheme": scheme },
         "isShared": !e.shared_with.is_empty(),
-        "isReady": true,
+        "isReady": e.is_ready(),
         "owner": "Library",
         "serviceEndpointProjectReferences": references
     })
