@@ -14,8 +14,8 @@ use crate::ado::stats::ApiStats;
 use crate::config::ResolvedConfig;
 use crate::crawl::{self, CrawlError, CrawlProgress, NoProgress, OrganizationInventory};
 use crate::dataset::{Dataset, DatasetError, SnapshotWriter, TableWritten, scan_files};
-use crate::report::{self, ReportError, ReportOptions, ReportPaths, ReportSummary};
-use crate::rules::{self, Finding, FindingStatus, Rule, RuleError};
+use crate::report::{self, FindingCounts, ReportError, ReportOptions, ReportPaths, ReportSummary};
+use crate::rules::{self, Finding, Rule, RuleError};
 use crate::tables::advsec::{self, ADVANCED_SECURITY, ADVSEC_ALERTS};
 use crate::tables::agents::{self, AGENT_POOLS, AGENT_QUEUES, ENVIRONMENTS, SECURE_FILES};
 use crate::tables::controls::{self, CHECKS, ORGANIZATION_POLICIES};
@@ -72,6 +72,8 @@ pub struct JobOutcome {
     pub reports: ReportPaths,
     pub summary: ReportSummary,
     pub tables: Vec<TableWritten>,
+    /// How the findings count (open by severity, new, resolved, …), as every output shows them.
+    pub counts: FindingCounts,
     pub findings: Vec<Finding>,
     pub crawl_errors: Vec<CrawlError>,
     pub rule_errors: Vec<String>,
@@ -254,6 +256,7 @@ pub async fn run_with_progress(
     rule_errors.extend(catalog_errors);
     let findings_batch = findings_batch(&run_id, &findings)?;
     writer.write_table(&FINDINGS, &[findings_batch])?;
+    let counts = FindingCounts::of(&findings);
     let run_row = RunRow {
         run_id: &run_id,
         started_at,
@@ -263,7 +266,7 @@ pub async fn run_with_progress(
             "partial"
         },
         api_calls: stats.totals().calls,
-        open_findings: findings.iter().filter(|f| f.is_open()).count(),
+        open_findings: counts.open.total as usize,
     };
     writer.write_table(&RUNS, &[runs_batch(&run_row, &crawled, &crawl_errors)?])?;
     let tables = writer.written().to_vec();
@@ -274,18 +277,6 @@ pub async fn run_with_progress(
         RunStatus::Partial
     };
     let rule_errors: Vec<String> = rule_errors.iter().map(ToString::to_string).collect();
-    let by_severity: BTreeMap<&str, usize> = ["high", "medium", "low"]
-        .into_iter()
-        .map(|s| {
-            (
-                s,
-                findings
-                    .iter()
-                    .filter(|f| f.is_open() && f.severity.as_str() == s)
-                    .count(),
-            )
-        })
-        .collect();
     let manifest = json!({
         "run_id": run_id,
         "tool_version": env!("CARGO_PKG_VERSION"),
@@ -304,7 +295,7 @@ pub async fn run_with_progress(
             "error_kind": e.kind, "http_status": e.status, "error": e.message,
         }))).collect::<Vec<_>>(),
         "tables": tables.iter().map(|t| (t.table.to_string(), json!({"rows": t.rows, "files": t.files}))).collect::<BTreeMap<_, _>>(),
-        "findings": findings_summary(&findings, &by_severity),
+        "findings": findings_summary(&counts),
         "rule_errors": rule_errors,
         "api": stats.snapshot(),
         "api_totals": stats.totals(),
@@ -345,6 +336,7 @@ pub async fn run_with_progress(
         reports,
         summary,
         tables,
+        counts,
         findings,
         organizations: crawled.len(),
         crawl_errors,
@@ -392,20 +384,20 @@ pub fn load_catalog(custom_dir: Option<&Path>) -> Result<(Vec<Rule>, Vec<RuleErr
     Ok((catalog, errors))
 }
 
-/// Counts of the findings table for the manifest and the summary.
-fn findings_summary(
-    findings: &[Finding],
-    by_severity: &BTreeMap<&str, usize>,
-) -> serde_json::Value {
-    let count = |status: FindingStatus| findings.iter().filter(|f| f.status == status).count();
+/// The manifest's `findings` object, from the counts every output shares.
+fn findings_summary(counts: &FindingCounts) -> serde_json::Value {
     json!({
-        "open": findings.iter().filter(|f| f.is_open()).count(),
-        "by_severity": by_severity,
-        "new": findings.iter().filter(|f| f.is_open() && f.status == FindingStatus::New).count(),
-        "persisting": findings.iter().filter(|f| f.is_open() && f.status == FindingStatus::Persisting).count(),
-        "resolved": count(FindingStatus::Resolved),
-        "not_evaluated": count(FindingStatus::NotEvaluated),
-        "exempt": findings.iter().filter(|f| f.exemption.is_some()).count(),
+        "open": counts.open.total,
+        "by_severity": {
+            "high": counts.open.high,
+            "medium": counts.open.medium,
+            "low": counts.open.low,
+        },
+        "new": counts.new,
+        "persisting": counts.persisting,
+        "resolved": counts.resolved,
+        "not_evaluated": counts.not_evaluated,
+        "exempt": counts.exempt,
     })
 }
 

@@ -17,7 +17,7 @@ use ado_posture::dataset::Dataset;
 use ado_posture::job::{self, JobError, JobOptions, JobOutcome, RunStatus};
 use ado_posture::lock::{LockError, RunLock};
 use ado_posture::report::{self, ReportOptions, ReportPaths, ReportSummary};
-use ado_posture::rules::{FindingStatus, Severity};
+use ado_posture::rules::Severity;
 use ado_posture::sim::{Estate, EstateSizes, SimServer, SimSettings};
 
 /// Exit codes: documented in --help (AFTER_HELP) and the README.
@@ -753,29 +753,18 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 &exemptions,
                 &scopes,
             )?;
-            let open = |s: Severity| {
-                o.findings
-                    .iter()
-                    .filter(|f| f.is_open() && f.severity == s)
-                    .count()
-            };
+            let counts = ado_posture::report::FindingCounts::of(&o.findings);
             println!(
                 "Evaluated {} rules over snapshot {}: {} open findings (high {}, medium {}, low {}), {} not evaluated, {} exempt, {} resolved",
                 o.rules,
                 o.snapshot_date,
-                o.findings.iter().filter(|f| f.is_open()).count(),
-                open(Severity::High),
-                open(Severity::Medium),
-                open(Severity::Low),
-                o.findings
-                    .iter()
-                    .filter(|f| f.status == FindingStatus::NotEvaluated)
-                    .count(),
-                o.findings.iter().filter(|f| f.exemption.is_some()).count(),
-                o.findings
-                    .iter()
-                    .filter(|f| f.status == FindingStatus::Resolved)
-                    .count(),
+                counts.open.total,
+                counts.open.high,
+                counts.open.medium,
+                counts.open.low,
+                counts.not_evaluated,
+                counts.exempt,
+                counts.resolved,
             );
             for e in &o.rule_errors {
                 eprintln!("rule failed: {e}");
@@ -1078,28 +1067,27 @@ fn log_summary(outcome: Option<&JobOutcome>, code: u8, elapsed: Duration, commit
     let seconds = (elapsed.as_secs_f64() * 10.0).round() / 10.0;
     match outcome {
         Some(o) => {
-            // Open findings only (failing, not exempt), as stdout and the manifest count them.
-            let count = |s: Severity| {
-                o.findings
+            // The counts stdout, the manifest and the report show (open = failing, not exempt);
+            // inventory sizes are the rows of the inventory tables.
+            let counts = &o.counts.open;
+            let rows = |table: &str| {
+                o.tables
                     .iter()
-                    .filter(|f| f.is_open() && f.severity == s)
-                    .count()
+                    .find(|t| t.table == table)
+                    .map_or(0, |t| t.rows)
             };
-            let repositories = o
-                .tables
-                .iter()
-                .find(|t| t.table == "repositories")
-                .map_or(0, |t| t.rows);
+            let (projects, repositories) = (rows("projects"), rows("repositories"));
             let api = &o.api;
             tracing::info!(
                 organizations = o.organizations,
                 organizations_failed = o.crawl_errors.len(),
+                projects,
                 repositories,
-                high = count(Severity::High),
-                medium = count(Severity::Medium),
-                low = count(Severity::Low),
-                new = o.summary.new,
-                resolved = o.summary.resolved,
+                high = counts.high,
+                medium = counts.medium,
+                low = counts.low,
+                new = o.counts.new,
+                resolved = o.counts.resolved,
                 api_calls = api.calls,
                 api_errors = api.errors,
                 api_retries = api.retries,
@@ -1108,14 +1096,14 @@ fn log_summary(outcome: Option<&JobOutcome>, code: u8, elapsed: Duration, commit
                 duration_s = seconds,
                 exit_code = code,
                 exit_reason = reason,
-                "summary: {} organizations ({} failed), {repositories} repositories, findings {} high / {} medium / {} low ({} new, {} resolved), {} API calls ({} failed, {} retries; throttling: {} blocked, {:.1} s delayed), {seconds} s, exit {code} ({reason})",
+                "summary: {} organizations ({} failed), {projects} projects, {repositories} repositories, findings {} high / {} medium / {} low ({} new, {} resolved), {} API calls ({} failed, {} retries; throttling: {} blocked, {:.1} s delayed), {seconds} s, exit {code} ({reason})",
                 o.organizations,
                 o.crawl_errors.len(),
-                count(Severity::High),
-                count(Severity::Medium),
-                count(Severity::Low),
-                o.summary.new,
-                o.summary.resolved,
+                counts.high,
+                counts.medium,
+                counts.low,
+                o.counts.new,
+                o.counts.resolved,
                 api.calls,
                 api.errors,
                 api.retries,
@@ -1369,22 +1357,11 @@ fn print_outcome(o: &JobOutcome) {
         .map(|t| format!("{} {}", t.table, t.rows))
         .collect::<Vec<_>>()
         .join(", ");
-    let count = |s: &str| {
-        o.findings
-            .iter()
-            .filter(|f| f.is_open() && f.severity.as_str() == s)
-            .count()
-    };
-    let new = o
-        .findings
-        .iter()
-        .filter(|f| f.is_open() && f.status == FindingStatus::New)
-        .count();
-    let open = o.findings.iter().filter(|f| f.is_open()).count();
+    let counts = &o.counts;
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(
         stdout,
-        "Run {} ({}) — snapshot {}\n  dataset:  {}  ({rows} rows)\n  manifest: {}\n  reports:  {}\n            {} (findings.csv, recommendations.csv, summary.csv, email.html)\n  findings: {} (high {}, medium {}, low {}), {new} new, {} resolved",
+        "Run {} ({}) — snapshot {}\n  dataset:  {}  ({rows} rows)\n  manifest: {}\n  reports:  {}\n            {} (findings.csv, recommendations.csv, summary.csv, email.html)\n  findings: {} (high {}, medium {}, low {}), {} new, {} resolved",
         o.run_id,
         match o.status {
             RunStatus::Success => "success",
@@ -1395,11 +1372,12 @@ fn print_outcome(o: &JobOutcome) {
         o.manifest.display(),
         o.reports.report_html.display(),
         o.reports.dir.display(),
-        open,
-        count("high"),
-        count("medium"),
-        count("low"),
-        o.summary.resolved,
+        counts.open.total,
+        counts.open.high,
+        counts.open.medium,
+        counts.open.low,
+        counts.new,
+        counts.resolved,
     );
     for e in &o.crawl_errors {
         let _ = writeln!(stdout, "  not crawled: {}", e.message);

@@ -154,3 +154,115 @@ async fn hostile_names_neither_execute_nor_break_the_reports() {
     }
     assert!(read(&outcome.reports.findings_csv).contains(&"x".repeat(100 * 1024)));
 }
+
+/// The report's header and the scheduler's summary line count what the dataset holds:
+/// organizations, projects and repositories from the inventory tables (an organization-level
+/// finding adds no project), open findings (failing, not exempt) by severity.
+#[test]
+fn report_header_and_summary_line_count_what_the_dataset_holds() {
+    use ado_posture::dataset::{Dataset, scan_files};
+    use common::{BIN, SIM_PAT, start_simulator, text, write_config};
+
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = start_simulator(&["--organizations", "2", "--projects", "3"]);
+    let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
+    let out = tmp.path().join("out");
+    let output = std::process::Command::new(BIN)
+        .args(["run", "--config", config.to_str().unwrap()])
+        .args(["--out", out.to_str().unwrap()])
+        .env("E2E_PAT", SIM_PAT)
+        .env("RUST_LOG", "info")
+        .env_remove("ADO_POSTURE_LOG")
+        .output()
+        .unwrap();
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let summary: serde_json::Value = serde_json::from_str(stderr.lines().last().unwrap()).unwrap();
+
+    // The dataset's own counts.
+    let dataset = Dataset::new(out.join("dataset"));
+    let date = dataset.snapshot_dates("findings").unwrap()[0];
+    let frame = |table: &str| {
+        scan_files(&dataset.partition_files(table, date).unwrap())
+            .unwrap()
+            .collect()
+            .unwrap()
+    };
+    let rows = |table: &str| frame(table).height() as u64;
+    let findings = frame("findings");
+    let (status, exempt, severity) = (
+        findings.column("status").unwrap().str().unwrap().clone(),
+        findings.column("exempt").unwrap().bool().unwrap().clone(),
+        findings.column("severity").unwrap().str().unwrap().clone(),
+    );
+    let open = |wanted: &str| {
+        (0..findings.height())
+            .filter(|&i| {
+                matches!(status.get(i), Some("new" | "persisting"))
+                    && exempt.get(i) != Some(true)
+                    && (wanted.is_empty() || severity.get(i) == Some(wanted))
+            })
+            .count() as u64
+    };
+    let project = findings.column("project").unwrap().str().unwrap().clone();
+    let organization_level = (0..findings.height())
+        .filter(|&i| matches!(project.get(i), None | Some("")))
+        .filter(|&i| matches!(status.get(i), Some("new" | "persisting")))
+        .count();
+    assert!(
+        organization_level > 0,
+        "the estate should have open organization-level findings"
+    );
+
+    for (field, expected) in [
+        ("organizations", rows("organizations")),
+        ("projects", rows("projects")),
+        ("repositories", rows("repositories")),
+        ("high", open("high")),
+        ("medium", open("medium")),
+        ("low", open("low")),
+    ] {
+        assert_eq!(
+            summary[field].as_u64(),
+            Some(expected),
+            "summary line {field}: {summary}"
+        );
+    }
+
+    let report = std::fs::read_to_string(
+        out.join("reports")
+            .join(date.to_string())
+            .join("report.html"),
+    )
+    .unwrap();
+    let number_before = |mark: &str| -> u64 {
+        let end = report
+            .find(mark)
+            .unwrap_or_else(|| panic!("{mark} not in the report"));
+        let digits: String = report[..end]
+            .chars()
+            .rev()
+            .skip_while(|c| c.is_whitespace())
+            .take_while(|c| c.is_ascii_digit() || *c == ',')
+            .filter(char::is_ascii_digit)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        digits.parse().unwrap()
+    };
+    assert_eq!(number_before(" organizations ·"), rows("organizations"));
+    assert_eq!(number_before(" projects ·"), rows("projects"));
+    assert_eq!(number_before(" repositories</p>"), rows("repositories"));
+    assert_eq!(number_before("</b>open findings"), open(""));
+    assert_eq!(number_before("</b>high</div>"), open("high"));
+    assert_eq!(number_before("</b>medium</div>"), open("medium"));
+    assert_eq!(number_before("</b>low</div>"), open("low"));
+    // The manifest counts the same way.
+    let manifest = common::manifest(&out.join("dataset"));
+    assert_eq!(manifest["findings"]["open"].as_u64(), Some(open("")));
+    assert_eq!(
+        manifest["findings"]["by_severity"]["high"].as_u64(),
+        Some(open("high"))
+    );
+}

@@ -88,6 +88,58 @@ impl SeverityCounts {
     }
 }
 
+/// How a snapshot's findings count, the same for every output: stdout, the run manifest, the
+/// scheduler's summary line, the reports and the e-mail. Open = failing (new or persisting)
+/// and not exempt; an exempt failing finding counts only as exempt.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct FindingCounts {
+    /// Open findings by severity (`open.total` = all open findings).
+    pub open: SeverityCounts,
+    /// Open and failing for the first time.
+    pub new: u64,
+    /// Open and failing in the previous snapshot too.
+    pub persisting: u64,
+    /// Failing in the previous snapshot, passing now.
+    pub resolved: u64,
+    /// Rows the data did not allow to evaluate (exempt or not).
+    pub not_evaluated: u64,
+    /// Failing findings an unexpired exemption covers.
+    pub exempt: u64,
+}
+
+impl FindingCounts {
+    /// Counts one row of the findings table by its `status`, `exempt` and `severity` columns:
+    /// the one place that says what counts.
+    pub fn add(&mut self, status: &str, exempt: bool, severity: &str) {
+        match status {
+            "new" | "persisting" if exempt => self.exempt += 1,
+            "new" => {
+                self.open.add(severity);
+                self.new += 1;
+            }
+            "persisting" => {
+                self.open.add(severity);
+                self.persisting += 1;
+            }
+            "resolved" => self.resolved += 1,
+            _ => self.not_evaluated += 1,
+        }
+    }
+
+    /// The counts of a run's findings (as the job holds them before they are written).
+    pub fn of(findings: &[crate::rules::Finding]) -> Self {
+        let mut counts = FindingCounts::default();
+        for f in findings {
+            counts.add(
+                f.status.as_str(),
+                f.exemption.is_some(),
+                f.severity.as_str(),
+            );
+        }
+        counts
+    }
+}
+
 /// One rule and how many resources fail it.
 #[derive(Debug, Clone, Serialize)]
 pub struct RecommendationRow {
@@ -309,30 +361,24 @@ impl ReportData {
         // findings are the open ones; resolved rows were set against the previous snapshot
         // when the snapshot was evaluated.
         let (all, not_evaluated) = read_findings(dataset, date)?;
-        let (mut findings, mut resolved, mut exempt) = (Vec::new(), Vec::new(), 0u64);
+        let mut tally = FindingCounts {
+            not_evaluated,
+            ..Default::default()
+        };
+        let (mut findings, mut resolved) = (Vec::new(), Vec::new());
         for f in all {
+            let exempt = f.get("exempt") == "true";
+            tally.add(f.get("status"), exempt, f.get("severity"));
             match f.get("status") {
                 "resolved" => resolved.push(f),
-                _ if f.get("exempt") == "true" => exempt += 1,
+                _ if exempt => {}
                 _ => findings.push(f),
             }
         }
 
-        let mut counts = SeverityCounts::default();
-        for f in &findings {
-            counts.add(f.get("severity"));
-        }
-        let new = findings.iter().filter(|f| f.get("status") == "new").count() as u64;
-
         let recommendations = recommendations(dataset, date, rules, &resolved)?;
         let (organizations, projects) = scopes(dataset, date, &findings, &resolved)?;
-        let (repositories, inventory) = repositories(
-            dataset,
-            date,
-            &findings,
-            organizations.len() as u64,
-            projects.len() as u64,
-        )?;
+        let (repositories, inventory) = repositories(dataset, date, &findings)?;
         let trend = trend(dataset, &dates, date)?;
         let health = health(dataset, date)?;
         Ok(ReportData {
@@ -340,10 +386,10 @@ impl ReportData {
             previous_date,
             findings,
             resolved,
-            exempt,
+            exempt: tally.exempt,
             not_evaluated,
-            counts,
-            new,
+            counts: tally.open,
+            new: tally.new,
             recommendations,
             organizations,
             projects,
@@ -493,13 +539,13 @@ fn scopes(
     Ok((orgs.into_values().collect(), projects))
 }
 
-/// The inventory view: every repository with its default-branch protection and findings.
+/// The inventory view: every repository with its default-branch protection and findings. The
+/// counts come from the inventory tables, never from findings (an organization-level finding
+/// names no project, and must not add one).
 fn repositories(
     dataset: &Dataset,
     date: NaiveDate,
     findings: &[FindingRow],
-    organizations: u64,
-    projects: u64,
 ) -> Result<(Vec<RepositoryRow>, Inventory), ReportError> {
     let mut by_repo: HashMap<(&str, &str, &str), (SeverityCounts, bool)> = HashMap::new();
     for f in findings
@@ -537,8 +583,8 @@ fn repositories(
     ];
     let mut rows = Vec::new();
     let mut inventory = Inventory {
-        organizations,
-        projects,
+        organizations: read_rows(dataset, "organizations", date, &["organization"])?.len() as u64,
+        projects: read_rows(dataset, "projects", date, &["project"])?.len() as u64,
         ..Default::default()
     };
     for r in read_rows(dataset, "repositories", date, &columns)? {

@@ -18,7 +18,7 @@ use crate::dataset::{Dataset, DatasetError};
 use crate::rules::Rule;
 
 pub use csv_out::defuse;
-pub use data::{ReportData, SeverityCounts};
+pub use data::{FindingCounts, ReportData, SeverityCounts};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
