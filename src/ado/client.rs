@@ -444,7 +444,8 @@ impl AdoClient {
                 .unwrap_or_else(|p| p.into_inner())
                 .contains(organization)
         };
-        if status.is_success() {
+        // 203 is inside 2xx but is the sign-in page, never data: the free function says so.
+        if status.is_success() && status != StatusCode::NON_AUTHORITATIVE_INFORMATION {
             if !accepted() {
                 self.accepted
                     .lock()
