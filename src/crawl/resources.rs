@@ -83,16 +83,13 @@ pub async fn organization(
         let org_name = org.name.clone();
         let project_base = api_url(&base, &[project.item.id.as_str()], &[]);
         let (project_id, project_name) = (project.item.id.clone(), project.item.name.clone());
-        // Repositories of the project, for their pipeline permissions (detailed mode only).
-        let repository_ids: Vec<String> = if connector.detailed_pipeline_permissions {
-            repositories
-                .iter()
-                .filter(|r| r.item.project.id == project.item.id)
-                .map(|r| r.item.id.clone())
-                .collect()
-        } else {
-            Vec::new()
-        };
+        // Repositories of the project, for their checks (and pipeline permissions, in
+        // detailed mode).
+        let repository_ids: Vec<String> = repositories
+            .iter()
+            .filter(|r| r.item.project.id == project.item.id)
+            .map(|r| r.item.id.clone())
+            .collect();
         let detailed = connector.detailed_pipeline_permissions;
         let counter = counter.clone();
         tasks.spawn(async move {
@@ -501,14 +498,37 @@ async fn project_resources(
             None => return Err(e),
         },
     };
-    // Checks and approvals of every service connection and environment: one query for all.
+    // Checks and approvals of every protected resource of the project, whatever its type
+    // (service connections, environments, agent queues, variable groups, secure files,
+    // repositories): one query for all (../shared/ado-api/README.md §6).
+    let resource = |kind: &str, id: String| serde_json::json!({ "type": kind, "id": id });
     let resources: Vec<serde_json::Value> = service_connections
         .iter()
-        .map(|e| serde_json::json!({ "type": "endpoint", "id": e.item.id }))
+        .map(|e| resource("endpoint", e.item.id.clone()))
         .chain(
             environments
                 .iter()
-                .map(|e| serde_json::json!({ "type": "environment", "id": e.item.id.to_string() })),
+                .map(|e| resource("environment", e.item.id.to_string())),
+        )
+        .chain(
+            agent_queues
+                .iter()
+                .map(|q| resource("queue", q.item.id.to_string())),
+        )
+        .chain(
+            variable_groups
+                .iter()
+                .map(|g| resource("variablegroup", g.item.id.to_string())),
+        )
+        .chain(
+            secure_files
+                .iter()
+                .map(|f| resource("securefile", f.item.id.clone())),
+        )
+        .chain(
+            repository_ids
+                .iter()
+                .map(|r| resource("repository", format!("{project_id}.{r}"))),
         )
         .collect();
     let checks = if resources.is_empty() {

@@ -899,6 +899,55 @@ fn new_rule_cases() -> Vec<Case> {
             ]),
             expect: &[("p/1", "fail"), ("p/2", "pass"), ("p/3", "pass")],
         },
+        // Checks on the other protected types (issue 11): self-hosted queues and secret
+        // variable groups need an approval or a real check; an exclusive lock is not one.
+        Case {
+            rules: &["ADO-AQ-003"],
+            estate: Estate::default()
+                .add("agent_queues", vec![
+                    json!({ "project_id": "p", "queue_id": 1, "queue": "gated", "pool_is_hosted": false }),
+                    json!({ "project_id": "p", "queue_id": 2, "queue": "bare", "pool_is_hosted": false }),
+                    json!({ "project_id": "p", "queue_id": 3, "queue": "locked", "pool_id": 7 }),
+                    json!({ "project_id": "p", "queue_id": 4, "queue": "Azure Pipelines", "pool_is_hosted": true }),
+                    json!({ "project_id": "u", "queue_id": 5, "queue": "unread", "pool_is_hosted": false }),
+                    json!({ "project_id": "u", "queue_id": 6, "queue": "hosted", "pool_is_hosted": true }),
+                ])
+                .add("checks", vec![
+                    json!({ "project_id": "p", "check_id": 1, "check_type_id": APPROVAL, "resource_type": "Queue", "resource_id": "1", "raw": "{}" }),
+                    json!({ "project_id": "p", "check_id": 2, "check_type_id": "2EF31AD6-BAA0-403A-8B45-2CBC9B4E5563", "resource_type": "queue", "resource_id": "3", "raw": "{}" }),
+                    // A check on another type with the same id does not gate the queue.
+                    json!({ "project_id": "p", "check_id": 3, "check_type_id": APPROVAL, "resource_type": "variablegroup", "resource_id": "2", "raw": "{}" }),
+                ])
+                .add("crawl_coverage", vec![gap("u", "checks", "not_evaluated"), gap("x", "agent_queues", "not_evaluated")]),
+            expect: &[("1", "pass"), ("2", "fail"), ("3", "fail"), ("4", "pass"), ("5", "not_evaluated"), ("6", "pass"), ("x", "not_evaluated")],
+        },
+        Case {
+            rules: &["ADO-VG-004"],
+            estate: Estate::default()
+                .add("variable_groups", vec![
+                    json!({ "project_id": "p", "variable_group_id": 1, "variable_group": "gated", "type": "Vsts", "variable_count": 1, "secret_variable_count": 1 }),
+                    json!({ "project_id": "p", "variable_group_id": 2, "variable_group": "bare", "type": "Vsts", "variable_count": 1, "secret_variable_count": 1 }),
+                    json!({ "project_id": "p", "variable_group_id": 3, "variable_group": "vault", "type": "AzureKeyVault", "variable_count": 1, "secret_variable_count": 0 }),
+                    json!({ "project_id": "p", "variable_group_id": 4, "variable_group": "plain", "type": "Vsts", "variable_count": 1, "secret_variable_count": 0 }),
+                    json!({ "project_id": "u", "variable_group_id": 5, "variable_group": "unread", "type": "Vsts", "variable_count": 1, "secret_variable_count": 2 }),
+                ])
+                .add("checks", vec![
+                    json!({ "project_id": "p", "check_id": 1, "check_type_id": "fe1de3ee-a436-41b4-bb20-f6eb4cb879a7", "resource_type": "VariableGroup", "resource_id": "1", "raw": "{}" }),
+                    json!({ "project_id": "p", "check_id": 2, "check_type_id": "2ef31ad6-baa0-403a-8b45-2cbc9b4e5563", "resource_type": "variablegroup", "resource_id": "3", "raw": "{}" }),
+                    json!({ "project_id": "q", "check_id": 3, "check_type_id": APPROVAL, "resource_type": "variablegroup", "resource_id": "2", "raw": "{}" }),
+                ])
+                .add("crawl_coverage", vec![gap("u", "checks", "not_evaluated"), gap("x", "variable_groups", "not_evaluated")]),
+            expect: &[("1", "pass"), ("2", "fail"), ("3", "fail"), ("4", "pass"), ("5", "not_evaluated"), ("x", "not_evaluated")],
+        },
+        // Approvals on every protected type are judged, not only connections and environments.
+        Case {
+            rules: &["ADO-CHK-001"],
+            estate: Estate::default().add("checks", vec![
+                json!({ "project_id": "p", "check_id": 7, "check_type_id": APPROVAL, "resource_type": "repository", "resource_id": "p.r", "requester_cannot_be_approver": false, "raw": "{}" }),
+                json!({ "project_id": "p", "check_id": 8, "check_type_id": APPROVAL, "resource_type": "securefile", "resource_id": "f", "requester_cannot_be_approver": true, "raw": "{}" }),
+            ]),
+            expect: &[("p/7", "fail"), ("p/8", "pass")],
+        },
     ]
 }
 

@@ -1,7 +1,8 @@
 //! Simulated controls around the resources: organization policies, the extra branch policies of
 //! each repository (comment resolution, work-item linking, merge strategy, vote reset), checks
-//! and approvals on service connections and environments, and which environments are open to
-//! every pipeline. Generated from their own random stream, so the rest of the estate stays as
+//! and approvals on every protected resource type (service connections, environments, agent
+//! queues, variable groups, secure files, repositories), and which environments are open to
+//! every pipeline. Generated from their own random streams, so the rest of the estate stays as
 //! it was.
 
 use super::estate::SplitMix64;
@@ -101,8 +102,44 @@ pub struct ProjectControls {
     pub endpoint_checks: Vec<Vec<SimCheck>>,
     /// Checks of each environment.
     pub environment_checks: Vec<Vec<SimCheck>>,
+    /// Checks of each agent queue.
+    pub queue_checks: Vec<Vec<SimCheck>>,
+    /// Checks of each variable group.
+    pub variable_group_checks: Vec<Vec<SimCheck>>,
+    /// Checks of each secure file.
+    pub secure_file_checks: Vec<Vec<SimCheck>>,
+    /// Checks of each repository of the project (organization order).
+    pub repository_checks: Vec<Vec<SimCheck>>,
     /// Whether each environment is open to every pipeline.
     pub environment_open: Vec<bool>,
+}
+
+impl ProjectControls {
+    /// Every check of the project, whatever resource it protects.
+    pub fn all_checks(&self) -> impl Iterator<Item = &SimCheck> {
+        [
+            &self.endpoint_checks,
+            &self.environment_checks,
+            &self.queue_checks,
+            &self.variable_group_checks,
+            &self.secure_file_checks,
+            &self.repository_checks,
+        ]
+        .into_iter()
+        .flatten()
+        .flatten()
+    }
+}
+
+/// How many protected resources of each type a project has, in the order of its lists.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProtectedCounts {
+    pub endpoints: usize,
+    pub environments: usize,
+    pub queues: usize,
+    pub variable_groups: usize,
+    pub secure_files: usize,
+    pub repositories: usize,
 }
 
 /// Everything this module adds to one organization.
@@ -116,12 +153,12 @@ pub struct OrganizationControls {
 }
 
 /// Generates the controls of organization `organization` with `repositories` repositories and,
-/// per project, (service connections, environments).
+/// per project, its protected resources.
 pub fn generate(
     seed: u64,
     organization: usize,
     repositories: usize,
-    projects: &[(usize, usize)],
+    projects: &[ProtectedCounts],
 ) -> OrganizationControls {
     let mut rng = SplitMix64::new(
         seed ^ 0x0C07_7201_0000_0000 ^ (organization as u64).wrapping_mul(0x7F4A_7C15),
@@ -162,15 +199,34 @@ pub fn generate(
             })
             .collect()
     };
-    let projects = projects
+    let mut controls: Vec<ProjectControls> = projects
         .iter()
-        .map(|&(endpoints, environments)| ProjectControls {
-            endpoint_checks: (0..endpoints).map(|_| checks(&mut rng)).collect(),
-            environment_checks: (0..environments).map(|_| checks(&mut rng)).collect(),
-            environment_open: (0..environments).map(|_| rng.percent(40)).collect(),
+        .map(|counts| ProjectControls {
+            endpoint_checks: (0..counts.endpoints).map(|_| checks(&mut rng)).collect(),
+            environment_checks: (0..counts.environments).map(|_| checks(&mut rng)).collect(),
+            environment_open: (0..counts.environments).map(|_| rng.percent(40)).collect(),
+            ..Default::default()
         })
         .collect();
     let repository_open = (0..repository_count).map(|_| rng.percent(30)).collect();
+    // Checks on the other protected types come from a stream of their own, so the draws above
+    // (and the estates of earlier versions) stay as they were; their ids follow on.
+    let mut more = SplitMix64::new(
+        seed ^ 0x0C07_7202_0000_0000 ^ (organization as u64).wrapping_mul(0x5851_F42D),
+    );
+    for (project, counts) in controls.iter_mut().zip(projects) {
+        project.queue_checks = (0..counts.queues).map(|_| checks(&mut more)).collect();
+        project.variable_group_checks = (0..counts.variable_groups)
+            .map(|_| checks(&mut more))
+            .collect();
+        project.secure_file_checks = (0..counts.secure_files)
+            .map(|_| checks(&mut more))
+            .collect();
+        project.repository_checks = (0..counts.repositories)
+            .map(|_| checks(&mut more))
+            .collect();
+    }
+    let projects = controls;
     OrganizationControls {
         policies,
         repositories,

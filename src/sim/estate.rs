@@ -313,10 +313,18 @@ impl Estate {
             for (project, agents) in org.projects.iter_mut().zip(agents) {
                 project.agents = agents;
             }
-            let resources: Vec<(usize, usize)> = org
+            let resources: Vec<super::controls::ProtectedCounts> = org
                 .projects
                 .iter()
-                .map(|p| (p.library.endpoints.len(), p.agents.environments.len()))
+                .zip(&repos_by_project)
+                .map(|(p, repos)| super::controls::ProtectedCounts {
+                    endpoints: p.library.endpoints.len(),
+                    environments: p.agents.environments.len(),
+                    queues: p.agents.queues.len(),
+                    variable_groups: p.library.variable_groups.len(),
+                    secure_files: p.agents.secure_files.len(),
+                    repositories: repos.len(),
+                })
                 .collect();
             org.controls = super::controls::generate(seed, o, org.repositories.len(), &resources);
             rebuild_policies(&mut org);
@@ -410,6 +418,12 @@ impl Estate {
                         }
                     })
                     .sum::<usize>();
+            let repositories_of = |project: &SimProject| {
+                org.repositories
+                    .iter()
+                    .filter(|r| org.projects[r.project_index].id == project.id)
+                    .count()
+            };
             // Each project: policies, service connections, variable groups, pipelines (paged),
             // pipeline settings, queues, secure files, environments (paged), and the resources
             // authorized for all pipelines (one call per type: endpoint, variable group, queue,
@@ -426,10 +440,16 @@ impl Estate {
                         + 2
                         + pages(p.agents.environments.len())
                         + 4
-                        // Checks of every connection and environment in one query (when
-                        // there are any), then the permissions of each environment.
+                        // Checks of every protected resource in one query (when there are
+                        // any), then the permissions of each environment.
                         + usize::from(
-                            p.library.endpoints.len() + p.agents.environments.len() > 0,
+                            p.library.endpoints.len()
+                                + p.agents.environments.len()
+                                + p.agents.queues.len()
+                                + p.library.variable_groups.len()
+                                + p.agents.secure_files.len()
+                                + repositories_of(p)
+                                > 0,
                         )
                         + p.agents.environments.len()
                 })
@@ -526,10 +546,7 @@ impl Estate {
                     .controls
                     .projects
                     .iter()
-                    .map(|c| {
-                        c.endpoint_checks.iter().map(Vec::len).sum::<usize>()
-                            + c.environment_checks.iter().map(Vec::len).sum::<usize>()
-                    })
+                    .map(|c| c.all_checks().count())
                     .sum(),
                 environments_open_to_all: org
                     .controls
@@ -814,7 +831,8 @@ pub struct OrganizationTruth {
     pub variable_groups: usize,
     pub variable_groups_open_to_all: usize,
     pub secret_variables: usize,
-    /// Checks and approvals on service connections and environments.
+    /// Checks and approvals on every protected resource type (service connections,
+    /// environments, agent queues, variable groups, secure files, repositories).
     pub checks: usize,
     pub environments_open_to_all: usize,
     /// Organization security policies the crawler asks for (read or not).

@@ -328,16 +328,19 @@ fn pipeline_rules(out: &mut Out<'_>, project: &SimProject, organization: &SimGen
     }
 }
 
+/// Whether a resource's checks gate its use: an approval or a real check (an exclusive lock
+/// only serialises runs).
+fn gated(checks: Option<&Vec<super::controls::SimCheck>>) -> bool {
+    checks.is_some_and(|c| c.iter().any(|c| c.kind != CheckKind::ExclusiveLock))
+}
+
 fn resource_rules(out: &mut Out<'_>, org: &SimOrganization, p: usize, project: &SimProject) {
     let controls = org.controls.projects.get(p).cloned().unwrap_or_default();
     for (k, e) in project.library.endpoints.iter().enumerate() {
         let id = format!("{}/{}", project.id, e.id);
         let azure = matches!(e.endpoint_type, "azurerm" | "azure");
         // An exclusive lock gates nothing.
-        let checked = controls
-            .endpoint_checks
-            .get(k)
-            .is_some_and(|c| c.iter().any(|c| c.kind != CheckKind::ExclusiveLock));
+        let checked = gated(controls.endpoint_checks.get(k));
         for (rule, failing) in [
             ("ADO-SC-001", e.open_to_all),
             ("ADO-SC-002", e.endpoint_type == "azure"),
@@ -370,10 +373,15 @@ fn resource_rules(out: &mut Out<'_>, org: &SimOrganization, p: usize, project: &
             !e.shared_with.is_empty(),
         );
     }
-    for g in &project.library.variable_groups {
+    for (k, g) in project.library.variable_groups.iter().enumerate() {
         let id = g.id.to_string();
         let has_secrets = g.variables.iter().any(|(_, secret)| *secret);
         for (rule, failing) in [
+            (
+                "ADO-VG-004",
+                (has_secrets || g.key_vault.is_some())
+                    && !gated(controls.variable_group_checks.get(k)),
+            ),
             (
                 "ADO-VG-001",
                 g.open_to_all && (has_secrets || g.key_vault.is_some()),
@@ -392,7 +400,7 @@ fn resource_rules(out: &mut Out<'_>, org: &SimOrganization, p: usize, project: &
     for f in &project.agents.secure_files {
         out.fail_if("ADO-SF-001", &project.name, &f.id, &f.name, f.open_to_all);
     }
-    for q in &project.agents.queues {
+    for (k, q) in project.agents.queues.iter().enumerate() {
         let Some(pool) = org.pools.get(q.pool) else {
             continue;
         };
@@ -402,6 +410,13 @@ fn resource_rules(out: &mut Out<'_>, org: &SimOrganization, p: usize, project: &
             &q.id.to_string(),
             &pool.name,
             q.open_to_all && !pool.is_hosted,
+        );
+        out.fail_if(
+            "ADO-AQ-003",
+            &project.name,
+            &q.id.to_string(),
+            &pool.name,
+            !pool.is_hosted && !gated(controls.queue_checks.get(k)),
         );
     }
     for (k, e) in project.agents.environments.iter().enumerate() {
@@ -414,12 +429,9 @@ fn resource_rules(out: &mut Out<'_>, org: &SimOrganization, p: usize, project: &
         out.fail_if("ADO-ENV-001", &project.name, &id, &e.name, open);
         out.fail_if("ADO-ENV-002", &project.name, &id, &e.name, !approved);
     }
-    // Approvals (on service connections and environments) that let the requester approve.
+    // Approvals (on any protected resource) that let the requester approve.
     for check in controls
-        .endpoint_checks
-        .iter()
-        .chain(&controls.environment_checks)
-        .flatten()
+        .all_checks()
         .filter(|c| c.kind == CheckKind::Approval && !c.requester_cannot_be_approver())
     {
         out.fail_if(

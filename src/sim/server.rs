@@ -907,7 +907,12 @@ fn route_request(
                 .unwrap_or_default();
             let mut checks = Vec::new();
             for resource in &wanted {
-                let kind = resource["type"].as_str().unwrap_or_default();
+                // The service accepts resource types in any case and answers in its own.
+                let kind = resource["type"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                let kind = kind.as_str();
                 let id = resource["id"]
                     .as_str()
                     .map(str::to_string)
@@ -935,6 +940,53 @@ fn route_request(
                                 project.agents.environments[i].name.clone(),
                             ))
                         }),
+                    "queue" => project
+                        .agents
+                        .queues
+                        .iter()
+                        .position(|q| q.id.to_string() == id)
+                        .and_then(|i| {
+                            let pool = org.pools.get(project.agents.queues[i].pool)?;
+                            Some((controls.queue_checks.get(i)?.as_slice(), pool.name.clone()))
+                        }),
+                    "variablegroup" => project
+                        .library
+                        .variable_groups
+                        .iter()
+                        .position(|g| g.id.to_string() == id)
+                        .and_then(|i| {
+                            Some((
+                                controls.variable_group_checks.get(i)?.as_slice(),
+                                project.library.variable_groups[i].name.clone(),
+                            ))
+                        }),
+                    "securefile" => project
+                        .agents
+                        .secure_files
+                        .iter()
+                        .position(|f| f.id.eq_ignore_ascii_case(&id))
+                        .and_then(|i| {
+                            Some((
+                                controls.secure_file_checks.get(i)?.as_slice(),
+                                project.agents.secure_files[i].name.clone(),
+                            ))
+                        }),
+                    // `{projectId}.{repositoryId}`, as pipeline permissions name repositories.
+                    "repository" => id.split_once('.').and_then(|(p, r)| {
+                        if !p.eq_ignore_ascii_case(&project.id) {
+                            return None;
+                        }
+                        let (i, repo) = org
+                            .repositories
+                            .iter()
+                            .filter(|repo| repo.project_index == index)
+                            .enumerate()
+                            .find(|(_, repo)| repo.id.eq_ignore_ascii_case(r))?;
+                        Some((
+                            controls.repository_checks.get(i)?.as_slice(),
+                            repo.name.clone(),
+                        ))
+                    }),
                     _ => None,
                 };
                 let Some((found, name)) = found else { continue };
