@@ -440,6 +440,11 @@ struct SimBehaviourArgs {
     /// negotiate versions from the server's errors.
     #[arg(long)]
     no_resource_locations: bool,
+    /// Refuse the organization-wide Advanced Security alerts (`reporting/summary/alerts` and
+    /// `alertsbatch` answer 404), as where that preview API is not available: clients must
+    /// read alerts per repository.
+    #[arg(long)]
+    no_alertsbatch: bool,
 }
 
 fn parse_snapshot(text: &str) -> Result<ado_posture::dataset::query::Snapshots, String> {
@@ -861,6 +866,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 server_version: behaviour.server_version,
                 pat_scopes: behaviour.pat_scopes.clone(),
                 serve_locations: !behaviour.no_resource_locations,
+                serve_alertsbatch: !behaviour.no_alertsbatch,
                 limit: behaviour.limit(),
                 faults: behaviour.faults(),
                 entra: entra.settings()?,
@@ -1398,9 +1404,11 @@ async fn simulate(
     }
     let estate = estate.estate();
     if let Some(path) = truth {
-        let text = serde_json::to_vec_pretty(
-            &estate.ground_truth(settings.max_page_size, settings.server_mode),
-        )?;
+        let text = serde_json::to_vec_pretty(&estate.ground_truth(
+            settings.max_page_size,
+            settings.server_mode,
+            settings.serve_alertsbatch,
+        ))?;
         std::fs::write(path, text)
             .with_context(|| format!("writing ground truth to {}", path.display()))?;
     }

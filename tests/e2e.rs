@@ -230,7 +230,10 @@ fn crawl_matches_ground_truth_and_findings_match_injected_misconfigurations() {
         .iter()
         .map(|o| o["advsec_alerts"].as_u64().unwrap().div_ceil(2).max(1))
         .sum();
-    assert!(sum("advsec_alerts") > 2, "the estate should page its alerts");
+    assert!(
+        sum("advsec_alerts") > 2,
+        "the estate should page its alerts"
+    );
     assert_eq!(
         calls("reporting/summary/alertsbatch"),
         alert_pages,
@@ -252,7 +255,12 @@ fn crawl_matches_ground_truth_and_findings_match_injected_misconfigurations() {
         .unwrap()
         .collect()
         .unwrap();
-    let types = checks.column("resource_type").unwrap().str().unwrap().clone();
+    let types = checks
+        .column("resource_type")
+        .unwrap()
+        .str()
+        .unwrap()
+        .clone();
     let types: std::collections::BTreeSet<String> = (0..types.len())
         .filter_map(|i| types.get(i).map(str::to_ascii_lowercase))
         .collect();
@@ -1057,7 +1065,12 @@ fn advanced_security_alerts_fall_back_per_repository_without_the_organization_wi
         .unwrap()
         .collect()
         .unwrap();
-    let status = advsec.column("alerts_status").unwrap().str().unwrap().clone();
+    let status = advsec
+        .column("alerts_status")
+        .unwrap()
+        .str()
+        .unwrap()
+        .clone();
     assert_eq!(
         (0..status.len())
             .filter(|i| status.get(*i) == Some("not_evaluated"))

@@ -130,7 +130,8 @@ pub async fn organization(
     policies.sort_by(|a, b| a.project_id.cmp(&b.project_id));
     libraries.sort_by(|a, b| a.project_id.cmp(&b.project_id));
 
-    let advanced_security = advanced_security(client, connector, org, &repositories).await?;
+    let advanced_security =
+        advanced_security(client, connector, org, &projects, &repositories).await?;
     let pools_url = api_url(
         &base,
         &["_apis", "distributedtask", "pools"],
@@ -228,13 +229,16 @@ async fn organization_pipeline_settings(
     }
 }
 
-/// Advanced Security: one enablement call for the organization, then the alerts of each
-/// repository with a feature on (there is no organization-wide alert list). A 404 means the
-/// feature does not exist here, a 403 that we may not read it: recorded, never a failure.
+/// Advanced Security: one enablement call for the organization, then the alerts of the
+/// repositories with a feature on, read organization-wide where the service offers it (one
+/// summary call and ⌈alerts / page⌉ calls of `reporting/summary/alertsbatch`) and per
+/// repository otherwise. A 404 means the feature does not exist here, a 403 that we may not
+/// read it: recorded, never a failure.
 async fn advanced_security(
     client: &AdoClient,
     connector: &Connector,
     org: &OrganizationRef,
+    projects: &[Parsed<Project>],
     repositories: &[Parsed<GitRepository>],
 ) -> Result<AdvancedSecurity, AdoError> {
     let Some(advsec) = &connector.advsec_url else {
@@ -265,14 +269,15 @@ async fn advanced_security(
             };
         }
     };
-    let projects: std::collections::HashMap<&str, &str> = repositories
+    let project_of: std::collections::HashMap<&str, &str> = repositories
         .iter()
         .map(|r| (r.item.id.as_str(), r.item.project.id.as_str()))
         .collect();
-    let mut tasks = JoinSet::new();
     let mut states = std::collections::HashMap::new();
+    // (repository id, project id) of the repositories whose alerts are wanted.
+    let mut enabled: Vec<(String, String)> = Vec::new();
     for repo in enablement.repos_enablement_status {
-        let Some(project_id) = projects.get(repo.repository_id.as_str()) else {
+        let Some(project_id) = project_of.get(repo.repository_id.as_str()) else {
             continue; // a repository of a project the connector leaves out
         };
         let state = (
@@ -281,41 +286,59 @@ async fn advanced_security(
             repo.block_pushes(),
         );
         if state.0 || state.1 {
-            let client = client.clone();
-            let org_name = org.name.clone();
-            let mut url = api_url(
-                &base,
-                &[
-                    project_id,
-                    "_apis",
-                    "alert",
-                    "repositories",
-                    repo.repository_id.as_str(),
-                    "alerts",
-                ],
-                &[("api-version", "7.2-preview.1")],
-            );
-            url.query_pairs_mut().append_pair("top", PAGE_SIZE);
-            let repository_id = repo.repository_id.clone();
-            tasks.spawn(async move {
-                let alerts = match client
-                    .get_list(&org_name, "alert/repositories", url.clone())
-                    .await
-                {
-                    Ok(list) => {
-                        parse::<crate::ado::models::Alert>(&org_name, &url, list.items).map(Ok)
-                    }
-                    // A 404 here usually means "no permission" (TF401019), like a 403 or a
-                    // route's 401: that repository's gap, never the organization's failure.
-                    Err(e) if e.gap().is_some() => Ok(Err(e.to_string())),
-                    Err(e) => Err(e),
-                };
-                (repository_id, alerts)
-            });
+            enabled.push((repo.repository_id.clone(), project_id.to_string()));
         }
         states.insert(repo.repository_id, state);
     }
     let mut alerts = std::collections::HashMap::new();
+    if !enabled.is_empty()
+        && let Some(mut visible) =
+            organization_alerts(client, &org.name, &base, projects, repositories).await?
+    {
+        // Repositories the organization-wide view leaves out are asked one by one: their
+        // alerts may be refused to this identity (then "not evaluated"), never assumed empty.
+        enabled.retain(|(id, _)| {
+            let key = id.to_ascii_lowercase();
+            match visible.remove(&key) {
+                Some(list) => {
+                    alerts.insert(id.clone(), Ok(list));
+                    false
+                }
+                None => true,
+            }
+        });
+    }
+    let mut tasks = JoinSet::new();
+    for (repository_id, project_id) in enabled {
+        let client = client.clone();
+        let org_name = org.name.clone();
+        let mut url = api_url(
+            &base,
+            &[
+                project_id.as_str(),
+                "_apis",
+                "alert",
+                "repositories",
+                repository_id.as_str(),
+                "alerts",
+            ],
+            &[("api-version", "7.2-preview.1")],
+        );
+        url.query_pairs_mut().append_pair("top", PAGE_SIZE);
+        tasks.spawn(async move {
+            let alerts = match client
+                .get_list(&org_name, "alert/repositories", url.clone())
+                .await
+            {
+                Ok(list) => parse::<crate::ado::models::Alert>(&org_name, &url, list.items).map(Ok),
+                // A 404 here usually means "no permission" (TF401019), like a 403 or a
+                // route's 401: that repository's gap, never the organization's failure.
+                Err(e) if e.gap().is_some() => Ok(Err(e.to_string())),
+                Err(e) => Err(e),
+            };
+            (repository_id, alerts)
+        });
+    }
     while let Some(joined) = tasks.join_next().await {
         match joined {
             Ok((repository_id, result)) => {
@@ -347,6 +370,125 @@ async fn advanced_security(
             })
             .collect(),
     ))
+}
+
+/// Alerts by repository id (lower case) from the organization-wide API (7.2-preview.1,
+/// ../shared/ado-api/advsec.reporting.alertsbatch.json): `reporting/summary/alerts` names the
+/// repositories whose alerts this identity sees (the service shows nobody more), and
+/// `reporting/summary/alertsbatch` pages their alerts in any state by `x-ms-continuationtoken`.
+/// Its alerts name their repository by project and repository name, not id. A repository with
+/// an alert in the list but missing from the summary counts as seen too.
+///
+/// `None` when the organization-wide API is not there or refused (404, 400, 405, 403, a
+/// route's 401, or an answer of another shape): the caller then asks per repository.
+async fn organization_alerts(
+    client: &AdoClient,
+    org: &str,
+    base: &url::Url,
+    projects: &[Parsed<Project>],
+    repositories: &[Parsed<GitRepository>],
+) -> Result<
+    Option<std::collections::HashMap<String, Vec<Parsed<crate::ado::models::Alert>>>>,
+    AdoError,
+> {
+    let unavailable = |e: &AdoError| {
+        e.gap().is_some()
+            || matches!(
+                e,
+                AdoError::Status {
+                    status: 400 | 405,
+                    ..
+                } | AdoError::Decode { .. }
+            )
+    };
+    let summary_url = api_url(
+        base,
+        &["_apis", "reporting", "summary", "alerts"],
+        &[("api-version", "7.2-preview.1")],
+    );
+    let summary: serde_json::Value = match client
+        .get_json(org, "reporting/summary/alerts", summary_url)
+        .await
+    {
+        Ok(v) => v,
+        Err(e) if unavailable(&e) => {
+            tracing::debug!(
+                organization = org,
+                "no organization-wide alerts, reading them per repository: {e}"
+            );
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    let Some(summary_projects) = summary.get("projects").and_then(|p| p.as_array()) else {
+        tracing::debug!(
+            organization = org,
+            "the alert summary has no projects; reading alerts per repository"
+        );
+        return Ok(None);
+    };
+    let mut visible: std::collections::HashMap<String, Vec<Parsed<crate::ado::models::Alert>>> =
+        summary_projects
+            .iter()
+            .filter_map(|p| p.get("repos").and_then(|r| r.as_array()))
+            .flatten()
+            .filter_map(|r| r.get("repoId").and_then(|id| id.as_str()))
+            .map(|id| (id.to_ascii_lowercase(), Vec::new()))
+            .collect();
+    let mut url = api_url(
+        base,
+        &["_apis", "reporting", "summary", "alertsbatch"],
+        &[("api-version", "7.2-preview.1")],
+    );
+    url.query_pairs_mut().append_pair("top", PAGE_SIZE);
+    let items = match client
+        .get_list(org, "reporting/summary/alertsbatch", url.clone())
+        .await
+    {
+        Ok(list) => list.items,
+        Err(e) if unavailable(&e) => {
+            tracing::debug!(
+                organization = org,
+                "no organization-wide alerts, reading them per repository: {e}"
+            );
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    // Repository ids by (project name, repository name), both compared case-insensitively as
+    // the service treats names.
+    let project_names: std::collections::HashMap<&str, String> = projects
+        .iter()
+        .map(|p| (p.item.id.as_str(), p.item.name.to_lowercase()))
+        .collect();
+    let by_name: std::collections::HashMap<(String, String), String> = repositories
+        .iter()
+        .filter_map(|r| {
+            let project = project_names.get(r.item.project.id.as_str())?;
+            Some((
+                (project.clone(), r.item.name.to_lowercase()),
+                r.item.id.to_ascii_lowercase(),
+            ))
+        })
+        .collect();
+    let text =
+        |v: &serde_json::Value, key: &str| v.get(key).and_then(|x| x.as_str()).map(str::to_string);
+    for item in items {
+        let repository_id = text(&item, "repositoryId")
+            .map(|id| id.to_ascii_lowercase())
+            .or_else(|| {
+                let project = text(&item, "projectName")?.to_lowercase();
+                let repository = text(&item, "repositoryName")?.to_lowercase();
+                by_name.get(&(project, repository)).cloned()
+            });
+        // An alert of a repository outside the crawl (a project the connector leaves out).
+        let Some(repository_id) = repository_id else {
+            continue;
+        };
+        let alert = parse::<crate::ado::models::Alert>(org, &url, vec![item])?;
+        visible.entry(repository_id).or_default().extend(alert);
+    }
+    Ok(Some(visible))
 }
 
 /// The collectors that run per project: branch policies, service connections, variable groups

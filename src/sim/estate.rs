@@ -379,7 +379,13 @@ impl Estate {
     /// Counts and the findings a correct crawl and rule engine must produce.
     /// Counts, the findings a correct crawl and rule engine must produce, and the fewest calls
     /// a crawler needs when paged lists return at most `max_page_size` items.
-    pub fn ground_truth(&self, max_page_size: usize, server_mode: bool) -> GroundTruth {
+    /// `alertsbatch`: whether the organization-wide Advanced Security alerts are served.
+    pub fn ground_truth(
+        &self,
+        max_page_size: usize,
+        server_mode: bool,
+        alertsbatch: bool,
+    ) -> GroundTruth {
         let page = max_page_size.max(1);
         let pages = |items: usize| items.div_ceil(page).max(1);
         let mut truth = GroundTruth {
@@ -399,25 +405,34 @@ impl Estate {
                 .map(|p| p.scopes.len().max(1))
                 .sum();
             // The organization: projects (paged), one org-wide repository list, the agent
-            // pools, Advanced Security enablement, then the alerts of every repository with a
-            // feature on (there is no org-wide alert list).
-            truth.minimal_calls += pages(org.projects.len())
-                + 1
-                + 1
-                + 1
-                + org
-                    .advsec
-                    .iter()
-                    .filter(|a| a.enabled())
-                    // A repository whose alerts answer 403 costs its one refused call.
-                    .map(|a| {
-                        if a.alerts_forbidden {
-                            1
-                        } else {
-                            pages(a.alerts.len())
-                        }
-                    })
-                    .sum::<usize>();
+            // pools, then (cloud only) Advanced Security: the enablement and, when a repository
+            // has a feature on, the alerts.
+            truth.minimal_calls += pages(org.projects.len()) + 1 + 1;
+            let enabled = || org.advsec.iter().filter(|a| a.enabled());
+            // A repository whose alerts are refused costs its one refused call.
+            let refused = enabled().filter(|a| a.alerts_forbidden).count();
+            let alerts = if server_mode {
+                0
+            } else if enabled().next().is_none() {
+                1
+            } else if alertsbatch {
+                // The summary, ⌈readable alerts / page⌉ of the organization-wide list, and one
+                // call per repository it leaves out (those the identity may not read).
+                let readable: usize = enabled()
+                    .filter(|a| !a.alerts_forbidden)
+                    .map(|a| a.alerts.len())
+                    .sum();
+                1 + 1 + pages(readable) + refused
+            } else {
+                // The refused summary, then every enabled repository's alerts.
+                1 + 1
+                    + refused
+                    + enabled()
+                        .filter(|a| !a.alerts_forbidden)
+                        .map(|a| pages(a.alerts.len()))
+                        .sum::<usize>()
+            };
+            truth.minimal_calls += alerts;
             let repositories_of = |project: &SimProject| {
                 org.repositories
                     .iter()
@@ -871,8 +886,8 @@ mod tests {
             projects_per_organization: 10,
             repositories_per_project: 10,
         };
-        let a = Estate::generate(7, sizes.clone()).ground_truth(100, false);
-        let b = Estate::generate(7, sizes).ground_truth(100, false);
+        let a = Estate::generate(7, sizes.clone()).ground_truth(100, false, true);
+        let b = Estate::generate(7, sizes).ground_truth(100, false, true);
         assert_eq!(
             serde_json::to_string(&a).unwrap(),
             serde_json::to_string(&b).unwrap()

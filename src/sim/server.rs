@@ -39,6 +39,9 @@ pub struct SimSettings {
     pub server_version: (u32, u32),
     /// Whether `OPTIONS /_apis` lists the resource locations (a proxy may refuse it).
     pub serve_locations: bool,
+    /// Whether the organization-wide Advanced Security alerts (`reporting/summary/alerts` and
+    /// `…/alertsbatch`) are served; without them clients must read alerts per repository.
+    pub serve_alertsbatch: bool,
     /// The scopes of the PAT (e.g. `vso.code`), when it is not full-access: a route that needs
     /// another answers 401 TF400813 though the token works elsewhere.
     pub pat_scopes: Option<Vec<String>>,
@@ -58,6 +61,7 @@ impl Default for SimSettings {
             server_mode: false,
             server_version: (6, 1),
             serve_locations: true,
+            serve_alertsbatch: true,
             pat_scopes: None,
             limit: None,
             faults: Faults::default(),
@@ -680,6 +684,72 @@ fn route_request(
                 }),
                 None,
             )
+        }
+        // The organization-wide alert summary: per project, the repositories whose alerts the
+        // identity may read (every enabled one it is not refused), with their counts.
+        [org, "_apis", "reporting", "summary", "alerts"]
+            if !state.settings.server_mode && state.settings.serve_alertsbatch =>
+        {
+            let org = or_respond!(organization(estate, org));
+            let projects: Vec<Value> = org
+                .projects
+                .iter()
+                .enumerate()
+                .map(|(p, project)| {
+                    let repos: Vec<Value> = org
+                        .repositories
+                        .iter()
+                        .zip(&org.advsec)
+                        .filter(|(r, a)| r.project_index == p && a.enabled() && !a.alerts_forbidden)
+                        .map(|(r, a)| {
+                            let open = a.alerts.iter().filter(|x| x.state == "active").count();
+                            json!({ "repoId": r.id, "repoName": r.name, "totalAlerts": a.alerts.len(), "openAlerts": open })
+                        })
+                        .collect();
+                    json!({ "projectId": project.id, "projectName": project.name, "repos": repos })
+                })
+                .collect();
+            ok(json!({ "orgId": org.id, "projects": projects }), None)
+        }
+        // Every alert the identity may read, organization-wide (`DashboardAlert`: the repository
+        // by project and repository name); `top` sets the page size, the token is the id of the
+        // last alert returned.
+        [org, "_apis", "reporting", "summary", "alertsbatch"]
+            if !state.settings.server_mode && state.settings.serve_alertsbatch =>
+        {
+            let org = or_respond!(organization(estate, org));
+            let after = param("continuationToken")
+                .and_then(|t| t.parse::<u64>().ok())
+                .unwrap_or(0);
+            let top = page_size(param("top"));
+            let mut remaining: Vec<(&super::estate::SimRepository, &super::advsec::SimAlert)> = org
+                .repositories
+                .iter()
+                .zip(&org.advsec)
+                .filter(|(_, a)| a.enabled() && !a.alerts_forbidden)
+                .flat_map(|(r, a)| a.alerts.iter().map(move |x| (r, x)))
+                .filter(|(_, x)| x.id > after)
+                .collect();
+            remaining.sort_by_key(|(_, x)| x.id);
+            let page: Vec<Value> = remaining
+                .iter()
+                .take(top)
+                .map(|(r, a)| {
+                    json!({
+                        "alertId": a.id,
+                        "alertType": a.alert_type,
+                        "severity": a.severity,
+                        "state": a.state,
+                        "title": a.title,
+                        "introducedDate": "2026-09-15T00:00:00Z",
+                        "projectName": org.projects[r.project_index].name,
+                        "repositoryName": r.name,
+                        "locations": []
+                    })
+                })
+                .collect();
+            let next = (remaining.len() > top).then(|| remaining[top - 1].1.id.to_string());
+            ok(envelope(page), next)
         }
         [
             org,

@@ -36,7 +36,7 @@ pub const ADVANCED_SECURITY: TableDef = TableDef {
         required(
             "alerts_status",
             Utf8,
-            "`read`, `not_applicable` (feature off or not available) or `not_evaluated` (403).",
+            "`read`, `not_applicable` (feature off or not available) or `not_evaluated` (the identity may not read them: 403, or 404 TF401019, on a repository the organization-wide alert list leaves out).",
         ),
         optional(
             "alerts_reason",
@@ -49,12 +49,12 @@ pub const ADVANCED_SECURITY: TableDef = TableDef {
 
 pub const ADVSEC_ALERTS: TableDef = TableDef {
     name: "advsec_alerts",
-    doc: "One row per Advanced Security alert (default branch) of a repository whose alerts could be read.",
+    doc: "One row per Advanced Security alert of a repository whose alerts could be read: from the organization-wide list (`reporting/summary/alertsbatch`) where the service offers it, else per repository (default branch).",
     project_scoped: true,
     columns: &[
         required("repository_id", Utf8, "Repository id (GUID)."),
         required("repository", Utf8, "Repository name."),
-        required("alert_id", Int64, "Alert id (unique in the repository)."),
+        required("alert_id", Int64, "Alert id (unique in the organization)."),
         optional(
             "alert_type",
             Utf8,
@@ -71,8 +71,16 @@ pub const ADVSEC_ALERTS: TableDef = TableDef {
             "`active`, `dismissed`, `fixed`, `autoDismissed` or `unknown`.",
         ),
         optional("title", Utf8, "Alert title."),
-        optional("first_seen", TimestampUtc, "When the alert was first seen."),
-        optional("git_ref", Utf8, "Branch the alert is on."),
+        optional(
+            "first_seen",
+            TimestampUtc,
+            "When the alert was first seen; null when read from the organization-wide list, which does not carry it.",
+        ),
+        optional(
+            "git_ref",
+            Utf8,
+            "Branch the alert is on; null when read from the organization-wide list.",
+        ),
         required("raw", Utf8, "The alert's JSON as the API returned it."),
     ],
 };
@@ -161,7 +169,12 @@ pub fn build(
                     Some(Ok(list)) if code || secret => {
                         let open = list
                             .iter()
-                            .filter(|a| a.item.state.as_deref() == Some("active"))
+                            .filter(|a| {
+                                a.item
+                                    .state
+                                    .as_deref()
+                                    .is_some_and(|s| s.eq_ignore_ascii_case("active"))
+                            })
                             .count();
                         for a in list {
                             let alert = &a.item;

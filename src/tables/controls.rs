@@ -9,7 +9,7 @@ use crate::crawl::OrganizationInventory;
 
 pub const CHECKS: TableDef = TableDef {
     name: "checks",
-    doc: "One row per check or approval configured on a service connection or environment of a project.",
+    doc: "One row per check or approval configured on a protected resource of a project: service connection, environment, agent queue, variable group, secure file or repository.",
     project_scoped: true,
     columns: &[
         required("check_id", Int64, "Check configuration id."),
@@ -26,12 +26,12 @@ pub const CHECKS: TableDef = TableDef {
         required(
             "resource_type",
             Utf8,
-            "`endpoint` (service connection) or `environment`.",
+            "`endpoint` (service connection), `environment`, `queue` (agent queue), `variablegroup`, `securefile` or `repository`, as the service spells it (compare with `LOWER`).",
         ),
         required(
             "resource_id",
             Utf8,
-            "Id of the protected resource (service connection GUID, environment id as text).",
+            "Id of the protected resource as text: service connection or secure file GUID, environment, queue or variable group id, `{projectId}.{repositoryId}` for a repository.",
         ),
         optional("resource_name", Utf8, "Name of the protected resource."),
         optional(
