@@ -10,6 +10,7 @@ pub mod config;
 pub mod crawl;
 pub mod dataset;
 pub mod email;
+pub mod exit_code;
 pub mod job;
 pub mod lock;
 pub mod report;

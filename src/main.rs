@@ -20,51 +20,41 @@ use ado_posture::report::{self, ReportOptions, ReportPaths, ReportSummary};
 use ado_posture::rules::Severity;
 use ado_posture::sim::{Estate, EstateSizes, SimServer, SimSettings};
 
-/// Exit codes: documented in --help (AFTER_HELP) and the README.
+/// Exit codes, declared in `ado_posture::exit_code` (which also writes --help and the README
+/// table); the numbers here for brevity.
 mod exit {
-    pub const SUCCESS: u8 = 0;
-    pub const USAGE: u8 = 2;
-    pub const PARTIAL: u8 = 3;
-    pub const FAILURE: u8 = 4;
-    pub const FINDINGS: u8 = 5;
-    pub const EMAIL_FAILED: u8 = 6;
-    pub const LOCKED: u8 = 7;
-    pub const INTERRUPTED: u8 = 130;
+    use ado_posture::exit_code::ExitCode;
+
+    pub const SUCCESS: u8 = ExitCode::Success.code();
+    pub const USAGE: u8 = ExitCode::Usage.code();
+    pub const PARTIAL: u8 = ExitCode::Partial.code();
+    pub const FAILURE: u8 = ExitCode::Failure.code();
+    pub const FINDINGS: u8 = ExitCode::Findings.code();
+    pub const EMAIL_FAILED: u8 = ExitCode::EmailFailed.code();
+    pub const LOCKED: u8 = ExitCode::Locked.code();
+    pub const INTERRUPTED: u8 = ExitCode::Interrupted.code();
 
     pub fn reason(code: u8) -> &'static str {
-        match code {
-            SUCCESS => "success",
-            USAGE => "usage or configuration error",
-            PARTIAL => "partial crawl",
-            FAILURE => "failure, nothing committed",
-            FINDINGS => "findings at or above --fail-on",
-            EMAIL_FAILED => "e-mail failed",
-            LOCKED => "another run holds the lock",
-            INTERRUPTED => "interrupted",
-            _ => "unknown",
-        }
+        ExitCode::from_code(code).map_or("unknown", ExitCode::reason)
     }
 }
 
-const AFTER_HELP: &str = "\
-Exit codes (when several apply, the first in this list wins):
-  4    failure: nothing was committed (e.g. every organization rejected the credential)
-  2    usage or configuration error (nothing was crawled)
-  7    another run holds the lock of the output folder
-  130  interrupted by SIGINT or SIGTERM (nothing half-committed; the previous snapshot stays)
-  3    partial: some organizations or rules failed; the rest was committed
-  6    the summary e-mail could not be sent (dataset and reports are kept)
-  5    open findings at or above --fail-on
-  0    success
-
+/// --help's closing text: the exit codes, logs and examples.
+fn after_help() -> String {
+    format!(
+        "{}
 Logs go to stderr: text on a terminal, JSON lines otherwise (--log-format). Filter them with
-ADO_POSTURE_LOG or RUST_LOG (e.g. RUST_LOG=debug, RUST_LOG=ado_posture=debug).
+ADO_POSTURE_LOG or RUST_LOG (e.g. RUST_LOG=debug, RUST_LOG=ado_posture=debug), or -v / -q.
 
 Examples:
   ado-posture demo --out ./demo
   ado-posture run --config /etc/ado-posture/config.toml --check
   ADO_PAT=... ado-posture run --config /etc/ado-posture/config.toml --fail-on high
-  ado-posture simulate --listen 127.0.0.1:8080 --seed 42 --truth truth.json";
+  ado-posture query -d /var/lib/ado-posture \"SELECT severity, COUNT(*) AS n FROM latest_findings GROUP BY severity\"
+  ado-posture simulate --listen 127.0.0.1:8080 --seed 42 --truth truth.json",
+        ado_posture::exit_code::help_text()
+    )
+}
 
 /// Security posture of Azure DevOps organizations, as a Parquet dataset and reports.
 ///
@@ -72,7 +62,7 @@ Examples:
 /// consumption limit, writes inventory and posture tables as Hive-partitioned Parquet, evaluates
 /// security recommendations and writes CSV and HTML reports and an e-mailed summary.
 #[derive(Debug, Parser)]
-#[command(name = "ado-posture", version, after_help = AFTER_HELP)]
+#[command(name = "ado-posture", version, after_help = after_help())]
 struct Cli {
     /// Log format on stderr: text for people, json (one object per line) for log collectors.
     #[arg(long, value_enum, default_value_t = LogFormat::Auto, global = true)]
