@@ -8,11 +8,11 @@ use std::sync::Arc;
 use arrow::record_batch::RecordBatch;
 use chrono::{Datelike, NaiveDate, Utc};
 use polars::prelude::LazyFrame;
-use serde_json::json;
 
 use crate::ado::stats::ApiStats;
 use crate::config::ResolvedConfig;
 use crate::crawl::{self, CrawlError, CrawlProgress, NoProgress, OrganizationInventory};
+use crate::dataset::manifest::{FindingTotals, OrganizationRun, RunManifest, TableRows};
 use crate::dataset::{Dataset, DatasetError, SnapshotWriter, TableWritten, scan_files};
 use crate::report::{self, FindingCounts, ReportError, ReportOptions, ReportPaths, ReportSummary};
 use crate::rules::{self, Finding, Rule, RuleError};
@@ -277,29 +277,56 @@ pub async fn run_with_progress(
         RunStatus::Partial
     };
     let rule_errors: Vec<String> = rule_errors.iter().map(ToString::to_string).collect();
-    let manifest = json!({
-        "run_id": run_id,
-        "tool_version": env!("CARGO_PKG_VERSION"),
-        "schema_version": crate::tables::SCHEMA_VERSION,
-        "snapshot_date": snapshot_date.to_string(),
-        "started_at": started_at.to_rfc3339(),
-        "finished_at": Utc::now().to_rfc3339(),
-        "crawl_seconds": (crawl_seconds * 1000.0).round() / 1000.0,
-        "status": status,
-        "organizations": crawled.iter().map(|o| json!({
-            "connector": o.connector, "organization": o.organization, "status": "ok",
-            "deployment": o.deployment, "api_version": o.api_version,
-            "projects": o.projects, "repositories": o.repositories,
-        })).chain(crawl_errors.iter().map(|e| json!({
-            "connector": e.connector, "organization": e.organization, "status": "failed",
-            "error_kind": e.kind, "http_status": e.status, "error": e.message,
-        }))).collect::<Vec<_>>(),
-        "tables": tables.iter().map(|t| (t.table.to_string(), json!({"rows": t.rows, "files": t.files}))).collect::<BTreeMap<_, _>>(),
-        "findings": findings_summary(&counts),
-        "rule_errors": rule_errors,
-        "api": stats.snapshot(),
-        "api_totals": stats.totals(),
-    });
+    let manifest = RunManifest {
+        run_id: run_id.clone(),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        schema_version: crate::tables::SCHEMA_VERSION,
+        snapshot_date: snapshot_date.to_string(),
+        started_at: started_at.to_rfc3339(),
+        finished_at: Utc::now().to_rfc3339(),
+        crawl_seconds: (crawl_seconds * 1000.0).round() / 1000.0,
+        status: match status {
+            RunStatus::Success => "success",
+            RunStatus::Partial => "partial",
+        }
+        .to_string(),
+        organizations: crawled
+            .iter()
+            .map(|o| OrganizationRun {
+                connector: o.connector.clone(),
+                organization: Some(o.organization.clone()),
+                status: "ok".into(),
+                deployment: Some(o.deployment.to_string()),
+                api_version: o.api_version.clone(),
+                projects: Some(o.projects as u64),
+                repositories: Some(o.repositories as u64),
+                ..OrganizationRun::default()
+            })
+            .chain(crawl_errors.iter().map(|e| OrganizationRun {
+                connector: e.connector.clone(),
+                organization: e.organization.clone(),
+                status: "failed".into(),
+                error_kind: Some(e.kind.clone()),
+                http_status: e.status,
+                error: Some(e.message.clone()),
+                ..OrganizationRun::default()
+            }))
+            .collect(),
+        tables: tables
+            .iter()
+            .map(|t| {
+                let rows = TableRows {
+                    rows: t.rows as u64,
+                    files: t.files.clone(),
+                };
+                (t.table.to_string(), rows)
+            })
+            .collect(),
+        findings: findings_summary(&counts),
+        rule_errors: rule_errors.clone(),
+        api: stats.snapshot(),
+        api_totals: stats.totals(),
+    };
     // The manifest is committed with the tables, in the same switch.
     writer.write_manifest(&manifest)?;
     if let Some(from) = options.retain_from
@@ -385,20 +412,22 @@ pub fn load_catalog(custom_dir: Option<&Path>) -> Result<(Vec<Rule>, Vec<RuleErr
 }
 
 /// The manifest's `findings` object, from the counts every output shares.
-fn findings_summary(counts: &FindingCounts) -> serde_json::Value {
-    json!({
-        "open": counts.open.total,
-        "by_severity": {
-            "high": counts.open.high,
-            "medium": counts.open.medium,
-            "low": counts.open.low,
-        },
-        "new": counts.new,
-        "persisting": counts.persisting,
-        "resolved": counts.resolved,
-        "not_evaluated": counts.not_evaluated,
-        "exempt": counts.exempt,
-    })
+fn findings_summary(counts: &FindingCounts) -> FindingTotals {
+    FindingTotals {
+        open: counts.open.total,
+        by_severity: [
+            ("high".to_string(), counts.open.high),
+            ("medium".to_string(), counts.open.medium),
+            ("low".to_string(), counts.open.low),
+        ]
+        .into_iter()
+        .collect(),
+        new: counts.new,
+        persisting: counts.persisting,
+        resolved: counts.resolved,
+        not_evaluated: counts.not_evaluated,
+        exempt: counts.exempt,
+    }
 }
 
 /// Evaluates the catalog over one snapshot's tables (staged or committed) and sets the findings

@@ -23,7 +23,8 @@ pub struct Attempt {
 }
 
 /// Counters for one endpoint (a URL template such as `git/repositories`).
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct EndpointStats {
     /// HTTP requests sent, retries included.
     pub calls: u64,

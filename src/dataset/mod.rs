@@ -10,6 +10,7 @@
 //! ```
 
 pub mod commit;
+pub mod manifest;
 pub mod query;
 mod writer;
 

@@ -86,7 +86,10 @@ impl SnapshotWriter {
     }
 
     /// Stages the run manifest `_runs/<run_id>.json`, committed with the tables.
-    pub fn write_manifest(&self, manifest: &serde_json::Value) -> Result<(), DatasetError> {
+    pub fn write_manifest(
+        &self,
+        manifest: &super::manifest::RunManifest,
+    ) -> Result<(), DatasetError> {
         let dir = self.staging.join("_runs");
         fs::create_dir_all(&dir).map_err(io_error("creating", &dir))?;
         let path = dir.join(format!("{}.json", self.run_id));

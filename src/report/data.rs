@@ -768,49 +768,44 @@ fn health(dataset: &Dataset, date: NaiveDate) -> Result<CrawlHealth, ReportError
         return Ok(CrawlHealth::default());
     };
     let path: PathBuf = dataset.root().join("_runs").join(format!("{run_id}.json"));
-    let Ok(text) = std::fs::read(&path) else {
+    let Some(manifest) = crate::dataset::manifest::RunManifest::read(&path) else {
         return Ok(CrawlHealth {
             run_id,
             status: "unknown (no manifest)".into(),
             ..Default::default()
         });
     };
-    let manifest: serde_json::Value = serde_json::from_slice(&text).unwrap_or_default();
     let mut health = CrawlHealth {
         run_id,
-        status: manifest["status"].as_str().unwrap_or("unknown").to_string(),
+        status: if manifest.status.is_empty() {
+            "unknown".to_string()
+        } else {
+            manifest.status.clone()
+        },
         ..Default::default()
     };
-    if let Some(api) = manifest["api"].as_object() {
-        for endpoint in api.values() {
-            health.api_calls += endpoint["calls"].as_u64().unwrap_or(0);
-            health.api_errors += endpoint["errors"].as_u64().unwrap_or(0);
-            health.api_bytes += endpoint["bytes"].as_u64().unwrap_or(0);
-            health.api_retries += endpoint["retries"].as_u64().unwrap_or(0);
-            health.api_blocked += endpoint["blocked"].as_u64().unwrap_or(0);
-            health.api_delayed_seconds += endpoint["delayed_seconds"].as_f64().unwrap_or(0.0);
-        }
+    for endpoint in manifest.api.values() {
+        health.api_calls += endpoint.calls;
+        health.api_errors += endpoint.errors;
+        health.api_bytes += endpoint.bytes;
+        health.api_retries += endpoint.retries;
+        health.api_blocked += endpoint.blocked;
+        health.api_delayed_seconds += endpoint.delayed_seconds;
     }
     health.not_evaluated = not_evaluated(dataset, date)?;
     health.not_evaluated_total = health.not_evaluated.iter().map(|n| n.1).sum();
-    for org in manifest["organizations"].as_array().into_iter().flatten() {
-        if org["status"] == "ok" {
+    for org in &manifest.organizations {
+        if org.status == "ok" {
             health.organizations_ok += 1;
         } else {
             health.organizations_failed.push((
-                org["organization"]
-                    .as_str()
-                    .unwrap_or("(discovery)")
-                    .to_string(),
-                org["error"].as_str().unwrap_or_default().to_string(),
+                org.organization
+                    .clone()
+                    .unwrap_or_else(|| "(discovery)".to_string()),
+                org.error.clone().unwrap_or_default(),
             ));
         }
     }
-    health.rule_errors = manifest["rule_errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.as_str().map(str::to_string))
-        .collect();
+    health.rule_errors = manifest.rule_errors.clone();
     Ok(health)
 }
