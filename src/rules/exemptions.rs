@@ -26,19 +26,24 @@ impl Exemption {
             return false;
         }
         let pattern = WildMatch::new(&self.resource);
-        let org = &f.organization;
-        let candidates = if f.project.is_empty() {
-            vec![
-                format!("{org}/{}", f.resource_name),
-                format!("{org}/{}", f.resource_id),
-            ]
-        } else {
-            vec![
-                format!("{org}/{}/{}", f.project, f.resource_name),
-                format!("{org}/{}/{}", f.project, f.resource_id),
-            ]
-        };
-        candidates.iter().any(|c| pattern.matches(c)) || pattern.matches(&f.finding_id)
+        resource_paths(f).iter().any(|c| pattern.matches(c)) || pattern.matches(&f.finding_id)
+    }
+}
+
+/// The paths a resource pattern is matched against: `organization/project/resource` by name
+/// and by id (`organization/resource` for organization-level findings).
+pub(crate) fn resource_paths(f: &Finding) -> [String; 2] {
+    let org = &f.organization;
+    if f.project.is_empty() {
+        [
+            format!("{org}/{}", f.resource_name),
+            format!("{org}/{}", f.resource_id),
+        ]
+    } else {
+        [
+            format!("{org}/{}/{}", f.project, f.resource_name),
+            format!("{org}/{}/{}", f.project, f.resource_id),
+        ]
     }
 }
 

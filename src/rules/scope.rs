@@ -23,18 +23,7 @@ impl RuleScope {
     }
 
     fn judges(&self, f: &Finding) -> bool {
-        let org = &f.organization;
-        let candidates = if f.project.is_empty() {
-            vec![
-                format!("{org}/{}", f.resource_name),
-                format!("{org}/{}", f.resource_id),
-            ]
-        } else {
-            vec![
-                format!("{org}/{}/{}", f.project, f.resource_name),
-                format!("{org}/{}/{}", f.project, f.resource_id),
-            ]
-        };
+        let candidates = super::exemptions::resource_paths(f);
         self.resources.iter().any(|p| {
             let pattern = WildMatch::new(&p.to_lowercase());
             candidates
