@@ -100,6 +100,19 @@ impl VersionStore {
         let is_link = fs::symlink_metadata(&self.pointer)
             .map(|m| m.file_type().is_symlink())
             .unwrap_or(false);
+        if !is_link && self.is_a_version_folder() {
+            // Reached through a resolved path (e.g. `--data .` inside the dataset): writing here
+            // would bypass the link, and "migrating" it would move a live version.
+            return Err(DatasetError::Io {
+                action: "opening",
+                path: self.pointer.clone(),
+                source: io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "this is one version of a dataset, not the dataset: name the output folder \
+                     (or its `dataset` link) instead",
+                ),
+            });
+        }
         if !is_link && self.pointer.is_dir() {
             fs::create_dir_all(&self.versions).map_err(io_error("creating", &self.versions))?;
             let legacy = self.versions.join(LEGACY_VERSION);
@@ -137,6 +150,19 @@ impl VersionStore {
                 }
             }
         }
+    }
+
+    /// Whether the pointer is itself a folder inside a versions folder (`.…-versions/<id>`).
+    fn is_a_version_folder(&self) -> bool {
+        let parent_name = std::path::absolute(&self.pointer)
+            .ok()
+            .and_then(|p| {
+                p.parent()
+                    .and_then(|d| d.file_name())
+                    .map(|n| n.to_string_lossy().into_owned())
+            })
+            .unwrap_or_default();
+        parent_name.starts_with('.') && parent_name.ends_with("-versions")
     }
 
     /// Starts the next version: an empty `<id>.staging` folder to write into.
@@ -347,5 +373,21 @@ fn crash_point(step: &str) {
     if std::env::var(CRASH_AT_VARIABLE).is_ok_and(|v| v == step) {
         eprintln!("test crash point: {step}");
         std::process::abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A version folder reached directly (a resolved path) is refused, never migrated.
+    #[test]
+    fn a_version_folder_is_not_taken_for_a_dataset() {
+        let out = tempfile::tempdir().unwrap();
+        let version = out.path().join(".dataset-versions").join("run-1");
+        fs::create_dir_all(version.join("findings")).unwrap();
+        let err = VersionStore::of(&version).recover().unwrap_err();
+        assert!(err.to_string().contains("not the dataset"), "{err}");
+        assert!(version.join("findings").is_dir(), "the version was moved");
     }
 }
