@@ -9,26 +9,8 @@ cd "$(dirname "$0")/.."
 projects=${1:-50}
 repositories=${2:-20}
 latency=${3:-50}
-bin=${ADO_POSTURE_BIN:-target/debug/ado-posture}
-[ -x "$bin" ] || cargo build --quiet
-work=$(mktemp -d)
-trap 'kill $sim 2>/dev/null || true; rm -rf "$work"' EXIT
-
-"$bin" simulate --listen 127.0.0.1:0 --organizations 1 --projects "$projects" --repositories "$repositories" \
-  --latency-ms "$latency" --pat bench-pat >"$work/sim.out" 2>"$work/sim.err" &
-sim=$!
-for _ in $(seq 100); do grep -q listening "$work/sim.out" 2>/dev/null && break; sleep 0.05; done
-url=$(awk '{print $NF}' "$work/sim.out")
-cat >"$work/config.toml" <<TOML
-[[connector]]
-name = "bench"
-url = "$url"
-vssps_url = "$url"
-organizations = ["sim-org-00"]
-auth = { kind = "pat", token_env = "BENCH_PAT" }
-TOML
-BENCH_PAT=bench-pat ADO_POSTURE_LOG=warn "$bin" run --config "$work/config.toml" --out "$work/out" --log-format json >/dev/null 2>"$work/run.err" || echo "run exited $? (crawl figures below still hold; see its log)" >&2
-kill -INT $sim; wait $sim 2>/dev/null || true
+. benches/crawl_simulator.sh
+crawl_simulator --projects "$projects" --repositories "$repositories" --latency-ms "$latency"
 python3 - "$work/out/dataset/_runs" "$projects" "$repositories" "$latency" <<'PY'
 import json, pathlib, sys
 runs = pathlib.Path(sys.argv[1])

@@ -17,27 +17,9 @@ threshold=${4:-0.8}
 route_costs="alert/repositories=5 reporting/summary=5 git/repositories=3 policy/configurations=3 build/definitions=3 management/enablement=3 pipelines/checks=2 build/authorizedresources=2"
 cost_flags=()
 for rc in $route_costs; do cost_flags+=(--route-cost "$rc"); done
-bin=${ADO_POSTURE_BIN:-target/debug/ado-posture}
-[ -x "$bin" ] || cargo build --quiet
-work=$(mktemp -d)
-trap 'kill $sim 2>/dev/null || true; rm -rf "$work"' EXIT
-
-"$bin" simulate --listen 127.0.0.1:0 --organizations 1 --projects "$projects" --repositories 1 \
-  --tstu-budget "$budget" --window-seconds "$window" --header-threshold "$threshold" "${cost_flags[@]}" \
-  --pat bench-pat >"$work/sim.out" 2>"$work/sim.err" &
-sim=$!
-for _ in $(seq 100); do grep -q listening "$work/sim.out" 2>/dev/null && break; sleep 0.05; done
-url=$(awk '{print $NF}' "$work/sim.out")
-cat >"$work/config.toml" <<TOML
-[[connector]]
-name = "bench"
-url = "$url"
-vssps_url = "$url"
-organizations = ["sim-org-00"]
-auth = { kind = "pat", token_env = "BENCH_PAT" }
-TOML
-BENCH_PAT=bench-pat ADO_POSTURE_LOG=warn "$bin" run --config "$work/config.toml" --out "$work/out" --log-format json >/dev/null 2>"$work/run.err" || echo "run exited $? (crawl figures below still hold; see its log)" >&2
-kill -INT $sim; wait $sim 2>/dev/null || true
+. benches/crawl_simulator.sh
+crawl_simulator --projects "$projects" --repositories 1 \
+  --tstu-budget "$budget" --window-seconds "$window" --header-threshold "$threshold" "${cost_flags[@]}"
 python3 - "$work/out/dataset/_runs" "$budget" "$window" "$(tail -1 "$work/sim.err")" "$route_costs" <<'PY'
 import json, pathlib, sys
 runs, budget, window, sim = pathlib.Path(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]

@@ -4,6 +4,7 @@ use arrow::record_batch::RecordBatch;
 
 use super::ColumnType::{Boolean, Int64, Utf8};
 use super::{RowContext, TableBuilder, TableDef, TableError, Value, optional, required};
+use crate::ado::models::Parsed;
 use crate::crawl::OrganizationInventory;
 
 pub const PIPELINES: TableDef = TableDef {
@@ -283,7 +284,8 @@ pub const PIPELINE_SETTINGS: TableDef = TableDef {
     ],
 };
 
-/// The settings' JSON keys, in the order of the boolean columns above.
+/// The settings' JSON keys, in the order of the boolean columns above; the organization's
+/// settings use the same keys, in the order of the `org_` columns.
 const SETTING_KEYS: &[&str] = &[
     "enforceJobAuthScope",
     "enforceJobAuthScopeForReleases",
@@ -301,23 +303,31 @@ const SETTING_KEYS: &[&str] = &[
     "isCommentRequiredForPullRequest",
 ];
 
-/// The organization's settings' JSON keys, in the order of the `org_` boolean columns.
-const ORGANIZATION_SETTING_KEYS: &[&str] = &[
-    "enforceJobAuthScope",
-    "enforceJobAuthScopeForReleases",
-    "enforceReferencedRepoScopedToken",
-    "enforceSettableVar",
-    "statusBadgesArePrivate",
-    "disableClassicPipelineCreation",
-    "forkProtectionEnabled",
-    "buildsEnabledForForks",
-    "enforceJobAuthScopeForForks",
-    "enforceNoAccessToSecretsFromForks",
-    "enableShellTasksArgsSanitizing",
-    "disableClassicBuildPipelineCreation",
-    "disableClassicReleasePipelineCreation",
-    "isCommentRequiredForPullRequest",
-];
+/// Appends the status, reason and [`SETTING_KEYS`] cells of a settings read (project or
+/// organization); returns the raw JSON cell.
+fn push_settings<'a>(
+    row: &mut Vec<Value<'a>>,
+    read: &'a Result<Parsed<serde_json::Value>, String>,
+) -> Value<'a> {
+    match read {
+        Ok(parsed) => {
+            row.push(Value::Str(Some("read")));
+            row.push(Value::Str(None));
+            row.extend(
+                SETTING_KEYS
+                    .iter()
+                    .map(|k| Value::Bool(flag(&parsed.item, k))),
+            );
+            Value::Str(Some(&parsed.raw))
+        }
+        Err(reason) => {
+            row.push(Value::Str(Some(gap_status(reason))));
+            row.push(Value::Str(Some(reason)));
+            row.extend(SETTING_KEYS.iter().map(|_| Value::Bool(None)));
+            Value::Str(None)
+        }
+    }
+}
 
 /// Record batches of the pipeline tables for one organization.
 pub fn build(
@@ -382,40 +392,8 @@ pub fn build(
             )?;
         }
         let mut row: Vec<Value<'_>> = Vec::with_capacity(PIPELINE_SETTINGS.columns.len());
-        let raw = match &project.pipeline_settings {
-            Ok(parsed) => {
-                row.push(Value::Str(Some("read")));
-                row.push(Value::Str(None));
-                row.extend(
-                    SETTING_KEYS
-                        .iter()
-                        .map(|k| Value::Bool(flag(&parsed.item, k))),
-                );
-                Value::Str(Some(&parsed.raw))
-            }
-            Err(reason) => {
-                row.push(Value::Str(Some(gap_status(reason))));
-                row.push(Value::Str(Some(reason)));
-                row.extend(SETTING_KEYS.iter().map(|_| Value::Bool(None)));
-                Value::Str(None)
-            }
-        };
-        match &org.organization_pipeline_settings {
-            Ok(parsed) => {
-                row.push(Value::Str(Some("read")));
-                row.push(Value::Str(None));
-                row.extend(
-                    ORGANIZATION_SETTING_KEYS
-                        .iter()
-                        .map(|k| Value::Bool(flag(&parsed.item, k))),
-                );
-            }
-            Err(reason) => {
-                row.push(Value::Str(Some(gap_status(reason))));
-                row.push(Value::Str(Some(reason)));
-                row.extend(ORGANIZATION_SETTING_KEYS.iter().map(|_| Value::Bool(None)));
-            }
-        }
+        let raw = push_settings(&mut row, &project.pipeline_settings);
+        push_settings(&mut row, &org.organization_pipeline_settings);
         row.push(raw);
         settings.push(&ctx, &row)?;
     }
