@@ -207,11 +207,7 @@ fn sigterm_mid_crawl_exits_130_keeps_the_previous_snapshot_and_releases_the_lock
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_millis(1000));
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    sigterm(&child);
     let output = child.wait_with_output().unwrap();
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(130), "{stderr}");
@@ -232,12 +228,7 @@ fn sigterm_mid_crawl_exits_130_keeps_the_previous_snapshot_and_releases_the_lock
             .count(),
         manifests_before
     );
-    let staged: Vec<_> = std::fs::read_dir(out.join(".dataset-versions"))
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().ends_with(".staging"))
-        .collect();
-    assert!(staged.is_empty(), "a half-written run is left behind");
+    assert_eq!(staged_files(&out), 0, "a half-written run is left behind");
     assert!(!lock_path.exists(), "the lock was not released");
 }
 
@@ -410,19 +401,7 @@ fn sigkill_during_the_dataset_write_leaves_the_previous_snapshot_whole_and_reada
         .spawn()
         .unwrap();
     // The next version is staged beside the current one (src/dataset/commit.rs).
-    let staging = || -> Vec<std::path::PathBuf> {
-        std::fs::read_dir(out.join(".dataset-versions"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.to_string_lossy().ends_with(".staging"))
-            .collect()
-    };
-    let staged_files = || -> usize {
-        staging()
-            .iter()
-            .map(|dir| parquet_files_under(dir).len())
-            .sum()
-    };
+    let staged_files = || staged_files(&out);
     let started = Instant::now();
     loop {
         let staged = staged_files();
@@ -455,7 +434,7 @@ fn sigkill_during_the_dataset_write_leaves_the_previous_snapshot_whole_and_reada
     // The next run clears what the killed one staged and commits normally.
     assert!(staged_files() >= 3);
     assert_eq!(run_config(&config, &out, &[]).status.code(), Some(0));
-    assert!(staging().is_empty());
+    assert_eq!(staged_files(), 0);
 }
 
 /// Starts `ado-posture run` paused at `stage` for `ms` (ADO_POSTURE_TEST_PAUSE_AT: the thread
@@ -506,11 +485,7 @@ fn sigterm_during_rules_and_reports_exits_130_saying_what_was_committed() {
         let out = tmp.path().join(stage);
         let child = run_paused_at(&config, &out, stage, 60_000, &[]);
         let started = Instant::now();
-        let killed = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(killed.success());
+        sigterm(&child);
         let output = child.wait_with_output().unwrap();
         assert_eq!(output.status.code(), Some(130), "{stage}");
         assert!(
@@ -596,14 +571,7 @@ fn sigterm_during_the_write_commits_nothing_and_leaves_nothing_staged() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let staged = || -> usize {
-        std::fs::read_dir(out.join(".dataset-versions"))
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_name().to_string_lossy().ends_with(".staging"))
-            .map(|e| parquet_files_under(&e.path()).len())
-            .sum()
-    };
+    let staged = || staged_files(&out);
     let started = Instant::now();
     while staged() < 2 {
         assert!(
@@ -612,11 +580,7 @@ fn sigterm_during_the_write_commits_nothing_and_leaves_nothing_staged() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    sigterm(&child);
     let output = child.wait_with_output().unwrap();
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(130), "{stderr}");

@@ -304,3 +304,25 @@ pub fn assert_crawl_matches_truth(
     assert_findings_match_truth(&dataset, date, &truth);
     (truth, manifest)
 }
+
+/// Sends SIGTERM to a child process (with the `kill` program, as an operator or a scheduler would).
+pub fn sigterm(child: &std::process::Child) {
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(killed.success(), "kill -TERM failed");
+}
+
+/// The Parquet files of the dataset versions being built (`OUT/.dataset-versions/*.staging`).
+pub fn staged_files(out: &Path) -> usize {
+    std::fs::read_dir(out.join(".dataset-versions"))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".staging"))
+                .map(|e| parquet_files_under(&e.path()).len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
