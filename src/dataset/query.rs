@@ -49,10 +49,14 @@ pub struct QueryResult {
 }
 
 /// One scan over every file of a table, `snapshot_date` from the Hive partition folder.
-fn scan_table(dataset: &Dataset, table: &str) -> Result<Option<LazyFrame>, QueryError> {
+fn scan_table(
+    dataset: &Dataset,
+    table: &str,
+    dates: &[chrono::NaiveDate],
+) -> Result<Option<LazyFrame>, QueryError> {
     let mut files = Vec::new();
-    for date in dataset.snapshot_dates(table)? {
-        files.extend(dataset.partition_files(table, date)?);
+    for date in dates {
+        files.extend(dataset.partition_files(table, *date)?);
     }
     if files.is_empty() {
         return Ok(None);
@@ -86,10 +90,11 @@ pub fn context(dataset: &Dataset, snapshots: Snapshots) -> Result<SQLContext, Qu
     let mut ctx = SQLContext::new();
     let mut any = false;
     for table in ALL_TABLES {
-        let Some(all) = scan_table(dataset, table.name)? else {
+        let dates = dataset.snapshot_dates(table.name)?;
+        let Some(all) = scan_table(dataset, table.name, &dates)? else {
             continue;
         };
-        let Some(newest) = dataset.snapshot_dates(table.name)?.last().copied() else {
+        let Some(newest) = dates.last().copied() else {
             continue;
         };
         any = true;
@@ -102,7 +107,7 @@ pub fn context(dataset: &Dataset, snapshots: Snapshots) -> Result<SQLContext, Qu
             Snapshots::All => all.clone(),
             Snapshots::Latest => latest.clone(),
             Snapshots::On(date) => {
-                if !dataset.snapshot_dates(table.name)?.contains(&date) {
+                if !dates.contains(&date) {
                     return Err(QueryError::NoSnapshot(date));
                 }
                 on(date)
