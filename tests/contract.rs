@@ -18,10 +18,18 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use url::Url;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/ado-api/");
+/// Recorded and spec responses: the shared set beside the checkout, then the ones this
+/// project found (tests/fixtures/ado-api/README.md names each one's source).
+const FIXTURE_DIRS: [&str; 2] = [
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/ado-api/"),
+    concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ado-api/"),
+];
 
 fn fixture(name: &str) -> Value {
-    let text = std::fs::read_to_string(format!("{FIXTURES}{name}")).unwrap();
+    let text = FIXTURE_DIRS
+        .iter()
+        .find_map(|dir| std::fs::read_to_string(format!("{dir}{name}")).ok())
+        .unwrap_or_else(|| panic!("no fixture {name} in {FIXTURE_DIRS:?}"));
     serde_json::from_str(&text).unwrap()
 }
 
@@ -479,7 +487,8 @@ fn advanced_security_enablement_reads_both_preview_shapes() {
 // ---- the catalogue itself ----
 
 /// Every `src/…rs::name` or `tests/…rs::name` the catalogue names is a function (or constant)
-/// of that file, every behaviour row names at least one test, and there are at least 20 rows.
+/// of that file, every fixture it names exists, every behaviour row names at least one test,
+/// and there are at least 20 rows.
 #[test]
 fn every_reference_in_the_behaviour_catalogue_exists() {
     let root = env!("CARGO_MANIFEST_DIR");
@@ -512,6 +521,20 @@ fn every_reference_in_the_behaviour_catalogue_exists() {
         let tests = references(cells.last().unwrap_or(&""));
         if tests.is_empty() {
             missing.push(format!("no test named in: {line}"));
+        }
+        // Every fixture a row names is in the shared set or this project's own.
+        for name in line
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|code| code.ends_with(".json") && !code.contains('/'))
+        {
+            if !FIXTURE_DIRS
+                .iter()
+                .any(|dir| std::path::Path::new(&format!("{dir}{name}")).is_file())
+            {
+                missing.push(format!("fixture {name}"));
+            }
         }
         for (path, name) in references(line) {
             let source = std::fs::read_to_string(format!("{root}/{path}")).unwrap_or_default();

@@ -38,9 +38,14 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 fn fixture_bodies() -> &'static [(String, Value)] {
     static BODIES: OnceLock<Vec<(String, Value)>> = OnceLock::new();
     BODIES.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/ado-api");
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("fixtures {}: {e}", dir.display()))
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<PathBuf> = ["../shared/ado-api", "tests/fixtures/ado-api"]
+            .iter()
+            .flat_map(|dir| {
+                let dir = root.join(dir);
+                std::fs::read_dir(&dir)
+                    .unwrap_or_else(|e| panic!("fixtures {}: {e}", dir.display()))
+            })
             .map(|e| e.unwrap().path())
             .filter(|p| p.extension().is_some_and(|x| x == "json"))
             .collect();
@@ -65,7 +70,7 @@ fn fixture_bodies() -> &'static [(String, Value)] {
 }
 
 /// A fixture body with its lists cut to their first items, so that each mutated case parses
-/// in about a millisecond (the locations fixture alone has 773 entries).
+/// in about a millisecond (the locations fixture alone has 820 entries).
 fn trimmed(body: &Value) -> Value {
     match body {
         Value::Array(items) => Value::Array(items.iter().take(12).map(trimmed).collect()),

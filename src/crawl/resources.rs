@@ -373,7 +373,7 @@ async fn advanced_security(
 }
 
 /// Alerts by repository id (lower case) from the organization-wide API (7.2-preview.1,
-/// ../shared/ado-api/advsec.reporting.alertsbatch.json): `reporting/summary/alerts` names the
+/// tests/fixtures/ado-api/advsec.reporting.alertsbatch.json): `reporting/summary/alerts` names the
 /// repositories whose alerts this identity sees (the service shows nobody more), and
 /// `reporting/summary/alertsbatch` pages their alerts in any state by `x-ms-continuationtoken`.
 /// Its alerts name their repository by project and repository name, not id. A repository with
@@ -869,7 +869,7 @@ async fn organization_policies(
         let url = api_url(
             base,
             &["_apis", "OrganizationPolicy", "Policies", name],
-            // `defaultValue` as Microsoft365DSC asks (../shared/ado-api/organization.policies.get.json).
+            // `defaultValue` as Microsoft365DSC asks (tests/fixtures/ado-api/organization.policies.get.json).
             &[("defaultValue", ""), ("api-version", "7.1-preview.1")],
         );
         let value = match client
@@ -910,7 +910,7 @@ fn effective_policy_value(entry: &serde_json::Value) -> Option<bool> {
 
 /// Definitions page with a timestamp token, which the service refuses on the second page
 /// without a queryOrder ("Continuation token timestamp without query order is ambiguous");
-/// name order gives name tokens (../shared/ado-api/build.definitions.paging.json).
+/// name order gives name tokens (tests/fixtures/ado-api/build.definitions.paging.json).
 const BUILD_DEFINITIONS_QUERY: [(&str, &str); 3] = [
     ("includeAllProperties", "true"),
     ("$top", PAGE_SIZE),
@@ -975,7 +975,7 @@ mod tests {
     #[test]
     fn build_definitions_are_listed_in_name_order() {
         let paging: serde_json::Value = serde_json::from_str(include_str!(
-            "../../../shared/ado-api/build.definitions.paging.json"
+            "../../tests/fixtures/ado-api/build.definitions.paging.json"
         ))
         .unwrap();
         let order = BUILD_DEFINITIONS_QUERY
@@ -988,33 +988,35 @@ mod tests {
         assert!(order.starts_with("definitionName"));
     }
 
-    /// Entries as the portal's data provider gives them
-    /// (../shared/ado-api/organization.policies.get.json): `effectiveValue` wins over `value`.
+    /// Entries in the shapes described for the portal's data provider and Microsoft365DSC's read
+    /// (tests/fixtures/ado-api/organization.policies.get.json, unverified): `effectiveValue` wins
+    /// over `value`.
     #[test]
     fn organization_policies_read_the_effective_value() {
         let fixture: serde_json::Value = serde_json::from_str(include_str!(
-            "../../../shared/ado-api/organization.policies.get.json"
+            "../../tests/fixtures/ado-api/organization.policies.get.json"
         ))
         .unwrap();
-        let entries: Vec<&serde_json::Value> =
-            fixture["data_provider_entries(mock_copied_from_portal)"]
-                .as_object()
-                .into_iter()
-                .flat_map(|o| o.values())
-                .flat_map(|v| v.as_array().into_iter().flatten().chain(v.get("policy")))
-                .collect();
+        let entries: Vec<&serde_json::Value> = fixture["dataProviderEntries"]
+            .as_object()
+            .into_iter()
+            .flat_map(|o| o.values())
+            .flat_map(|v| v.as_array().into_iter().flatten())
+            .collect();
         let mut differing = 0;
         for entry in &entries {
             let entry = entry.get("policy").unwrap_or(entry);
-            if let Some(effective) = entry.get("effectiveValue").and_then(|v| v.as_bool()) {
-                assert_eq!(effective_policy_value(entry), Some(effective), "{entry}");
-                differing +=
-                    usize::from(entry.get("value").and_then(|v| v.as_bool()) != Some(effective));
-            }
+            let effective = entry["effectiveValue"].as_bool().unwrap();
+            assert_eq!(effective_policy_value(entry), Some(effective), "{entry}");
+            differing += usize::from(entry["value"].as_bool() != Some(effective));
         }
         assert!(
             differing > 0,
             "no entry whose value differs from its effective value: {fixture}"
+        );
+        assert_eq!(
+            effective_policy_value(&fixture["singlePolicyRead"]),
+            Some(true)
         );
         // Microsoft365DSC's single read: `Value`, a string.
         assert_eq!(

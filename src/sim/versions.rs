@@ -2,8 +2,8 @@
 //! version (its resource location, listed by `OPTIONS /_apis`), and the 400s a request gets
 //! when it asks for a version the server does not have or leaves out `-preview` on a route that
 //! is still preview there. Modelled on the 6.0, 6.1 and 7.0 REST specs
-//! (MicrosoftDocs/vsts-rest-api-specs; ../shared/ado-api/server-route-versions.json), the
-//! location ids and shape of a recorded `OPTIONS /_apis` (../shared/ado-api/locations.options.json)
+//! (MicrosoftDocs/vsts-rest-api-specs; tests/fixtures/ado-api/server-route-versions.json), the
+//! location ids and shape of a recorded `OPTIONS /_apis` (tests/fixtures/ado-api/locations.options.json)
 //! and ../shared/ado-api/README.md §6.
 
 use serde_json::{Value, json};
