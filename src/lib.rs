@@ -2,8 +2,9 @@
 //! and security posture, evaluates recommendations and renders reports.
 //!
 //! The modules follow the data flow: [`config`] → [`crawl`] (through [`ado`]) → [`tables`] →
-//! [`dataset`] → [`rules`] → [`report`]; [`job`] wires them for one run, [`sim`] is the simulated
-//! estate the demo and the tests crawl.
+//! [`dataset`] → [`rules`] → [`report`]; [`job`] wires them for one run. The simulated estate
+//! the demo and the tests crawl is its own crate (`crates/sim`), and the command line is
+//! `crates/cli`.
 
 pub mod ado;
 pub mod config;
@@ -15,5 +16,4 @@ pub mod job;
 pub mod lock;
 pub mod report;
 pub mod rules;
-pub mod sim;
 pub mod tables;

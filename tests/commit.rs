@@ -41,7 +41,10 @@ fn run_on(config: &Path, out: &Path, date: &str, crash: Option<&str>) -> Output 
 /// What DuckDB reads in the dataset (tests/python/dataset_state.py).
 fn reader_view(dataset: &Path) -> serde_json::Value {
     let output = Command::new(python())
-        .arg("tests/python/dataset_state.py")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/python/dataset_state.py"
+        ))
         .arg(dataset)
         .output()
         .expect("run python");

@@ -21,8 +21,14 @@ use url::Url;
 /// Recorded and spec responses: the shared set beside the checkout, then the ones this
 /// project found (tests/fixtures/ado-api/README.md names each one's source).
 const FIXTURE_DIRS: [&str; 2] = [
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/ado-api/"),
-    concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ado-api/"),
+    concat!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../.."),
+        "/../shared/ado-api/"
+    ),
+    concat!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../.."),
+        "/tests/fixtures/ado-api/"
+    ),
 ];
 
 fn fixture(name: &str) -> Value {
@@ -491,7 +497,7 @@ fn advanced_security_enablement_reads_both_preview_shapes() {
 /// and there are at least 20 rows.
 #[test]
 fn every_reference_in_the_behaviour_catalogue_exists() {
-    let root = env!("CARGO_MANIFEST_DIR");
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
     let doc = std::fs::read_to_string(format!("{root}/docs/azure-devops-behaviour.md")).unwrap();
     let mut rows = 0;
     let mut missing = Vec::new();

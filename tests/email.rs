@@ -24,7 +24,10 @@ impl Drop for SmtpSink {
 
 fn start_smtp_sink(dir: &Path) -> SmtpSink {
     let python = std::env::var("ADO_POSTURE_PYTHON").unwrap_or_else(|_| "python3".into());
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/smtp_sink.py");
+    let script = concat!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../.."),
+        "/tests/python/smtp_sink.py"
+    );
     let mut child = Command::new(&python)
         .arg(script)
         .arg(dir)

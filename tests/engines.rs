@@ -8,12 +8,12 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use ado_posture::sim::{Estate, EstateSizes};
+use ado_posture_sim::{Estate, EstateSizes};
 use chrono::NaiveDate;
 use common::*;
 
 fn sql_files(folder: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
         .join("sql")
         .join(folder);
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -94,12 +94,15 @@ async fn every_analyst_query_and_rule_answers_the_same_on_polars_duckdb_and_spar
     let python = std::env::var("ADO_POSTURE_PYTHON").unwrap_or_else(|_| "python3".into());
     let compared = std::process::Command::new(python)
         .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../.."),
             "/tests/python/engines.py"
         ))
         .arg(out.join("dataset"))
         .arg(&expected)
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/views"))
+        .arg(concat!(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../.."),
+            "/sql/views"
+        ))
         .output()
         .unwrap();
     let report = text(&compared.stdout);

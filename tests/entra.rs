@@ -330,7 +330,7 @@ fn azure_cli_expiry_is_read_from_old_and_new_cli_output_and_a_malformed_one_is_r
 
 #[test]
 fn managed_identity_on_app_service_crawls_and_its_identity_header_appears_nowhere() {
-    use ado_posture::sim::entra::AppServiceIdentity;
+    use ado_posture_sim::entra::AppServiceIdentity;
 
     const HEADER: &str = "identity-header-7d41-never-print-me";
     let tmp = tempfile::tempdir().unwrap();
@@ -593,7 +593,7 @@ fn config_at(dir: &Path, auth: &str) -> PathBuf {
 async fn tokens_are_cached_and_renewed_five_minutes_before_they_expire() {
     use ado_posture::ado::auth::TokenSource;
     use ado_posture::config::{EntraCredential, Secret};
-    use ado_posture::sim::{Estate, EstateSizes, SimServer, SimSettings};
+    use ado_posture_sim::{Estate, EstateSizes, SimServer, SimSettings};
 
     let mut settings = SimSettings::default();
     // 301 s: fresh for one second, then inside the 300 s renewal margin.

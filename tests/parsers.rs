@@ -38,7 +38,7 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 fn fixture_bodies() -> &'static [(String, Value)] {
     static BODIES: OnceLock<Vec<(String, Value)>> = OnceLock::new();
     BODIES.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
         let mut files: Vec<PathBuf> = ["../shared/ado-api", "tests/fixtures/ado-api"]
             .iter()
             .flat_map(|dir| {
@@ -105,7 +105,7 @@ fn real_locations() -> &'static [ResourceLocation] {
 fn rule_files() -> &'static [(String, String)] {
     static RULES: OnceLock<Vec<(String, String)>> = OnceLock::new();
     RULES.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql/rules");
+        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("sql/rules");
         let mut rules: Vec<(String, String)> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().path())

@@ -19,7 +19,10 @@ fn pyarrow_and_duckdb_read_every_table_with_its_hive_partition() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let dataset = out.join("dataset");
     let manifest = manifest(&dataset);
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/read_dataset.py");
+    let script = concat!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../.."),
+        "/tests/python/read_dataset.py"
+    );
     let result = Command::new(python())
         .arg(script)
         .arg(&dataset)

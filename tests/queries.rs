@@ -9,7 +9,7 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use ado_posture::sim::{Estate, EstateSizes};
+use ado_posture_sim::{Estate, EstateSizes};
 use chrono::NaiveDate;
 use common::*;
 

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use ado_posture::sim::{Estate, EstateSizes};
+use ado_posture_sim::{Estate, EstateSizes};
 use chrono::NaiveDate;
 use common::snapshot;
 

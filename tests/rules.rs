@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use ado_posture::dataset::{Dataset, scan_files};
-use ado_posture::sim::{Estate, EstateSizes};
+use ado_posture_sim::{Estate, EstateSizes};
 use chrono::NaiveDate;
 use common::*;
 

@@ -18,10 +18,10 @@ if ! command -v java >/dev/null 2>&1; then
   echo "warning: no Java runtime: tests/engines.rs cannot start Spark (apt-get install openjdk-17-jre-headless)" >&2
 fi
 
-echo "== cargo fmt --check"
-cargo fmt --check
-echo "== cargo clippy --all-targets -- -D warnings"
-cargo clippy --all-targets --locked -- -D warnings
+echo "== cargo fmt --all --check"
+cargo fmt --all --check
+echo "== cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== report in headless Chromium"
 if command -v chromium >/dev/null 2>&1; then
   shots="${CARGO_TARGET_DIR:-target}/report-check"
@@ -41,5 +41,5 @@ else
   echo "systemd-analyze is not installed: skipped (CI installs it; apt-get install systemd)"
 fi
 
-echo "== cargo test"
-cargo test --locked
+echo "== cargo test --workspace"
+cargo test --workspace --locked

@@ -142,14 +142,14 @@ pub fn run_config(config: &Path, out: &Path, extra: &[&str]) -> Output {
 /// Runs the whole job in-process against an in-process simulator serving `estate`, as of
 /// `date`, with a fixed run id and generation time (for tests that compare output).
 pub async fn snapshot(
-    estate: ado_posture::sim::Estate,
+    estate: ado_posture_sim::Estate,
     out: &Path,
     date: chrono::NaiveDate,
     run_id: &str,
 ) -> ado_posture::job::JobOutcome {
     use ado_posture::config::{Limits, ResolvedConfig};
     use ado_posture::job::{self, JobOptions};
-    use ado_posture::sim::{SimServer, SimSettings};
+    use ado_posture_sim::{SimServer, SimSettings};
     use chrono::TimeZone as _;
 
     let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));

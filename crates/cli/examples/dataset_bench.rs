@@ -10,10 +10,10 @@
 use std::time::Instant;
 
 use ado_posture::dataset::{Dataset, DatasetError, SnapshotWriter};
-use ado_posture::sim::estate::SplitMix64;
 use ado_posture::tables::advsec::ADVSEC_ALERTS;
 use ado_posture::tables::inventory::REPOSITORIES;
 use ado_posture::tables::{RowContext, TableBuilder, TableDef, TableError, Value};
+use ado_posture_sim::estate::SplitMix64;
 use arrow::record_batch::RecordBatch;
 
 /// Rows per batch handed to the writer: the memory bound of the producer side.

@@ -143,8 +143,8 @@ impl SimServer {
     }
 
     /// A connector that crawls this simulator (every host at its address) with its PAT.
-    pub fn connector(&self, name: &str) -> crate::config::Connector {
-        use crate::config::{Connector, Credential, Deployment, Secret};
+    pub fn connector(&self, name: &str) -> ado_posture::config::Connector {
+        use ado_posture::config::{Connector, Credential, Deployment, Secret};
         let url = url::Url::parse(&self.url())
             .unwrap_or_else(|_| unreachable!("a socket address is a valid URL host"));
         Connector {

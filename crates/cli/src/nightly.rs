@@ -1,0 +1,405 @@
+//! `run` and `demo`: the nightly job with everything a scheduler needs around it (the lock,
+//! signals at any stage, e-mail, report retention, the `--fail-on` gate, one summary line).
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use ado_posture::config::{self, ConfigError, Limits, ResolvedConfig};
+use ado_posture::crawl::CrawlProgress;
+use ado_posture::job::{self, JobError, JobOptions, JobOutcome, RunStatus};
+use ado_posture::report;
+use ado_posture::rules::Severity;
+use ado_posture_sim::{SimServer, SimSettings};
+
+use crate::args::EstateArgs;
+use crate::data::lock_output;
+use crate::exit;
+use crate::progress::ProgressBar;
+
+/// `run`: loads and checks the config (every problem at once), then the nightly run.
+pub async fn run(
+    config: &Path,
+    out: Option<&Path>,
+    mut settings: RunSettings,
+) -> anyhow::Result<u8> {
+    let (mut config, out) = match load_for_run(config, out) {
+        Ok(loaded) => loaded,
+        // A scheduler's log still gets its one summary line.
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            log_summary(None, exit::USAGE, Duration::ZERO, "nothing committed");
+            return Ok(exit::USAGE);
+        }
+    };
+    if settings.rules_dir.is_some() {
+        config.rules_dir = settings.rules_dir.take();
+    }
+    if let Some(dir) = &config.rules_dir
+        && !dir.is_dir()
+    {
+        return Err(ConfigError::Invalid(format!(
+            "the custom rules folder {} does not exist",
+            dir.display()
+        ))
+        .into());
+    }
+    if settings.check {
+        let orgs: usize = config
+            .connectors
+            .iter()
+            .map(|c| c.organizations.as_ref().map_or(0, Vec::len))
+            .sum();
+        println!(
+            "config OK: {} connector(s), {orgs} organization(s) listed (others discovered), output {}{}",
+            config.connectors.len(),
+            out.display(),
+            if config.email.is_some() {
+                ", e-mail on"
+            } else {
+                ""
+            }
+        );
+        return Ok(exit::SUCCESS);
+    }
+    settings.retain_days = settings.retain_days.or(config.retain_days);
+    scheduled_run(&config, &out, &settings).await
+}
+
+/// Loads the config and checks the output folder, reporting every problem at once.
+fn load_for_run(path: &Path, out: Option<&Path>) -> anyhow::Result<(ResolvedConfig, PathBuf)> {
+    let mut problems = Vec::new();
+    let config = match config::load(path) {
+        Ok(c) => Some(c),
+        Err(ConfigError::Problems(p)) => {
+            problems.extend(p);
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    // When the config has problems, still check the output folder it names.
+    let configured_dir = match &config {
+        Some(c) => c.output_dir.clone(),
+        None => std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| text.parse::<toml::Table>().ok())
+            .and_then(|t| t.get("output")?.get("dir")?.as_str().map(PathBuf::from)),
+    };
+    let (out, key) = match (out, configured_dir) {
+        (Some(out), _) => (Some(out.to_path_buf()), "--out"),
+        (None, Some(dir)) => (Some(dir), "[output] dir"),
+        (None, None) => {
+            if config.is_some() {
+                problems.push("no output folder: pass --out DIR or set [output] dir".into());
+            }
+            (None, "")
+        }
+    };
+    if let Some(out) = &out
+        && let Err(e) = config::check_output_dir(out)
+    {
+        problems.push(format!("{key}: {e}"));
+    }
+    match (config, out) {
+        (Some(config), Some(out)) if problems.is_empty() => Ok((config, out)),
+        _ => Err(ConfigError::Problems(problems).into()),
+    }
+}
+
+/// What `run` does besides the job itself.
+pub struct RunSettings {
+    pub fail_on: Option<Severity>,
+    /// `--retain-days`, which wins over the config's.
+    pub retain_days: Option<u32>,
+    pub email: bool,
+    pub snapshot_date: Option<chrono::NaiveDate>,
+    pub rules_dir: Option<PathBuf>,
+    /// `--check`: validate the config and stop.
+    pub check: bool,
+}
+
+/// On SIGINT or SIGTERM, whatever stage the run is in (the crawl, writing, rules, reports,
+/// e-mail): say what was committed, write the summary line and exit 130. Stopping at any
+/// instant is safe: the dataset switches versions atomically, and the next run clears what an
+/// unfinished one staged.
+fn stop_on_signal(stage: Arc<job::RunStage>, started: Instant, out: PathBuf) {
+    tokio::spawn(async move {
+        let signal = crate::shutdown_signal().await;
+        if !stage.committing() {
+            // Tidy up as the run's own cleanup would; what a racing write leaves, the next
+            // run's recovery removes.
+            ado_posture::dataset::commit::VersionStore::of(&out.join("dataset")).discard_staging();
+        }
+        // The kernel releases the lock with the process; its file goes too, as on a normal end.
+        let _ = std::fs::remove_file(out.join(ado_posture::lock::LOCK_FILE));
+        eprintln!("error: interrupted by {signal}: {}", stage.describe());
+        log_summary(None, exit::INTERRUPTED, started.elapsed(), stage.describe());
+        std::process::exit(i32::from(exit::INTERRUPTED));
+    });
+}
+
+/// The nightly run: lock, job (interruptible), e-mail, retention, exit code, summary line.
+async fn scheduled_run(
+    config: &ResolvedConfig,
+    out: &Path,
+    settings: &RunSettings,
+) -> anyhow::Result<u8> {
+    let started = Instant::now();
+    let lock = match lock_output(out) {
+        Ok(lock) => lock,
+        Err(code) => {
+            log_summary(None, code, started.elapsed(), "nothing committed");
+            return Ok(code);
+        }
+    };
+    let stage = Arc::new(job::RunStage::default());
+    stop_on_signal(stage.clone(), started, out.to_path_buf());
+    let today = settings
+        .snapshot_date
+        .unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let retain_from = settings.retain_days.map(|days| {
+        today
+            .checked_sub_days(chrono::Days::new(u64::from(days)))
+            .unwrap_or(chrono::NaiveDate::MIN)
+    });
+    let options = JobOptions {
+        snapshot_date: settings.snapshot_date,
+        retain_from,
+        stage: stage.clone(),
+        ..JobOptions::default()
+    };
+    let progress = ProgressBar::new();
+    let work = async {
+        let (code, outcome) = run_job(config, out, &options, &progress).await?;
+        progress.finish();
+        let Some(outcome) = outcome else {
+            return Ok::<_, anyhow::Error>((code, None));
+        };
+        let mut code = code;
+        if settings.email
+            && let Some(email) = &config.email
+            && let Err(e) =
+                ado_posture::email::send(email, &outcome.summary, &outcome.reports).await
+        {
+            eprintln!(
+                "error: {e}; the dataset and reports are kept, resend with `ado-posture email`"
+            );
+            if code == exit::SUCCESS {
+                code = exit::EMAIL_FAILED;
+            }
+        }
+        // The dataset's retention was part of the commit; the reports follow it.
+        if let Some(cutoff) = retain_from
+            && outcome.status == RunStatus::Success
+        {
+            let reports = report::prune_before(out, cutoff)
+                .with_context(|| format!("pruning reports under {}", out.display()))?;
+            tracing::info!(%cutoff, reports, "retention: removed snapshots and reports before {cutoff}");
+        }
+        if code == exit::SUCCESS
+            && let Some(threshold) = settings.fail_on
+            && gate(&outcome.findings, threshold)
+        {
+            code = exit::FINDINGS;
+        }
+        Ok((code, Some(outcome)))
+    };
+    let (code, outcome) = match work.await {
+        Ok(done) => done,
+        Err(e) => {
+            progress.finish();
+            // Disk full, a report that cannot be written…: say what was kept, and still
+            // write the summary line.
+            let code = if stage.committed() {
+                exit::PARTIAL
+            } else {
+                exit::FAILURE
+            };
+            eprintln!("error: {e:#}\n{}", stage.describe());
+            log_summary(None, code, started.elapsed(), stage.describe());
+            return Ok(code);
+        }
+    };
+    drop(lock);
+    log_summary(outcome.as_ref(), code, started.elapsed(), stage.describe());
+    Ok(code)
+}
+
+/// Whether open (failing, not exempt) findings at or above `threshold` exist; says so.
+pub fn gate(findings: &[ado_posture::rules::Finding], threshold: Severity) -> bool {
+    let failing = findings
+        .iter()
+        .filter(|f| f.is_open() && f.severity <= threshold)
+        .count();
+    if failing > 0 {
+        eprintln!(
+            "{failing} open finding(s) at or above {threshold} severity (--fail-on {threshold})"
+        );
+    }
+    failing > 0
+}
+
+/// The one line a scheduler's log keeps: what was crawled, found and spent, and why it exited.
+/// `committed` says what was committed when there is no outcome to count.
+fn log_summary(outcome: Option<&JobOutcome>, code: u8, elapsed: Duration, committed: &str) {
+    let reason = exit::reason(code);
+    let seconds = (elapsed.as_secs_f64() * 10.0).round() / 10.0;
+    match outcome {
+        Some(o) => {
+            // The counts stdout, the manifest and the report show (open = failing, not exempt);
+            // inventory sizes are the rows of the inventory tables.
+            let counts = &o.counts.open;
+            let rows = |table: &str| {
+                o.tables
+                    .iter()
+                    .find(|t| t.table == table)
+                    .map_or(0, |t| t.rows)
+            };
+            let (projects, repositories) = (rows("projects"), rows("repositories"));
+            let api = &o.api;
+            tracing::info!(
+                organizations = o.organizations,
+                organizations_failed = o.crawl_errors.len(),
+                projects,
+                repositories,
+                high = counts.high,
+                medium = counts.medium,
+                low = counts.low,
+                new = o.counts.new,
+                resolved = o.counts.resolved,
+                api_calls = api.calls,
+                api_errors = api.errors,
+                api_retries = api.retries,
+                throttled_blocked = api.blocked,
+                throttled_delay_s = api.delayed_seconds,
+                duration_s = seconds,
+                exit_code = code,
+                exit_reason = reason,
+                "summary: {} organizations ({} failed), {projects} projects, {repositories} repositories, findings {} high / {} medium / {} low ({} new, {} resolved), {} API calls ({} failed, {} retries; throttling: {} blocked, {:.1} s delayed), {seconds} s, exit {code} ({reason})",
+                o.organizations,
+                o.crawl_errors.len(),
+                counts.high,
+                counts.medium,
+                counts.low,
+                o.counts.new,
+                o.counts.resolved,
+                api.calls,
+                api.errors,
+                api.retries,
+                api.blocked,
+                api.delayed_seconds,
+            );
+        }
+        None => tracing::info!(
+            duration_s = seconds,
+            exit_code = code,
+            exit_reason = reason,
+            "summary: {committed}, {seconds} s, exit {code} ({reason})"
+        ),
+    }
+}
+
+pub async fn demo(
+    out: &Path,
+    estate: &EstateArgs,
+    snapshot_date: Option<chrono::NaiveDate>,
+) -> anyhow::Result<u8> {
+    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+    let server = SimServer::start(loopback, estate.estate(), SimSettings::default())
+        .await
+        .context("cannot start the simulator on a loopback port")?;
+    println!("Simulated Azure DevOps estate serving on {}", server.url());
+    let config = ResolvedConfig {
+        output_dir: None,
+        retain_days: None,
+        limits: Limits {
+            requests_per_second: 200,
+            burst: 50,
+            ..Limits::default()
+        },
+        connectors: vec![server.connector("demo")],
+        email: None,
+        exemptions: Vec::new(),
+        rule_scopes: Vec::new(),
+        rules_dir: None,
+    };
+    let options = JobOptions {
+        snapshot_date,
+        ..JobOptions::default()
+    };
+    let _lock = match lock_output(out) {
+        Ok(lock) => lock,
+        Err(code) => return Ok(code),
+    };
+    let (code, _) = run_job(&config, out, &options, &ado_posture::crawl::NoProgress).await?;
+    println!("Requests served by the simulator: {}", server.requests());
+    Ok(code)
+}
+
+/// Runs the job and prints what it wrote; the exit code, and the outcome when something was committed.
+async fn run_job(
+    config: &ResolvedConfig,
+    out: &Path,
+    options: &JobOptions,
+    progress: &dyn CrawlProgress,
+) -> anyhow::Result<(u8, Option<JobOutcome>)> {
+    match job::run_with_progress(config, out, options, progress).await {
+        Ok(outcome) => {
+            print_outcome(&outcome);
+            let code = match outcome.status {
+                RunStatus::Success => exit::SUCCESS,
+                RunStatus::Partial => exit::PARTIAL,
+            };
+            Ok((code, Some(outcome)))
+        }
+        Err(JobError::NothingCrawled(errors)) => {
+            eprintln!("error: nothing was crawled, so no snapshot was committed:");
+            for e in &errors {
+                eprintln!("  - {}", e.message);
+            }
+            Ok((exit::FAILURE, None))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn print_outcome(o: &JobOutcome) {
+    let rows = o
+        .tables
+        .iter()
+        .map(|t| format!("{} {}", t.table, t.rows))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let counts = &o.counts;
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(
+        stdout,
+        "Run {} ({}) — snapshot {}\n  dataset:  {}  ({rows} rows)\n  manifest: {}\n  reports:  {}\n            {} (findings.csv, recommendations.csv, summary.csv, email.html)\n  findings: {} (high {}, medium {}, low {}), {} new, {} resolved",
+        o.run_id,
+        match o.status {
+            RunStatus::Success => "success",
+            RunStatus::Partial => "partial",
+        },
+        o.snapshot_date,
+        o.dataset_dir.display(),
+        o.manifest.display(),
+        o.reports.report_html.display(),
+        o.reports.dir.display(),
+        counts.open.total,
+        counts.open.high,
+        counts.open.medium,
+        counts.open.low,
+        counts.new,
+        counts.resolved,
+    );
+    for e in &o.crawl_errors {
+        let _ = writeln!(stdout, "  not crawled: {}", e.message);
+    }
+    for e in &o.rule_errors {
+        let _ = writeln!(stdout, "  rule failed: {e}");
+    }
+}
