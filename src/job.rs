@@ -5,25 +5,21 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::record_batch::RecordBatch;
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use polars::prelude::LazyFrame;
 
 use crate::ado::stats::ApiStats;
 use crate::config::ResolvedConfig;
-use crate::crawl::{self, CrawlError, CrawlProgress, NoProgress, OrganizationInventory};
+use crate::crawl::{self, CrawlError, CrawlProgress, NoProgress};
 use crate::dataset::manifest::{FindingTotals, OrganizationRun, RunManifest, TableRows};
 use crate::dataset::{Dataset, DatasetError, SnapshotWriter, TableWritten, scan_files};
 use crate::report::{self, FindingCounts, ReportError, ReportOptions, ReportPaths, ReportSummary};
 use crate::rules::{self, Finding, Rule, RuleError};
-use crate::tables::advsec::{self, ADVANCED_SECURITY, ADVSEC_ALERTS};
-use crate::tables::agents::{self, AGENT_POOLS, AGENT_QUEUES, ENVIRONMENTS, SECURE_FILES};
-use crate::tables::controls::{self, CHECKS, ORGANIZATION_POLICIES};
-use crate::tables::findings::{CRAWL_COVERAGE, CRAWL_ERRORS, FINDINGS, RUNS};
-use crate::tables::inventory::{self, BRANCH_POLICIES, ORGANIZATIONS, PROJECTS, REPOSITORIES};
-use crate::tables::library::{self, SERVICE_CONNECTIONS, VARIABLE_GROUPS};
-use crate::tables::pipelines::{self, PIPELINE_SETTINGS, PIPELINES};
-use crate::tables::{RowContext, TableBuilder, TableError, Value};
+use crate::tables::findings::{
+    self as run_tables, CRAWL_COVERAGE, CRAWL_ERRORS, CrawledOrganization, FINDINGS, RUNS, RunRow,
+};
+use crate::tables::inventory::ORGANIZATIONS;
+use crate::tables::{TableError, TableRole};
 
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
@@ -90,26 +86,6 @@ pub fn new_run_id() -> String {
         (now.timestamp_subsec_nanos() as u64 ^ (u64::from(std::process::id()) << 20)) & 0xff_ffff;
     format!("{}-{salt:06x}", now.format("%Y%m%dT%H%M%SZ"))
 }
-
-/// The tables the crawl fills, in the order they are written.
-const INVENTORY_TABLES: [&crate::tables::TableDef; 16] = [
-    &ORGANIZATIONS,
-    &PROJECTS,
-    &REPOSITORIES,
-    &BRANCH_POLICIES,
-    &SERVICE_CONNECTIONS,
-    &VARIABLE_GROUPS,
-    &PIPELINES,
-    &PIPELINE_SETTINGS,
-    &AGENT_POOLS,
-    &AGENT_QUEUES,
-    &SECURE_FILES,
-    &ENVIRONMENTS,
-    &ADVANCED_SECURITY,
-    &ADVSEC_ALERTS,
-    &CHECKS,
-    &ORGANIZATION_POLICIES,
-];
 
 /// For the signal and lock tests: `ADO_POSTURE_TEST_PAUSE_AT=<stage>:<ms>` blocks the run's
 /// thread at that stage (`rules`, `reports`), as heavy work does.
@@ -215,7 +191,12 @@ pub async fn run_with_progress(
         stats.clone(),
         progress,
         |org| {
-            write_organization(&mut writer, &run_id, &org)?;
+            // One Parquet file per table with rows; tables without are written at the end.
+            for (def, batch) in crate::tables::organization_batches(&run_id, &org)? {
+                if batch.num_rows() > 0 {
+                    writer.write_table(def, &[batch])?;
+                }
+            }
             crawled.push(CrawledOrganization::of(&org));
             Ok::<(), JobError>(())
         },
@@ -227,18 +208,18 @@ pub async fn run_with_progress(
     }
     crawled.sort_by(|a, b| (&a.connector, &a.organization).cmp(&(&b.connector, &b.organization)));
     // Every table gets a file, even with no rows, so readers always find its schema.
-    for def in INVENTORY_TABLES.iter().chain([&&CRAWL_COVERAGE]) {
+    for def in crate::tables::tables_of(TableRole::Inventory).chain([&CRAWL_COVERAGE]) {
         if !writer.written().iter().any(|w| w.table == def.name) {
             writer.write_table(def, &[])?;
         }
     }
     writer.write_table(
         &CRAWL_ERRORS,
-        &[crawl_errors_batch(&run_id, &crawl_errors)?],
+        &[run_tables::crawl_errors(&run_id, &crawl_errors)?],
     )?;
 
     let mut tables = BTreeMap::new();
-    for def in RULE_INPUT_TABLES {
+    for def in crate::tables::rule_inputs() {
         tables.insert(
             def.name.to_string(),
             scan_files(&writer.staged_files(def.name)?)?,
@@ -254,8 +235,7 @@ pub async fn run_with_progress(
         &config.rule_scopes,
     )?;
     rule_errors.extend(catalog_errors);
-    let findings_batch = findings_batch(&run_id, &findings)?;
-    writer.write_table(&FINDINGS, &[findings_batch])?;
+    writer.write_table(&FINDINGS, &[run_tables::findings(&run_id, &findings)?])?;
     let counts = FindingCounts::of(&findings);
     let run_row = RunRow {
         run_id: &run_id,
@@ -268,7 +248,10 @@ pub async fn run_with_progress(
         api_calls: stats.totals().calls,
         open_findings: counts.open.total as usize,
     };
-    writer.write_table(&RUNS, &[runs_batch(&run_row, &crawled, &crawl_errors)?])?;
+    writer.write_table(
+        &RUNS,
+        &[run_tables::runs(&run_row, &crawled, &crawl_errors)?],
+    )?;
     let tables = writer.written().to_vec();
 
     let status = if crawl_errors.is_empty() && rule_errors.is_empty() {
@@ -371,28 +354,6 @@ pub async fn run_with_progress(
         api: stats.totals(),
     })
 }
-
-/// The tables rules read: the inventory, and what the crawl could not read.
-const RULE_INPUT_TABLES: [&crate::tables::TableDef; 18] = [
-    &ORGANIZATIONS,
-    &PROJECTS,
-    &REPOSITORIES,
-    &BRANCH_POLICIES,
-    &SERVICE_CONNECTIONS,
-    &VARIABLE_GROUPS,
-    &PIPELINES,
-    &PIPELINE_SETTINGS,
-    &AGENT_POOLS,
-    &AGENT_QUEUES,
-    &SECURE_FILES,
-    &ENVIRONMENTS,
-    &ADVANCED_SECURITY,
-    &ADVSEC_ALERTS,
-    &CHECKS,
-    &ORGANIZATION_POLICIES,
-    &CRAWL_ERRORS,
-    &CRAWL_COVERAGE,
-];
 
 /// The built-in rules and the users' rules of `custom_dir`; a custom rule that does not load
 /// is an error beside the catalog, never a reason to stop.
@@ -526,7 +487,7 @@ pub fn evaluate_committed(
     };
     let (catalog, catalog_errors) = load_catalog(custom_dir)?;
     let mut tables = BTreeMap::new();
-    for def in RULE_INPUT_TABLES {
+    for def in crate::tables::rule_inputs() {
         let files = dataset.partition_files(def.name, date)?;
         if !files.is_empty() {
             tables.insert(def.name.to_string(), scan_files(&files)?);
@@ -537,7 +498,7 @@ pub fn evaluate_committed(
     rule_errors.extend(catalog_errors);
     let run_id = new_run_id();
     let mut writer = SnapshotWriter::begin_tables(&dataset, &run_id, date)?;
-    writer.write_table(&FINDINGS, &[findings_batch(&run_id, &findings)?])?;
+    writer.write_table(&FINDINGS, &[run_tables::findings(&run_id, &findings)?])?;
     writer.commit()?;
     Ok(EvaluateOutcome {
         snapshot_date: date,
@@ -545,224 +506,4 @@ pub fn evaluate_committed(
         rule_errors: rule_errors.iter().map(ToString::to_string).collect(),
         rules: catalog.len(),
     })
-}
-
-/// The run-level figures of the runs table.
-struct RunRow<'a> {
-    run_id: &'a str,
-    started_at: chrono::DateTime<Utc>,
-    status: &'static str,
-    api_calls: u64,
-    open_findings: usize,
-}
-
-/// One row per organization the run attempted, crawled or failed.
-fn runs_batch(
-    run: &RunRow<'_>,
-    crawled: &[CrawledOrganization],
-    errors: &[CrawlError],
-) -> Result<RecordBatch, TableError> {
-    let mut builder = TableBuilder::new(&RUNS);
-    let micros = |t: chrono::DateTime<Utc>| Some(t.timestamp_micros());
-    let committed_at = Utc::now();
-    let common = |row: &mut Vec<Value<'_>>| {
-        row.push(Value::Int(Some(run.api_calls as i64)));
-        row.push(Value::Int(Some(run.open_findings as i64)));
-        row.push(Value::Str(Some(env!("CARGO_PKG_VERSION"))));
-    };
-    for o in crawled {
-        let mut row = vec![
-            Value::Timestamp(micros(run.started_at)),
-            Value::Timestamp(micros(committed_at)),
-            Value::Str(Some(run.status)),
-            Value::Str(Some("ok")),
-            Value::Str(Some(o.deployment)),
-            Value::Str(o.api_version.as_deref()),
-            Value::Int(Some(o.projects as i64)),
-            Value::Int(Some(o.repositories as i64)),
-            Value::Str(None),
-            Value::Str(None),
-        ];
-        common(&mut row);
-        let ctx = RowContext {
-            run_id: run.run_id,
-            connector: &o.connector,
-            organization: &o.organization,
-            project: None,
-        };
-        builder.push(&ctx, &row)?;
-    }
-    for e in errors {
-        let mut row = vec![
-            Value::Timestamp(micros(run.started_at)),
-            Value::Timestamp(micros(committed_at)),
-            Value::Str(Some(run.status)),
-            Value::Str(Some("failed")),
-            Value::Str(None),
-            Value::Str(None),
-            Value::Int(None),
-            Value::Int(None),
-            Value::Str(Some(&e.kind)),
-            Value::Str(Some(&e.message)),
-        ];
-        common(&mut row);
-        let ctx = RowContext {
-            run_id: run.run_id,
-            connector: &e.connector,
-            organization: e.organization.as_deref().unwrap_or("(discovery)"),
-            project: None,
-        };
-        builder.push(&ctx, &row)?;
-    }
-    builder.finish()
-}
-
-/// What the manifest says about one crawled organization.
-struct CrawledOrganization {
-    connector: String,
-    organization: String,
-    deployment: &'static str,
-    api_version: Option<String>,
-    projects: usize,
-    repositories: usize,
-}
-
-impl CrawledOrganization {
-    fn of(org: &OrganizationInventory) -> Self {
-        CrawledOrganization {
-            connector: org.connector.clone(),
-            organization: org.organization.clone(),
-            deployment: org.deployment.as_str(),
-            api_version: org.api_version.clone(),
-            projects: org.projects.len(),
-            repositories: org.repositories.len(),
-        }
-    }
-}
-
-/// Writes one organization's rows of every inventory table (and its crawl coverage) as one
-/// Parquet file per table; tables where it has no rows are left for the end.
-fn write_organization(
-    writer: &mut SnapshotWriter,
-    run_id: &str,
-    org: &OrganizationInventory,
-) -> Result<(), JobError> {
-    let b = inventory::build(run_id, org)?;
-    let (connections, groups) = library::build(run_id, org)?;
-    let (definitions, settings) = pipelines::build(run_id, org)?;
-    let a = agents::build(run_id, org)?;
-    let (states, alerts) = advsec::build(run_id, org)?;
-    let (checks, policies) = controls::build(run_id, org)?;
-    let coverage = coverage_batch(run_id, org)?;
-    let batches: [(&'static crate::tables::TableDef, RecordBatch); 17] = [
-        (&ORGANIZATIONS, b.organizations),
-        (&PROJECTS, b.projects),
-        (&REPOSITORIES, b.repositories),
-        (&BRANCH_POLICIES, b.branch_policies),
-        (&SERVICE_CONNECTIONS, connections),
-        (&VARIABLE_GROUPS, groups),
-        (&PIPELINES, definitions),
-        (&PIPELINE_SETTINGS, settings),
-        (&AGENT_POOLS, a.agent_pools),
-        (&AGENT_QUEUES, a.agent_queues),
-        (&SECURE_FILES, a.secure_files),
-        (&ENVIRONMENTS, a.environments),
-        (&ADVANCED_SECURITY, states),
-        (&ADVSEC_ALERTS, alerts),
-        (&CHECKS, checks),
-        (&ORGANIZATION_POLICIES, policies),
-        (&CRAWL_COVERAGE, coverage),
-    ];
-    for (def, batch) in batches {
-        if batch.num_rows() > 0 {
-            writer.write_table(def, &[batch])?;
-        }
-    }
-    tracing::debug!(organization = %org.organization, "organization written");
-    Ok(())
-}
-
-fn coverage_batch(run_id: &str, org: &OrganizationInventory) -> Result<RecordBatch, TableError> {
-    let mut builder = TableBuilder::new(&CRAWL_COVERAGE);
-    {
-        for project in &org.libraries {
-            let ctx = RowContext {
-                run_id,
-                connector: &org.connector,
-                organization: &org.organization,
-                project: Some((&project.project_id, &project.project)),
-            };
-            for c in &project.coverage {
-                builder.push(
-                    &ctx,
-                    &[
-                        Value::Str(Some(c.table)),
-                        Value::Str(Some(c.status)),
-                        Value::Str(c.reason.as_deref()),
-                    ],
-                )?;
-            }
-        }
-    }
-    builder.finish()
-}
-
-fn crawl_errors_batch(run_id: &str, errors: &[CrawlError]) -> Result<RecordBatch, TableError> {
-    let mut builder = TableBuilder::new(&CRAWL_ERRORS);
-    for e in errors {
-        let ctx = RowContext {
-            run_id,
-            connector: &e.connector,
-            organization: e.organization.as_deref().unwrap_or("(discovery)"),
-            project: None,
-        };
-        builder.push(
-            &ctx,
-            &[
-                Value::Str(Some(&e.kind)),
-                Value::Int(e.status.map(i64::from)),
-                Value::Str(e.url.as_deref()),
-                Value::Str(Some(&e.message)),
-            ],
-        )?;
-    }
-    builder.finish()
-}
-
-fn non_empty(s: &str) -> Option<&str> {
-    (!s.is_empty()).then_some(s)
-}
-
-fn findings_batch(run_id: &str, findings: &[Finding]) -> Result<RecordBatch, TableError> {
-    let mut builder = TableBuilder::new(&FINDINGS);
-    let days = |d: NaiveDate| d.num_days_from_ce() - rules::history::UNIX_EPOCH_DAYS_FROM_CE;
-    for f in findings {
-        let ctx = RowContext {
-            run_id,
-            connector: &f.connector,
-            organization: &f.organization,
-            project: None,
-        };
-        builder.push(
-            &ctx,
-            &[
-                Value::Str(non_empty(&f.project_id)),
-                Value::Str(non_empty(&f.project)),
-                Value::Str(Some(&f.finding_id)),
-                Value::Str(Some(&f.rule_id)),
-                Value::Str(Some(f.severity.as_str())),
-                Value::Str(Some(&f.title)),
-                Value::Str(Some(&f.resource_kind)),
-                Value::Str(Some(&f.resource_id)),
-                Value::Str(Some(&f.resource_name)),
-                Value::Str(Some(f.status.as_str())),
-                Value::Str(Some(&f.details)),
-                Value::Date(Some(days(f.first_seen))),
-                Value::Bool(Some(f.exemption.is_some())),
-                Value::Str(f.exemption.as_ref().map(|e| e.0.as_str())),
-                Value::Date(f.exemption.as_ref().map(|e| days(e.1))),
-            ],
-        )?;
-    }
-    builder.finish()
 }

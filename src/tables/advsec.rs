@@ -1,15 +1,16 @@
 //! GitHub Advanced Security for Azure DevOps: its state per repository and its alerts.
 
-use arrow::record_batch::RecordBatch;
-
 use super::ColumnType::{Boolean, Int64, TimestampUtc, Utf8};
-use super::{RowContext, TableBuilder, TableDef, TableError, Value, optional, required};
+use super::{
+    Batches, RowContext, TableBuilder, TableDef, TableError, TableRole, Value, optional, required,
+};
 use crate::crawl::{AdvancedSecurity, OrganizationInventory};
 
 pub const ADVANCED_SECURITY: TableDef = TableDef {
     name: "advanced_security",
     doc: "One row per repository: whether GitHub Advanced Security is on, and whether its alerts could be read.",
     project_scoped: true,
+    role: TableRole::Inventory,
     columns: &[
         required("repository_id", Utf8, "Repository id (GUID)."),
         required("repository", Utf8, "Repository name."),
@@ -51,6 +52,7 @@ pub const ADVSEC_ALERTS: TableDef = TableDef {
     name: "advsec_alerts",
     doc: "One row per Advanced Security alert of a repository whose alerts could be read: from the organization-wide list (`reporting/summary/alertsbatch`) where the service offers it, else per repository (default branch).",
     project_scoped: true,
+    role: TableRole::Inventory,
     columns: &[
         required("repository_id", Utf8, "Repository id (GUID)."),
         required("repository", Utf8, "Repository name."),
@@ -86,10 +88,7 @@ pub const ADVSEC_ALERTS: TableDef = TableDef {
 };
 
 /// Record batches of the Advanced Security tables for one organization.
-pub fn build(
-    run_id: &str,
-    org: &OrganizationInventory,
-) -> Result<(RecordBatch, RecordBatch), TableError> {
+pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, TableError> {
     let mut states = TableBuilder::new(&ADVANCED_SECURITY);
     let mut alerts = TableBuilder::new(&ADVSEC_ALERTS);
     let projects: std::collections::HashMap<&str, &str> = org
@@ -221,5 +220,5 @@ pub fn build(
             }
         }
     }
-    Ok((states.finish()?, alerts.finish()?))
+    Ok(vec![states.done()?, alerts.done()?])
 }

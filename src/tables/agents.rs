@@ -1,11 +1,9 @@
 //! Agent pools (organization), agent queues, secure files and environments (project).
 
-use arrow::record_batch::RecordBatch;
-
 use super::ColumnType::{Boolean, Int64, TimestampUtc, Utf8};
 use super::{
-    AUTHORIZED_PIPELINE_IDS, OPEN_TO_ALL_PIPELINES, RowContext, TableBuilder, TableDef, TableError,
-    Value, optional, required,
+    AUTHORIZED_PIPELINE_IDS, Batches, OPEN_TO_ALL_PIPELINES, RowContext, TableBuilder, TableDef,
+    TableError, TableRole, Value, optional, required,
 };
 use crate::crawl::OrganizationInventory;
 
@@ -13,6 +11,7 @@ pub const AGENT_POOLS: TableDef = TableDef {
     name: "agent_pools",
     doc: "One row per agent pool of the organization.",
     project_scoped: false,
+    role: TableRole::Inventory,
     columns: &[
         required("pool_id", Int64, "Agent pool id."),
         required("pool", Utf8, "Agent pool name."),
@@ -39,6 +38,7 @@ pub const AGENT_QUEUES: TableDef = TableDef {
     name: "agent_queues",
     doc: "One row per agent queue of a project (a pool as the project uses it).",
     project_scoped: true,
+    role: TableRole::Inventory,
     columns: &[
         required(
             "queue_id",
@@ -62,6 +62,7 @@ pub const SECURE_FILES: TableDef = TableDef {
     name: "secure_files",
     doc: "One row per secure file of a project (certificates, keys, profiles); never its content.",
     project_scoped: true,
+    role: TableRole::Inventory,
     columns: &[
         required("secure_file_id", Utf8, "Secure file id (GUID)."),
         required("secure_file", Utf8, "Secure file name."),
@@ -80,6 +81,7 @@ pub const ENVIRONMENTS: TableDef = TableDef {
     name: "environments",
     doc: "One row per deployment environment of a project.",
     project_scoped: true,
+    role: TableRole::Inventory,
     columns: &[
         required("environment_id", Int64, "Environment id."),
         required("environment", Utf8, "Environment name."),
@@ -106,15 +108,7 @@ pub const ENVIRONMENTS: TableDef = TableDef {
     ],
 };
 
-/// Batches of the agent pools, agent queues, secure files and environments tables.
-pub struct AgentBatches {
-    pub agent_pools: RecordBatch,
-    pub agent_queues: RecordBatch,
-    pub secure_files: RecordBatch,
-    pub environments: RecordBatch,
-}
-
-pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<AgentBatches, TableError> {
+pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, TableError> {
     let base = RowContext {
         run_id,
         connector: &org.connector,
@@ -213,10 +207,10 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<AgentBatches, 
             )?;
         }
     }
-    Ok(AgentBatches {
-        agent_pools: pools.finish()?,
-        agent_queues: queues.finish()?,
-        secure_files: files.finish()?,
-        environments: environments.finish()?,
-    })
+    Ok(vec![
+        pools.done()?,
+        queues.done()?,
+        files.done()?,
+        environments.done()?,
+    ])
 }

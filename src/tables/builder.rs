@@ -167,6 +167,12 @@ impl TableBuilder {
     }
 
     /// Takes the rows so far as a record batch; the builder starts empty again.
+    /// The batch with the table it belongs to, as the builders of [`super::ORGANIZATION_TABLES`]
+    /// return it.
+    pub fn done(&mut self) -> Result<(&'static TableDef, RecordBatch), TableError> {
+        Ok((self.def, self.finish()?))
+    }
+
     pub fn finish(&mut self) -> Result<RecordBatch, TableError> {
         let arrays: Vec<ArrayRef> = self
             .columns

@@ -1,16 +1,17 @@
 //! Controls around resources: checks and approvals on protected resources (project), and the
 //! organization's security policies.
 
-use arrow::record_batch::RecordBatch;
-
 use super::ColumnType::{Boolean, Int64, Utf8};
-use super::{RowContext, TableBuilder, TableDef, TableError, Value, optional, required};
+use super::{
+    Batches, RowContext, TableBuilder, TableDef, TableError, TableRole, Value, optional, required,
+};
 use crate::crawl::OrganizationInventory;
 
 pub const CHECKS: TableDef = TableDef {
     name: "checks",
     doc: "One row per check or approval configured on a protected resource of a project: service connection, environment, agent queue, variable group, secure file or repository.",
     project_scoped: true,
+    role: TableRole::Inventory,
     columns: &[
         required("check_id", Int64, "Check configuration id."),
         required(
@@ -61,6 +62,7 @@ pub const ORGANIZATION_POLICIES: TableDef = TableDef {
     name: "organization_policies",
     doc: "One row per organization security policy the crawl asks for (public projects, third-party OAuth, SSH, audit log, guest access), read or not.",
     project_scoped: false,
+    role: TableRole::Inventory,
     columns: &[
         required(
             "policy",
@@ -83,10 +85,7 @@ pub const ORGANIZATION_POLICIES: TableDef = TableDef {
 };
 
 /// Record batches of the checks and organization policies tables for one organization.
-pub fn build(
-    run_id: &str,
-    org: &OrganizationInventory,
-) -> Result<(RecordBatch, RecordBatch), TableError> {
+pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, TableError> {
     let mut checks = TableBuilder::new(&CHECKS);
     for project in &org.libraries {
         let ctx = RowContext {
@@ -156,5 +155,5 @@ pub fn build(
         };
         policies.push(&ctx, &row)?;
     }
-    Ok((checks.finish()?, policies.finish()?))
+    Ok(vec![checks.done()?, policies.done()?])
 }

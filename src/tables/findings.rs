@@ -2,12 +2,20 @@
 //! crawl_errors (what could not be read).
 
 use super::ColumnType::{Boolean, Date, Int64, TimestampUtc, Utf8};
-use super::{TableDef, optional, required};
+use arrow::record_batch::RecordBatch;
+use chrono::{Datelike, NaiveDate, Utc};
+
+use super::{
+    Batches, RowContext, TableBuilder, TableDef, TableError, TableRole, Value, optional, required,
+};
+use crate::crawl::{CrawlError, OrganizationInventory};
+use crate::rules::{self, Finding};
 
 pub const FINDINGS: TableDef = TableDef {
     name: "findings",
     doc: "One row per (rule, resource) that fails a recommendation in the snapshot, could not be evaluated, or was failing in the previous snapshot and no longer is (`resolved`).",
     project_scoped: false,
+    role: TableRole::Findings,
     columns: &[
         optional(
             "project_id",
@@ -80,6 +88,7 @@ pub const CRAWL_ERRORS: TableDef = TableDef {
     name: "crawl_errors",
     doc: "One row per part of the estate the run could not read (after retries); its data is missing from this snapshot.",
     project_scoped: false,
+    role: TableRole::CrawlGaps,
     columns: &[
         required(
             "kind",
@@ -107,6 +116,7 @@ pub const CRAWL_COVERAGE: TableDef = TableDef {
     name: "crawl_coverage",
     doc: "One row per (project, resource kind) the crawl reads: whether it was read, not evaluated (403) or not available (404).",
     project_scoped: true,
+    role: TableRole::CrawlGaps,
     columns: &[
         required(
             "resource_kind",
@@ -131,6 +141,7 @@ pub const RUNS: TableDef = TableDef {
     name: "runs",
     doc: "One row per (run, organization) the run attempted: whether it was crawled, and the run's own figures (the JSON manifest in `_runs/` has the API statistics too).",
     project_scoped: false,
+    role: TableRole::Runs,
     columns: &[
         required("started_at", TimestampUtc, "When the run started."),
         required(
@@ -179,3 +190,184 @@ pub const RUNS: TableDef = TableDef {
         required("tool_version", Utf8, "ado-posture version that ran."),
     ],
 };
+
+/// One organization's rows of `crawl_coverage`: what each project's crawl read or could not.
+pub fn coverage(run_id: &str, org: &OrganizationInventory) -> Result<Batches, TableError> {
+    let mut builder = TableBuilder::new(&CRAWL_COVERAGE);
+    {
+        for project in &org.libraries {
+            let ctx = RowContext {
+                run_id,
+                connector: &org.connector,
+                organization: &org.organization,
+                project: Some((&project.project_id, &project.project)),
+            };
+            for c in &project.coverage {
+                builder.push(
+                    &ctx,
+                    &[
+                        Value::Str(Some(c.table)),
+                        Value::Str(Some(c.status)),
+                        Value::Str(c.reason.as_deref()),
+                    ],
+                )?;
+            }
+        }
+    }
+    Ok(vec![builder.done()?])
+}
+
+/// The run's `crawl_errors` rows.
+pub fn crawl_errors(run_id: &str, errors: &[CrawlError]) -> Result<RecordBatch, TableError> {
+    let mut builder = TableBuilder::new(&CRAWL_ERRORS);
+    for e in errors {
+        let ctx = RowContext {
+            run_id,
+            connector: &e.connector,
+            organization: e.organization.as_deref().unwrap_or("(discovery)"),
+            project: None,
+        };
+        builder.push(
+            &ctx,
+            &[
+                Value::Str(Some(&e.kind)),
+                Value::Int(e.status.map(i64::from)),
+                Value::Str(e.url.as_deref()),
+                Value::Str(Some(&e.message)),
+            ],
+        )?;
+    }
+    builder.finish()
+}
+
+fn non_empty(s: &str) -> Option<&str> {
+    (!s.is_empty()).then_some(s)
+}
+
+/// The run's `findings` rows.
+pub fn findings(run_id: &str, findings: &[Finding]) -> Result<RecordBatch, TableError> {
+    let mut builder = TableBuilder::new(&FINDINGS);
+    let days = |d: NaiveDate| d.num_days_from_ce() - rules::history::UNIX_EPOCH_DAYS_FROM_CE;
+    for f in findings {
+        let ctx = RowContext {
+            run_id,
+            connector: &f.connector,
+            organization: &f.organization,
+            project: None,
+        };
+        builder.push(
+            &ctx,
+            &[
+                Value::Str(non_empty(&f.project_id)),
+                Value::Str(non_empty(&f.project)),
+                Value::Str(Some(&f.finding_id)),
+                Value::Str(Some(&f.rule_id)),
+                Value::Str(Some(f.severity.as_str())),
+                Value::Str(Some(&f.title)),
+                Value::Str(Some(&f.resource_kind)),
+                Value::Str(Some(&f.resource_id)),
+                Value::Str(Some(&f.resource_name)),
+                Value::Str(Some(f.status.as_str())),
+                Value::Str(Some(&f.details)),
+                Value::Date(Some(days(f.first_seen))),
+                Value::Bool(Some(f.exemption.is_some())),
+                Value::Str(f.exemption.as_ref().map(|e| e.0.as_str())),
+                Value::Date(f.exemption.as_ref().map(|e| days(e.1))),
+            ],
+        )?;
+    }
+    builder.finish()
+}
+
+/// The run-level figures of the runs table.
+pub struct RunRow<'a> {
+    pub run_id: &'a str,
+    pub started_at: chrono::DateTime<Utc>,
+    pub status: &'static str,
+    pub api_calls: u64,
+    pub open_findings: usize,
+}
+
+/// One row per organization the run attempted, crawled or failed.
+pub fn runs(
+    run: &RunRow<'_>,
+    crawled: &[CrawledOrganization],
+    errors: &[CrawlError],
+) -> Result<RecordBatch, TableError> {
+    let mut builder = TableBuilder::new(&RUNS);
+    let micros = |t: chrono::DateTime<Utc>| Some(t.timestamp_micros());
+    let committed_at = Utc::now();
+    let common = |row: &mut Vec<Value<'_>>| {
+        row.push(Value::Int(Some(run.api_calls as i64)));
+        row.push(Value::Int(Some(run.open_findings as i64)));
+        row.push(Value::Str(Some(env!("CARGO_PKG_VERSION"))));
+    };
+    for o in crawled {
+        let mut row = vec![
+            Value::Timestamp(micros(run.started_at)),
+            Value::Timestamp(micros(committed_at)),
+            Value::Str(Some(run.status)),
+            Value::Str(Some("ok")),
+            Value::Str(Some(o.deployment)),
+            Value::Str(o.api_version.as_deref()),
+            Value::Int(Some(o.projects as i64)),
+            Value::Int(Some(o.repositories as i64)),
+            Value::Str(None),
+            Value::Str(None),
+        ];
+        common(&mut row);
+        let ctx = RowContext {
+            run_id: run.run_id,
+            connector: &o.connector,
+            organization: &o.organization,
+            project: None,
+        };
+        builder.push(&ctx, &row)?;
+    }
+    for e in errors {
+        let mut row = vec![
+            Value::Timestamp(micros(run.started_at)),
+            Value::Timestamp(micros(committed_at)),
+            Value::Str(Some(run.status)),
+            Value::Str(Some("failed")),
+            Value::Str(None),
+            Value::Str(None),
+            Value::Int(None),
+            Value::Int(None),
+            Value::Str(Some(&e.kind)),
+            Value::Str(Some(&e.message)),
+        ];
+        common(&mut row);
+        let ctx = RowContext {
+            run_id: run.run_id,
+            connector: &e.connector,
+            organization: e.organization.as_deref().unwrap_or("(discovery)"),
+            project: None,
+        };
+        builder.push(&ctx, &row)?;
+    }
+    builder.finish()
+}
+
+/// What the manifest says about one crawled organization.
+pub struct CrawledOrganization {
+    pub connector: String,
+    pub organization: String,
+    pub deployment: &'static str,
+    pub api_version: Option<String>,
+    pub projects: usize,
+    pub repositories: usize,
+}
+
+impl CrawledOrganization {
+    pub fn of(org: &OrganizationInventory) -> Self {
+        CrawledOrganization {
+            connector: org.connector.clone(),
+            organization: org.organization.clone(),
+            deployment: org.deployment.as_str(),
+            api_version: org.api_version.clone(),
+            projects: org.projects.len(),
+            repositories: org.repositories.len(),
+        }
+    }
+}

@@ -1,16 +1,17 @@
 //! Inventory tables: organizations, projects, repositories and branch policies, and how the
 //! crawl's responses are flattened into them.
 
-use arrow::record_batch::RecordBatch;
-
 use super::ColumnType::{Boolean, Int64, TimestampUtc, Utf8};
-use super::{RowContext, TableBuilder, TableDef, TableError, Value, optional, required};
+use super::{
+    Batches, RowContext, TableBuilder, TableDef, TableError, TableRole, Value, optional, required,
+};
 use crate::crawl::OrganizationInventory;
 
 pub const ORGANIZATIONS: TableDef = TableDef {
     name: "organizations",
     doc: "One row per organization (Server: project collection) crawled in the run.",
     project_scoped: false,
+    role: TableRole::Inventory,
     columns: &[
         optional(
             "organization_id",
@@ -35,6 +36,7 @@ pub const PROJECTS: TableDef = TableDef {
     name: "projects",
     doc: "One row per project the connector's include/exclude patterns select.",
     project_scoped: true,
+    role: TableRole::Inventory,
     columns: &[
         optional("state", Utf8, "Project state, e.g. `wellFormed`."),
         optional("visibility", Utf8, "`private`, `public` or `organization`."),
@@ -52,6 +54,7 @@ pub const REPOSITORIES: TableDef = TableDef {
     name: "repositories",
     doc: "One row per Git repository, including disabled and empty ones.",
     project_scoped: true,
+    role: TableRole::Inventory,
     columns: &[
         required("repository_id", Utf8, "Repository id (GUID)."),
         required("repository", Utf8, "Repository name."),
@@ -90,6 +93,7 @@ pub const BRANCH_POLICIES: TableDef = TableDef {
     name: "branch_policies",
     doc: "One row per (policy configuration, scope entry): a policy with three scopes gives three rows.",
     project_scoped: true,
+    role: TableRole::Inventory,
     columns: &[
         required(
             "policy_id",
@@ -182,14 +186,6 @@ pub const BRANCH_POLICIES: TableDef = TableDef {
     ],
 };
 
-/// Record batches of the four inventory tables for one organization.
-pub struct InventoryBatches {
-    pub organizations: RecordBatch,
-    pub projects: RecordBatch,
-    pub repositories: RecordBatch,
-    pub branch_policies: RecordBatch,
-}
-
 /// Parses an API timestamp to microseconds since the epoch; unparsable text becomes null.
 fn micros(text: Option<&str>) -> Option<i64> {
     text.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
@@ -197,7 +193,7 @@ fn micros(text: Option<&str>) -> Option<i64> {
 }
 
 /// Flattens one organization's inventory into the inventory tables.
-pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<InventoryBatches, TableError> {
+pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, TableError> {
     let base = RowContext {
         run_id,
         connector: &org.connector,
@@ -318,10 +314,10 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<InventoryBatch
         }
     }
 
-    Ok(InventoryBatches {
-        organizations: organizations.finish()?,
-        projects: projects.finish()?,
-        repositories: repositories.finish()?,
-        branch_policies: branch_policies.finish()?,
-    })
+    Ok(vec![
+        organizations.done()?,
+        projects.done()?,
+        repositories.done()?,
+        branch_policies.done()?,
+    ])
 }

@@ -1,12 +1,10 @@
 //! The pipeline library's tables: service connections and variable groups, each with whether it
 //! is open to every pipeline of its project.
 
-use arrow::record_batch::RecordBatch;
-
 use super::ColumnType::{Boolean, Int64, Utf8};
 use super::{
-    AUTHORIZED_PIPELINE_IDS, OPEN_TO_ALL_PIPELINES, RowContext, TableBuilder, TableDef, TableError,
-    Value, optional, required,
+    AUTHORIZED_PIPELINE_IDS, Batches, OPEN_TO_ALL_PIPELINES, RowContext, TableBuilder, TableDef,
+    TableError, TableRole, Value, optional, required,
 };
 use crate::crawl::OrganizationInventory;
 
@@ -14,6 +12,7 @@ pub const SERVICE_CONNECTIONS: TableDef = TableDef {
     name: "service_connections",
     doc: "One row per service connection (service endpoint) of a project; a connection shared with several projects appears in each.",
     project_scoped: true,
+    role: TableRole::Inventory,
     columns: &[
         required(
             "service_connection_id",
@@ -72,6 +71,7 @@ pub const VARIABLE_GROUPS: TableDef = TableDef {
     name: "variable_groups",
     doc: "One row per variable group of a project. Variable values are never stored, only names and whether they are secret.",
     project_scoped: true,
+    role: TableRole::Inventory,
     columns: &[
         required(
             "variable_group_id",
@@ -122,10 +122,7 @@ pub const VARIABLE_GROUPS: TableDef = TableDef {
 };
 
 /// Record batches of the library tables for one organization.
-pub fn build(
-    run_id: &str,
-    org: &OrganizationInventory,
-) -> Result<(RecordBatch, RecordBatch), TableError> {
+pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, TableError> {
     let mut connections = TableBuilder::new(&SERVICE_CONNECTIONS);
     let mut groups = TableBuilder::new(&VARIABLE_GROUPS);
     for library in &org.libraries {
@@ -202,7 +199,7 @@ pub fn build(
             )?;
         }
     }
-    Ok((connections.finish()?, groups.finish()?))
+    Ok(vec![connections.done()?, groups.done()?])
 }
 
 /// Comma-separated names of the variables not marked secret, sorted.

@@ -17,6 +17,9 @@ pub mod pipelines;
 use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use arrow::record_batch::RecordBatch;
+
+use crate::crawl::OrganizationInventory;
 
 pub use builder::{RowContext, TableBuilder, TableError, Value};
 
@@ -127,6 +130,70 @@ pub const PROJECT_COLUMNS: &[Column] = &[
     required("project", ColumnType::Utf8, "Project name."),
 ];
 
+/// What a table is for: who writes it, and whether rules read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableRole {
+    /// Crawled, one organization at a time, by a builder of [`ORGANIZATION_TABLES`]; rules read it.
+    Inventory,
+    /// What the crawl could not read (`crawl_errors`, `crawl_coverage`); rules read it to say
+    /// "not evaluated" instead of passing.
+    CrawlGaps,
+    /// The rules' output.
+    Findings,
+    /// One row per organization a run attempted.
+    Runs,
+}
+
+impl TableRole {
+    /// Whether rules read tables of this role.
+    pub fn is_rule_input(self) -> bool {
+        matches!(self, TableRole::Inventory | TableRole::CrawlGaps)
+    }
+}
+
+/// Batches with the table each belongs to.
+pub type Batches = Vec<(&'static TableDef, RecordBatch)>;
+
+/// One organization's rows of the tables a module owns.
+pub type OrganizationBuilder = fn(&str, &OrganizationInventory) -> Result<Batches, TableError>;
+
+/// The builders of every table written per organization: each returns the batches of the tables
+/// it owns (a test checks that together they cover every inventory table once, and coverage).
+pub const ORGANIZATION_TABLES: &[OrganizationBuilder] = &[
+    inventory::build,
+    library::build,
+    pipelines::build,
+    agents::build,
+    advsec::build,
+    controls::build,
+    findings::coverage,
+];
+
+/// One organization's rows of every table written per organization.
+pub fn organization_batches(
+    run_id: &str,
+    org: &OrganizationInventory,
+) -> Result<Batches, TableError> {
+    let mut batches = Vec::new();
+    for build in ORGANIZATION_TABLES {
+        batches.extend(build(run_id, org)?);
+    }
+    Ok(batches)
+}
+
+/// The tables of a role, in the order of [`ALL_TABLES`].
+pub fn tables_of(role: TableRole) -> impl Iterator<Item = &'static TableDef> {
+    ALL_TABLES.iter().copied().filter(move |t| t.role == role)
+}
+
+/// The tables rules read.
+pub fn rule_inputs() -> impl Iterator<Item = &'static TableDef> {
+    ALL_TABLES
+        .iter()
+        .copied()
+        .filter(|t| t.role.is_rule_input())
+}
+
 /// A table of the dataset.
 #[derive(Debug)]
 pub struct TableDef {
@@ -134,6 +201,8 @@ pub struct TableDef {
     pub doc: &'static str,
     /// Whether rows belong to a project (adds `project_id`, `project`).
     pub project_scoped: bool,
+    /// Who writes it and who reads it.
+    pub role: TableRole,
     /// The table's own columns, after the context columns.
     pub columns: &'static [Column],
 }
@@ -272,6 +341,44 @@ pub fn table(name: &str) -> Option<&'static TableDef> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The organization builders together cover every inventory table and `crawl_coverage`,
+    /// each exactly once, so the writer needs no list of its own.
+    #[test]
+    fn organization_builders_cover_every_inventory_table_once() {
+        let org = OrganizationInventory {
+            connector: "c".into(),
+            organization: "o".into(),
+            organization_id: None,
+            url: "https://dev.azure.com/o".into(),
+            deployment: crate::config::Deployment::Services,
+            api_version: None,
+            crawled_at: chrono::Utc::now(),
+            projects: Vec::new(),
+            repositories: Vec::new(),
+            policies: Vec::new(),
+            libraries: Vec::new(),
+            advanced_security: crate::crawl::AdvancedSecurity::NotAvailable(String::new()),
+            agent_pools: Vec::new(),
+            organization_policies: Vec::new(),
+            organization_pipeline_settings: Err(String::new()),
+        };
+        let mut built: Vec<&str> = organization_batches("run", &org)
+            .unwrap()
+            .iter()
+            .map(|(def, batch)| {
+                assert_eq!(batch.schema(), def.arrow_schema(), "{}", def.name);
+                def.name
+            })
+            .collect();
+        built.sort_unstable();
+        let mut expected: Vec<&str> = tables_of(TableRole::Inventory)
+            .map(|t| t.name)
+            .chain(["crawl_coverage"])
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(built, expected);
+    }
 
     #[test]
     fn dataset_docs_are_current() {

@@ -1,9 +1,9 @@
 //! Pipelines (build definitions) and the pipeline general settings of each project.
 
-use arrow::record_batch::RecordBatch;
-
 use super::ColumnType::{Boolean, Int64, Utf8};
-use super::{RowContext, TableBuilder, TableDef, TableError, Value, optional, required};
+use super::{
+    Batches, RowContext, TableBuilder, TableDef, TableError, TableRole, Value, optional, required,
+};
 use crate::ado::models::Parsed;
 use crate::crawl::OrganizationInventory;
 
@@ -11,6 +11,7 @@ pub const PIPELINES: TableDef = TableDef {
     name: "pipelines",
     doc: "One row per pipeline (build definition) of a project.",
     project_scoped: true,
+    role: TableRole::Inventory,
     columns: &[
         required(
             "pipeline_id",
@@ -123,6 +124,7 @@ pub const PIPELINE_SETTINGS: TableDef = TableDef {
     name: "pipeline_settings",
     doc: "One row per project: its pipeline general settings (`_apis/build/generalsettings`), or why they could not be read.",
     project_scoped: true,
+    role: TableRole::Inventory,
     columns: &[
         required(
             "status",
@@ -330,10 +332,7 @@ fn push_settings<'a>(
 }
 
 /// Record batches of the pipeline tables for one organization.
-pub fn build(
-    run_id: &str,
-    org: &OrganizationInventory,
-) -> Result<(RecordBatch, RecordBatch), TableError> {
+pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, TableError> {
     let mut pipelines = TableBuilder::new(&PIPELINES);
     let mut settings = TableBuilder::new(&PIPELINE_SETTINGS);
     for project in &org.libraries {
@@ -397,7 +396,7 @@ pub fn build(
         row.push(raw);
         settings.push(&ctx, &row)?;
     }
-    Ok((pipelines.finish()?, settings.finish()?))
+    Ok(vec![pipelines.done()?, settings.done()?])
 }
 
 /// A boolean setting; the portal's data provider may send `"true"` / `"false"` as text.
