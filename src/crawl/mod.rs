@@ -3,17 +3,24 @@
 //! tables stage; failures are collected as [`CrawlError`]s so one organization's trouble does not
 //! stop the others.
 
+pub mod advsec;
+pub mod agents;
+pub mod controls;
 mod discovery;
-mod resources;
+pub mod inventory;
+pub mod library;
+mod organization;
+pub mod pipelines;
+pub mod read;
+
+pub use read::Outcome;
 
 use std::sync::Arc;
 
 use serde::Serialize;
 use tokio::task::JoinSet;
 
-use crate::ado::models::{
-    GitRepository, Parsed, PolicyConfiguration, Project, ServiceEndpoint, VariableGroup,
-};
+use crate::ado::models::{GitRepository, Parsed, PolicyConfiguration, Project};
 use crate::ado::stats::ApiStats;
 use crate::ado::{AdoClient, AdoError};
 use crate::config::{Connector, Deployment, Limits};
@@ -39,8 +46,8 @@ pub struct OrganizationInventory {
     /// Organization security policies, each read or why not.
     pub organization_policies: Vec<OrganizationPolicy>,
     /// The organization's pipeline settings (same keys as a project's general settings), or
-    /// why they could not be read ("not available: …" / "not evaluated: …").
-    pub organization_pipeline_settings: Result<Parsed<serde_json::Value>, String>,
+    /// why they could not be read.
+    pub organization_pipeline_settings: Outcome<Parsed<serde_json::Value>>,
 }
 
 /// Whether one resource kind (named by its table) of a project could be read.
@@ -62,16 +69,10 @@ impl Coverage {
     }
 }
 
-/// GitHub Advanced Security for Azure DevOps in one organization.
-#[derive(Debug)]
-pub enum AdvancedSecurity {
-    /// The deployment has no Advanced Security (Azure DevOps Server), or the API answered 404.
-    NotAvailable(String),
-    /// The identity may not read it (403).
-    NotEvaluated(String),
-    /// Enablement per repository id, and the alerts of enabled repositories.
-    Read(std::collections::HashMap<String, RepoAdvancedSecurity>),
-}
+/// GitHub Advanced Security for Azure DevOps in one organization: enablement per repository id
+/// and the alerts of enabled repositories; not available where the deployment has none
+/// (Azure DevOps Server, a 404), not evaluated where the identity may not read it.
+pub type AdvancedSecurity = Outcome<std::collections::HashMap<String, RepoAdvancedSecurity>>;
 
 /// Advanced Security of one repository.
 #[derive(Debug)]
@@ -83,47 +84,26 @@ pub struct RepoAdvancedSecurity {
     pub alerts: Result<Vec<Parsed<crate::ado::models::Alert>>, String>,
 }
 
-/// The pipelines of one project and what they use: build definitions, the pipeline general
-/// settings, service connections and variable groups (with the ids of those authorized for
-/// every pipeline).
+/// What the collectors read in one project, by area (each area's struct lives with its
+/// collector), and whether each resource kind could be read.
 #[derive(Debug)]
 pub struct ProjectLibrary {
     pub project_id: String,
     pub project: String,
-    pub service_connections: Vec<Parsed<ServiceEndpoint>>,
-    pub variable_groups: Vec<Parsed<VariableGroup>>,
-    pub open_service_connections: std::collections::HashSet<String>,
-    pub open_variable_groups: std::collections::HashSet<String>,
-    pub pipelines: Vec<Parsed<crate::ado::models::BuildDefinition>>,
-    pub agent_queues: Vec<Parsed<crate::ado::models::AgentQueue>>,
-    pub secure_files: Vec<Parsed<crate::ado::models::SecureFile>>,
-    pub environments: Vec<Parsed<crate::ado::models::Environment>>,
-    pub open_agent_queues: std::collections::HashSet<String>,
-    pub open_secure_files: std::collections::HashSet<String>,
+    pub library: library::LibraryResources,
+    pub pipelines: pipelines::PipelineResources,
+    pub agents: agents::AgentResources,
+    pub controls: controls::ControlResources,
     /// Whether each resource kind of the project could be read.
-    /// Checks and approvals of the project's service connections and environments.
-    pub checks: Vec<Parsed<crate::ado::models::CheckConfiguration>>,
-    /// Pipeline permissions of each environment (by id), or why they could not be read.
-    pub environment_permissions:
-        std::collections::HashMap<i64, Result<crate::ado::models::PipelinePermissions, String>>,
-    /// With `detailed_pipeline_permissions`: the permissions of each service connection,
-    /// variable group, secure file, queue and repository, by (resource type, id) as the API
-    /// names them (`endpoint`, `variablegroup`, `securefile`, `queue`, `repository` with id
-    /// `{projectId}.{repositoryId}`), or why they could not be read.
-    pub resource_permissions: std::collections::HashMap<
-        (&'static str, String),
-        Result<crate::ado::models::PipelinePermissions, String>,
-    >,
     pub coverage: Vec<Coverage>,
-    /// The general settings object, or why it is not there (404 on older servers).
-    pub pipeline_settings: Result<Parsed<serde_json::Value>, String>,
 }
 
 impl ProjectLibrary {
     /// Comma-separated ids of the pipelines authorized one by one on a resource, when its
     /// permissions were read (detailed mode).
     pub fn authorized_pipeline_ids(&self, kind: &'static str, id: &str) -> Option<String> {
-        self.resource_permissions
+        self.controls
+            .resource_permissions
             .get(&(kind, id.to_string()))
             .and_then(|p| p.as_ref().ok())
             .map(pipeline_ids)
@@ -145,8 +125,8 @@ pub fn pipeline_ids(permissions: &crate::ado::models::PipelinePermissions) -> St
 pub struct OrganizationPolicy {
     /// e.g. `Policy.AllowAnonymousAccess`.
     pub name: &'static str,
-    /// The value, or (status, reason) when it could not be read.
-    pub value: Result<Parsed<Option<bool>>, (&'static str, String)>,
+    /// The value, or why it could not be read.
+    pub value: Outcome<Parsed<Option<bool>>>,
 }
 
 /// The branch policies of one project.
@@ -296,7 +276,7 @@ pub async fn crawl_each<E>(
             let connector = connector.clone();
             let projects = projects.clone();
             tasks.spawn(async move {
-                let result = resources::organization(&client, &connector, &org, &projects).await;
+                let result = organization::organization(&client, &connector, &org, &projects).await;
                 (org.name, result)
             });
         };

@@ -4,7 +4,7 @@ use super::ColumnType::{Boolean, Int64, TimestampUtc, Utf8};
 use super::{
     Batches, RowContext, TableBuilder, TableDef, TableError, TableRole, Value, optional, required,
 };
-use crate::crawl::{AdvancedSecurity, OrganizationInventory};
+use crate::crawl::{OrganizationInventory, Outcome};
 
 pub const ADVANCED_SECURITY: TableDef = TableDef {
     name: "advanced_security",
@@ -110,11 +110,8 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
         };
         let head = [Value::Str(Some(&repo.id)), Value::Str(Some(&repo.name))];
         match &org.advanced_security {
-            AdvancedSecurity::NotAvailable(reason) | AdvancedSecurity::NotEvaluated(reason) => {
-                let status = match &org.advanced_security {
-                    AdvancedSecurity::NotAvailable(_) => "not_available",
-                    _ => "not_evaluated",
-                };
+            Outcome::NotAvailable(reason) | Outcome::NotEvaluated(reason) => {
+                let status = org.advanced_security.status();
                 let alerts_status = if status == "not_available" {
                     "not_applicable"
                 } else {
@@ -135,7 +132,7 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
                     ],
                 )?;
             }
-            AdvancedSecurity::Read(by_repo) if !by_repo.contains_key(&repo.id) => {
+            Outcome::Read(by_repo) if !by_repo.contains_key(&repo.id) => {
                 // Missing from the enablement list: unknown, never "off".
                 states.push(
                     &ctx,
@@ -154,7 +151,7 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
                     ],
                 )?;
             }
-            AdvancedSecurity::Read(by_repo) => {
+            Outcome::Read(by_repo) => {
                 let state = by_repo.get(&repo.id);
                 let (code, secret, block) = state.map_or((false, false, false), |s| {
                     (s.code_security, s.secret_protection, s.block_pushes)

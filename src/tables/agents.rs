@@ -137,7 +137,7 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
             project: Some((&project.project_id, &project.project)),
             ..base
         };
-        for q in &project.agent_queues {
+        for q in &project.agents.agent_queues {
             let pool = q.item.pool.as_ref();
             queues.push(
                 &ctx,
@@ -147,7 +147,11 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
                     Value::Int(pool.map(|p| p.id)),
                     Value::Bool(pool.and_then(|p| p.is_hosted)),
                     Value::Bool(Some(
-                        project.open_agent_queues.contains(&q.item.id.to_string()),
+                        project
+                            .library
+                            .open
+                            .agent_queues
+                            .contains(&q.item.id.to_string()),
                     )),
                     Value::Str(
                         project
@@ -158,7 +162,7 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
                 ],
             )?;
         }
-        for f in &project.secure_files {
+        for f in &project.agents.secure_files {
             let modified = f
                 .item
                 .modified_on
@@ -171,7 +175,7 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
                     Value::Str(Some(&f.item.id)),
                     Value::Str(Some(&f.item.name)),
                     Value::Timestamp(modified),
-                    Value::Bool(Some(project.open_secure_files.contains(&f.item.id))),
+                    Value::Bool(Some(project.library.open.secure_files.contains(&f.item.id))),
                     Value::Str(
                         project
                             .authorized_pipeline_ids("securefile", &f.item.id)
@@ -181,8 +185,8 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
                 ],
             )?;
         }
-        for e in &project.environments {
-            let permissions = project.environment_permissions.get(&e.item.id);
+        for e in &project.agents.environments {
+            let permissions = project.controls.environment_permissions.get(&e.item.id);
             let ids = permissions
                 .and_then(|p| p.as_ref().ok())
                 .map(crate::crawl::pipeline_ids);

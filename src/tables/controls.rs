@@ -5,7 +5,7 @@ use super::ColumnType::{Boolean, Int64, Utf8};
 use super::{
     Batches, RowContext, TableBuilder, TableDef, TableError, TableRole, Value, optional, required,
 };
-use crate::crawl::OrganizationInventory;
+use crate::crawl::{OrganizationInventory, Outcome};
 
 pub const CHECKS: TableDef = TableDef {
     name: "checks",
@@ -94,7 +94,7 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
             organization: &org.organization,
             project: Some((&project.project_id, &project.project)),
         };
-        for c in &project.checks {
+        for c in &project.controls.checks {
             let check = &c.item;
             checks.push(
                 &ctx,
@@ -134,7 +134,7 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
     };
     for p in &org.organization_policies {
         let row = match &p.value {
-            Ok(parsed) => [
+            Outcome::Read(parsed) => [
                 Value::Str(Some(p.name)),
                 Value::Str(Some(if parsed.item.is_some() {
                     "read"
@@ -145,9 +145,9 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
                 Value::Str(parsed.item.is_none().then_some("the answer holds no value")),
                 Value::Str(Some(&parsed.raw)),
             ],
-            Err((status, reason)) => [
+            Outcome::NotEvaluated(reason) | Outcome::NotAvailable(reason) => [
                 Value::Str(Some(p.name)),
-                Value::Str(Some(status)),
+                Value::Str(Some(p.value.status())),
                 Value::Bool(None),
                 Value::Str(Some(reason)),
                 Value::Str(None),

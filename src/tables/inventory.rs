@@ -252,7 +252,7 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
             .libraries
             .iter()
             .find(|l| l.project_id == project_id)
-            .and_then(|l| l.resource_permissions.get(&key))
+            .and_then(|l| l.controls.resource_permissions.get(&key))
             .and_then(|p| p.as_ref().ok());
         let ids = permissions.map(crate::crawl::pipeline_ids);
         repositories.push(

@@ -132,7 +132,7 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
             organization: &org.organization,
             project: Some((&library.project_id, &library.project)),
         };
-        for c in &library.service_connections {
+        for c in &library.library.service_connections {
             let e = &c.item;
             connections.push(
                 &ctx,
@@ -148,7 +148,9 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
                     Value::Bool(e.is_ready),
                     Value::Str(e.owner.as_deref()),
                     Value::Int(Some(e.service_endpoint_project_references.len() as i64)),
-                    Value::Bool(Some(library.open_service_connections.contains(&e.id))),
+                    Value::Bool(Some(
+                        library.library.open.service_connections.contains(&e.id),
+                    )),
                     Value::Str(
                         library
                             .authorized_pipeline_ids("endpoint", &e.id)
@@ -158,7 +160,7 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
                 ],
             )?;
         }
-        for g in &library.variable_groups {
+        for g in &library.library.variable_groups {
             let group = &g.item;
             let secrets = group
                 .variables
@@ -185,7 +187,11 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
                     Value::Str(provider.and_then(|p| p.service_endpoint_id.as_deref())),
                     Value::Bool(group.is_shared),
                     Value::Bool(Some(
-                        library.open_variable_groups.contains(&group.id.to_string()),
+                        library
+                            .library
+                            .open
+                            .variable_groups
+                            .contains(&group.id.to_string()),
                     )),
                     Value::Str(
                         library

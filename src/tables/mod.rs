@@ -358,10 +358,10 @@ mod tests {
             repositories: Vec::new(),
             policies: Vec::new(),
             libraries: Vec::new(),
-            advanced_security: crate::crawl::AdvancedSecurity::NotAvailable(String::new()),
+            advanced_security: crate::crawl::Outcome::NotAvailable(String::new()),
             agent_pools: Vec::new(),
             organization_policies: Vec::new(),
-            organization_pipeline_settings: Err(String::new()),
+            organization_pipeline_settings: crate::crawl::Outcome::NotAvailable(String::new()),
         };
         let mut built: Vec<&str> = organization_batches("run", &org)
             .unwrap()

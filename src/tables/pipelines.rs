@@ -5,7 +5,7 @@ use super::{
     Batches, RowContext, TableBuilder, TableDef, TableError, TableRole, Value, optional, required,
 };
 use crate::ado::models::Parsed;
-use crate::crawl::OrganizationInventory;
+use crate::crawl::{OrganizationInventory, Outcome};
 
 pub const PIPELINES: TableDef = TableDef {
     name: "pipelines",
@@ -309,10 +309,10 @@ const SETTING_KEYS: &[&str] = &[
 /// organization); returns the raw JSON cell.
 fn push_settings<'a>(
     row: &mut Vec<Value<'a>>,
-    read: &'a Result<Parsed<serde_json::Value>, String>,
+    read: &'a Outcome<Parsed<serde_json::Value>>,
 ) -> Value<'a> {
     match read {
-        Ok(parsed) => {
+        Outcome::Read(parsed) => {
             row.push(Value::Str(Some("read")));
             row.push(Value::Str(None));
             row.extend(
@@ -322,8 +322,8 @@ fn push_settings<'a>(
             );
             Value::Str(Some(&parsed.raw))
         }
-        Err(reason) => {
-            row.push(Value::Str(Some(gap_status(reason))));
+        Outcome::NotEvaluated(reason) | Outcome::NotAvailable(reason) => {
+            row.push(Value::Str(Some(read.status())));
             row.push(Value::Str(Some(reason)));
             row.extend(SETTING_KEYS.iter().map(|_| Value::Bool(None)));
             Value::Str(None)
@@ -342,7 +342,7 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
             organization: &org.organization,
             project: Some((&project.project_id, &project.project)),
         };
-        for p in &project.pipelines {
+        for p in &project.pipelines.pipelines {
             let d = &p.item;
             let forks = d.pull_request_forks();
             let secrets = d
@@ -391,7 +391,7 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
             )?;
         }
         let mut row: Vec<Value<'_>> = Vec::with_capacity(PIPELINE_SETTINGS.columns.len());
-        let raw = push_settings(&mut row, &project.pipeline_settings);
+        let raw = push_settings(&mut row, &project.pipelines.settings);
         push_settings(&mut row, &org.organization_pipeline_settings);
         row.push(raw);
         settings.push(&ctx, &row)?;
@@ -405,14 +405,5 @@ fn flag(settings: &serde_json::Value, key: &str) -> Option<bool> {
         serde_json::Value::Bool(b) => Some(*b),
         serde_json::Value::String(s) => s.trim().to_ascii_lowercase().parse().ok(),
         _ => None,
-    }
-}
-
-/// `not_available` for a missing API, else `not_evaluated` (the crawl's reason text says which).
-fn gap_status(reason: &str) -> &'static str {
-    if reason.starts_with("not available") {
-        "not_available"
-    } else {
-        "not_evaluated"
     }
 }

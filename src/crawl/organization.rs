@@ -1,0 +1,195 @@
+//! One organization's crawl: its projects and repositories, each project's collectors in
+//! parallel, then the organization-wide ones. Each collector lives in the module of its area
+//! (the same areas as `tables/` and the simulator).
+
+use tokio::task::JoinSet;
+
+use super::discovery::OrganizationRef;
+use super::read::{API_VERSION, PAGE_SIZE, ProjectScope, parse};
+use super::{OrganizationInventory, ProjectLibrary, ProjectPolicies};
+use super::{advsec, agents, controls, inventory, library, pipelines};
+use crate::ado::client::api_url;
+use crate::ado::models::{GitRepository, Parsed, Project};
+use crate::ado::{AdoClient, AdoError};
+use crate::config::Connector;
+
+/// Crawls one organization. Any failure fails the organization as a whole, so no rule ever
+/// sees a project whose policies are missing and mistakes it for unprotected.
+pub async fn organization(
+    client: &AdoClient,
+    connector: &Connector,
+    org: &OrganizationRef,
+    counter: &std::sync::Arc<super::ProjectCounter>,
+) -> Result<OrganizationInventory, AdoError> {
+    let base = connector.organization_url(&org.name);
+    let crawled_at = chrono::Utc::now();
+    if connector.deployment == crate::config::Deployment::Server {
+        // Each route's versions on this server, so no request is sent with one it refuses.
+        client.load_resource_locations(&org.name, &base).await;
+    }
+
+    let projects_url = api_url(
+        &base,
+        &["_apis", "projects"],
+        &[("api-version", API_VERSION), ("$top", PAGE_SIZE)],
+    );
+    let projects: Vec<Parsed<Project>> = parse::<Project>(
+        &org.name,
+        &projects_url,
+        client
+            .get_list(&org.name, "core/projects", projects_url.clone())
+            .await?
+            .items,
+    )?
+    .into_iter()
+    .filter(|p| connector.wants_project(&p.item.name))
+    .collect();
+    tracing::debug!(organization = %org.name, projects = projects.len(), "projects listed");
+
+    let repos_url = api_url(
+        &base,
+        &["_apis", "git", "repositories"],
+        &[("api-version", API_VERSION)],
+    );
+    let project_ids: std::collections::HashSet<&str> =
+        projects.iter().map(|p| p.item.id.as_str()).collect();
+    let repositories: Vec<Parsed<GitRepository>> = parse::<GitRepository>(
+        &org.name,
+        &repos_url,
+        client
+            .get_list(&org.name, "git/repositories", repos_url.clone())
+            .await?
+            .items,
+    )?
+    .into_iter()
+    .filter(|r| project_ids.contains(r.item.project.id.as_str()))
+    .collect();
+
+    counter
+        .found
+        .fetch_add(projects.len(), std::sync::atomic::Ordering::Relaxed);
+    let mut tasks = JoinSet::new();
+    for project in &projects {
+        let client = client.clone();
+        let org_name = org.name.clone();
+        let project_base = api_url(&base, &[project.item.id.as_str()], &[]);
+        let (project_id, project_name) = (project.item.id.clone(), project.item.name.clone());
+        // Repositories of the project, for their checks (and pipeline permissions, in
+        // detailed mode).
+        let repository_ids: Vec<String> = repositories
+            .iter()
+            .filter(|r| r.item.project.id == project.item.id)
+            .map(|r| r.item.id.clone())
+            .collect();
+        let detailed = connector.detailed_pipeline_permissions;
+        let counter = counter.clone();
+        tasks.spawn(async move {
+            let ids = (project_id, project_name);
+            let result = project_resources(
+                &client,
+                &org_name,
+                &project_base,
+                ids,
+                detailed,
+                repository_ids,
+            )
+            .await;
+            counter
+                .done
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            result
+        });
+    }
+    let mut policies = Vec::with_capacity(projects.len());
+    let mut libraries = Vec::with_capacity(projects.len());
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(result) => {
+                let (project_policies, library) = result?;
+                policies.push(project_policies);
+                libraries.push(library);
+            }
+            Err(join_error) => {
+                return Err(AdoError::Transport {
+                    organization: org.name.clone(),
+                    url: base.to_string(),
+                    message: format!("project crawl task failed: {join_error}"),
+                });
+            }
+        }
+    }
+    policies.sort_by(|a, b| a.project_id.cmp(&b.project_id));
+    libraries.sort_by(|a, b| a.project_id.cmp(&b.project_id));
+
+    let advanced_security =
+        advsec::advanced_security(client, connector, org, &projects, &repositories).await?;
+    let agent_pools = agents::pools(client, &org.name, &base).await?;
+    let organization_policies = controls::organization_policies(client, &org.name, &base).await?;
+    let organization_pipeline_settings =
+        pipelines::organization_settings(client, connector, &org.name, &base).await;
+
+    Ok(OrganizationInventory {
+        connector: connector.name.clone(),
+        organization: org.name.clone(),
+        organization_id: org.id.clone(),
+        url: base.to_string(),
+        deployment: connector.deployment,
+        api_version: None,
+        crawled_at,
+        projects,
+        repositories,
+        policies,
+        libraries,
+        advanced_security,
+        agent_pools,
+        organization_policies,
+        organization_pipeline_settings,
+    })
+}
+
+/// Every collector of one project, in turn.
+async fn project_resources(
+    client: &AdoClient,
+    org: &str,
+    project_base: &url::Url,
+    (project_id, project): (String, String),
+    detailed_permissions: bool,
+    repository_ids: Vec<String>,
+) -> Result<(ProjectPolicies, ProjectLibrary), AdoError> {
+    let scope = ProjectScope {
+        client,
+        org,
+        base: project_base,
+        project_id: &project_id,
+    };
+    let mut coverage = Vec::new();
+    let policies = inventory::branch_policies(&scope, &mut coverage).await?;
+    let library = library::collect(&scope, &mut coverage).await?;
+    let pipelines = pipelines::collect(&scope, &mut coverage).await?;
+    let agents = agents::collect(&scope, &mut coverage).await?;
+    let controls = controls::collect(
+        &scope,
+        &library,
+        &agents,
+        &repository_ids,
+        detailed_permissions,
+        &mut coverage,
+    )
+    .await?;
+    Ok((
+        ProjectPolicies {
+            project_id: project_id.clone(),
+            project: project.clone(),
+            policies,
+        },
+        ProjectLibrary {
+            project_id,
+            project,
+            library,
+            pipelines,
+            agents,
+            controls,
+            coverage,
+        },
+    ))
+}
