@@ -21,9 +21,6 @@ LEFT JOIN agent_pools p
 WHERE q.open_to_all_pipelines AND NOT COALESCE(q.pool_is_hosted, p.is_hosted, false)
 UNION ALL
 -- Not evaluated: the project's agent queues could not be read.
-SELECT connector, organization, project_id, project,
-       project_id AS resource_id, project AS resource_name,
-       'not_evaluated' AS result,
-       'agent queues could not be read: ' || status || COALESCE(' (' || reason || ')', '') AS details
-FROM crawl_coverage
-WHERE resource_kind = 'agent_queues' AND status <> 'read'
+SELECT connector, organization, project_id, project, resource_id, resource_name, result, details
+FROM unread_resource_kinds
+WHERE resource_kind = 'agent_queues'

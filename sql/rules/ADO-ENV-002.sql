@@ -30,9 +30,6 @@ JOIN crawl_coverage g
 WHERE g.resource_kind = 'checks' AND g.status <> 'read'
 UNION ALL
 -- Not evaluated: the project's environments could not be read.
-SELECT connector, organization, project_id, project,
-       project_id AS resource_id, project AS resource_name,
-       'not_evaluated' AS result,
-       'environments could not be read: ' || status || COALESCE(' (' || reason || ')', '') AS details
-FROM crawl_coverage
-WHERE resource_kind = 'environments' AND status <> 'read'
+SELECT connector, organization, project_id, project, resource_id, resource_name, result, details
+FROM unread_resource_kinds
+WHERE resource_kind = 'environments'

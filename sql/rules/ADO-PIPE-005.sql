@@ -19,9 +19,6 @@ FROM pipeline_fork_exposure p
 WHERE p.fork_without_comment
 UNION ALL
 -- Not evaluated: the project's pipelines could not be read.
-SELECT connector, organization, project_id, project,
-       project_id AS resource_id, project AS resource_name,
-       'not_evaluated' AS result,
-       'pipelines could not be read: ' || status || COALESCE(' (' || reason || ')', '') AS details
-FROM crawl_coverage
-WHERE resource_kind = 'pipelines' AND status <> 'read'
+SELECT connector, organization, project_id, project, resource_id, resource_name, result, details
+FROM unread_resource_kinds
+WHERE resource_kind = 'pipelines'

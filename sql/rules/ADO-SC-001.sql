@@ -16,9 +16,6 @@ FROM service_connections c
 WHERE c.open_to_all_pipelines
 UNION ALL
 -- Not evaluated: the project's service connections could not be read.
-SELECT connector, organization, project_id, project,
-       project_id AS resource_id, project AS resource_name,
-       'not_evaluated' AS result,
-       'service connections could not be read: ' || status || COALESCE(' (' || reason || ')', '') AS details
-FROM crawl_coverage
-WHERE resource_kind = 'service_connections' AND status <> 'read'
+SELECT connector, organization, project_id, project, resource_id, resource_name, result, details
+FROM unread_resource_kinds
+WHERE resource_kind = 'service_connections'

@@ -16,9 +16,6 @@ FROM secure_files f
 WHERE f.open_to_all_pipelines
 UNION ALL
 -- Not evaluated: the project's secure files could not be read.
-SELECT connector, organization, project_id, project,
-       project_id AS resource_id, project AS resource_name,
-       'not_evaluated' AS result,
-       'secure files could not be read: ' || status || COALESCE(' (' || reason || ')', '') AS details
-FROM crawl_coverage
-WHERE resource_kind = 'secure_files' AND status <> 'read'
+SELECT connector, organization, project_id, project, resource_id, resource_name, result, details
+FROM unread_resource_kinds
+WHERE resource_kind = 'secure_files'

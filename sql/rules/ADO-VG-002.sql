@@ -27,9 +27,6 @@ WHERE g.key_vault IS NULL AND LOWER(COALESCE(g.type, 'vsts')) <> 'azurekeyvault'
        OR REPLACE(LOWER(g.plaintext_variable_names), '_', '') LIKE '%credential%')
 UNION ALL
 -- Not evaluated: the project's variable groups could not be read.
-SELECT connector, organization, project_id, project,
-       project_id AS resource_id, project AS resource_name,
-       'not_evaluated' AS result,
-       'variable groups could not be read: ' || status || COALESCE(' (' || reason || ')', '') AS details
-FROM crawl_coverage
-WHERE resource_kind = 'variable_groups' AND status <> 'read'
+SELECT connector, organization, project_id, project, resource_id, resource_name, result, details
+FROM unread_resource_kinds
+WHERE resource_kind = 'variable_groups'

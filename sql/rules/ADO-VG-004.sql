@@ -33,9 +33,6 @@ WHERE (g.secret_variable_count > 0 OR g.key_vault IS NOT NULL OR LOWER(COALESCE(
   AND c.resource_kind = 'checks' AND c.status <> 'read'
 UNION ALL
 -- Not evaluated: the project's variable groups could not be read.
-SELECT connector, organization, project_id, project,
-       project_id AS resource_id, project AS resource_name,
-       'not_evaluated' AS result,
-       'variable groups could not be read: ' || status || COALESCE(' (' || reason || ')', '') AS details
-FROM crawl_coverage
-WHERE resource_kind = 'variable_groups' AND status <> 'read'
+SELECT connector, organization, project_id, project, resource_id, resource_name, result, details
+FROM unread_resource_kinds
+WHERE resource_kind = 'variable_groups'
