@@ -207,24 +207,8 @@ pub async fn run_with_progress(
         return Err(JobError::NothingCrawled(crawl_errors));
     }
     crawled.sort_by(|a, b| (&a.connector, &a.organization).cmp(&(&b.connector, &b.organization)));
-    // Every table gets a file, even with no rows, so readers always find its schema.
-    for def in crate::tables::tables_of(TableRole::Inventory).chain([&CRAWL_COVERAGE]) {
-        if !writer.written().iter().any(|w| w.table == def.name) {
-            writer.write_table(def, &[])?;
-        }
-    }
-    writer.write_table(
-        &CRAWL_ERRORS,
-        &[run_tables::crawl_errors(&run_id, &crawl_errors)?],
-    )?;
-
-    let mut tables = BTreeMap::new();
-    for def in crate::tables::rule_inputs() {
-        tables.insert(
-            def.name.to_string(),
-            scan_files(&writer.staged_files(def.name)?)?,
-        );
-    }
+    write_crawl_end(&mut writer, &run_id, &crawl_errors)?;
+    let tables = staged_rule_inputs(&writer)?;
     test_pause("rules");
     let (findings, mut rule_errors) = assess_snapshot(
         &dataset,
@@ -260,56 +244,19 @@ pub async fn run_with_progress(
         RunStatus::Partial
     };
     let rule_errors: Vec<String> = rule_errors.iter().map(ToString::to_string).collect();
-    let manifest = RunManifest {
-        run_id: run_id.clone(),
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        schema_version: crate::tables::SCHEMA_VERSION,
-        snapshot_date: snapshot_date.to_string(),
-        started_at: started_at.to_rfc3339(),
-        finished_at: Utc::now().to_rfc3339(),
-        crawl_seconds: (crawl_seconds * 1000.0).round() / 1000.0,
-        status: match status {
-            RunStatus::Success => "success",
-            RunStatus::Partial => "partial",
-        }
-        .to_string(),
-        organizations: crawled
-            .iter()
-            .map(|o| OrganizationRun {
-                connector: o.connector.clone(),
-                organization: Some(o.organization.clone()),
-                status: "ok".into(),
-                deployment: Some(o.deployment.to_string()),
-                api_version: o.api_version.clone(),
-                projects: Some(o.projects as u64),
-                repositories: Some(o.repositories as u64),
-                ..OrganizationRun::default()
-            })
-            .chain(crawl_errors.iter().map(|e| OrganizationRun {
-                connector: e.connector.clone(),
-                organization: e.organization.clone(),
-                status: "failed".into(),
-                error_kind: Some(e.kind.clone()),
-                http_status: e.status,
-                error: Some(e.message.clone()),
-                ..OrganizationRun::default()
-            }))
-            .collect(),
-        tables: tables
-            .iter()
-            .map(|t| {
-                let rows = TableRows {
-                    rows: t.rows as u64,
-                    files: t.files.clone(),
-                };
-                (t.table.to_string(), rows)
-            })
-            .collect(),
-        findings: findings_summary(&counts),
-        rule_errors: rule_errors.clone(),
-        api: stats.snapshot(),
-        api_totals: stats.totals(),
-    };
+    let manifest = manifest(&RunFacts {
+        run_id: &run_id,
+        snapshot_date,
+        started_at,
+        crawl_seconds,
+        status,
+        crawled: &crawled,
+        crawl_errors: &crawl_errors,
+        tables: &tables,
+        counts: &counts,
+        rule_errors: &rule_errors,
+        stats: &stats,
+    });
     // The manifest is committed with the tables, in the same switch.
     writer.write_manifest(&manifest)?;
     if let Some(from) = options.retain_from
@@ -353,6 +300,108 @@ pub async fn run_with_progress(
         rule_errors,
         api: stats.totals(),
     })
+}
+
+/// After the crawl: every crawled table gets a file, even with no rows, so readers always find
+/// its schema; and the crawl's errors.
+fn write_crawl_end(
+    writer: &mut SnapshotWriter,
+    run_id: &str,
+    crawl_errors: &[CrawlError],
+) -> Result<(), JobError> {
+    for def in crate::tables::tables_of(TableRole::Inventory).chain([&CRAWL_COVERAGE]) {
+        if !writer.written().iter().any(|w| w.table == def.name) {
+            writer.write_table(def, &[])?;
+        }
+    }
+    writer.write_table(
+        &CRAWL_ERRORS,
+        &[run_tables::crawl_errors(run_id, crawl_errors)?],
+    )?;
+    Ok(())
+}
+
+/// The staged tables the rules read, by name.
+fn staged_rule_inputs(writer: &SnapshotWriter) -> Result<BTreeMap<String, LazyFrame>, JobError> {
+    let mut tables = BTreeMap::new();
+    for def in crate::tables::rule_inputs() {
+        tables.insert(
+            def.name.to_string(),
+            scan_files(&writer.staged_files(def.name)?)?,
+        );
+    }
+    Ok(tables)
+}
+
+/// What the manifest records of a finished run.
+struct RunFacts<'a> {
+    run_id: &'a str,
+    snapshot_date: NaiveDate,
+    started_at: chrono::DateTime<Utc>,
+    crawl_seconds: f64,
+    status: RunStatus,
+    crawled: &'a [CrawledOrganization],
+    crawl_errors: &'a [CrawlError],
+    tables: &'a [TableWritten],
+    counts: &'a FindingCounts,
+    rule_errors: &'a [String],
+    stats: &'a ApiStats,
+}
+
+/// The run manifest: status, organizations, row counts per table, findings, API statistics.
+fn manifest(f: &RunFacts<'_>) -> RunManifest {
+    RunManifest {
+        run_id: f.run_id.to_string(),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        schema_version: crate::tables::SCHEMA_VERSION,
+        snapshot_date: f.snapshot_date.to_string(),
+        started_at: f.started_at.to_rfc3339(),
+        finished_at: Utc::now().to_rfc3339(),
+        crawl_seconds: (f.crawl_seconds * 1000.0).round() / 1000.0,
+        status: match f.status {
+            RunStatus::Success => "success",
+            RunStatus::Partial => "partial",
+        }
+        .to_string(),
+        organizations: f
+            .crawled
+            .iter()
+            .map(|o| OrganizationRun {
+                connector: o.connector.clone(),
+                organization: Some(o.organization.clone()),
+                status: "ok".into(),
+                deployment: Some(o.deployment.to_string()),
+                api_version: o.api_version.clone(),
+                projects: Some(o.projects as u64),
+                repositories: Some(o.repositories as u64),
+                ..OrganizationRun::default()
+            })
+            .chain(f.crawl_errors.iter().map(|e| OrganizationRun {
+                connector: e.connector.clone(),
+                organization: e.organization.clone(),
+                status: "failed".into(),
+                error_kind: Some(e.kind.clone()),
+                http_status: e.status,
+                error: Some(e.message.clone()),
+                ..OrganizationRun::default()
+            }))
+            .collect(),
+        tables: f
+            .tables
+            .iter()
+            .map(|t| {
+                let rows = TableRows {
+                    rows: t.rows as u64,
+                    files: t.files.clone(),
+                };
+                (t.table.to_string(), rows)
+            })
+            .collect(),
+        findings: findings_summary(f.counts),
+        rule_errors: f.rule_errors.to_vec(),
+        api: f.stats.snapshot(),
+        api_totals: f.stats.totals(),
+    }
 }
 
 /// The built-in rules and the users' rules of `custom_dir`; a custom rule that does not load

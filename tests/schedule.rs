@@ -328,7 +328,7 @@ fn retention_prunes_old_snapshots_and_reports_after_a_successful_run() {
 }
 
 #[test]
-fn logs_are_json_lines_off_a_terminal_and_end_with_a_summary() {
+fn logs_are_json_lines_off_a_terminal_and_end_with_a_summary_that_agrees_with_the_manifest() {
     let tmp = tempfile::tempdir().unwrap();
     let sim = start_simulator(&["--organizations", "2"]);
     let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
@@ -366,6 +366,35 @@ fn logs_are_json_lines_off_a_terminal_and_end_with_a_summary() {
         !text(&output.stderr).contains(SIM_PAT),
         "the PAT leaked into the logs"
     );
+    // The summary line and the manifest say the same thing: one count, two places.
+    let manifest = manifest(&out.join("dataset"));
+    let findings = &manifest["findings"];
+    for severity in ["high", "medium", "low"] {
+        assert_eq!(
+            summary[severity], findings["by_severity"][severity],
+            "{severity}: {summary} vs {findings}"
+        );
+    }
+    let open: u64 = ["high", "medium", "low"]
+        .iter()
+        .map(|s| summary[*s].as_u64().unwrap())
+        .sum();
+    assert_eq!(open, findings["open"].as_u64().unwrap());
+    assert!(open > 0, "the simulated estate has findings");
+    assert_eq!(summary["new"], findings["new"]);
+    assert_eq!(summary["resolved"], findings["resolved"]);
+    assert_eq!(summary["api_calls"], manifest["api_totals"]["calls"]);
+    assert_eq!(summary["api_retries"], manifest["api_totals"]["retries"]);
+    assert_eq!(
+        summary["organizations"].as_u64().unwrap(),
+        manifest["organizations"].as_array().unwrap().len() as u64
+    );
+    for table in ["projects", "repositories"] {
+        assert_eq!(
+            summary[table], manifest["tables"][table]["rows"],
+            "{table}: {summary}"
+        );
+    }
 }
 
 #[test]
