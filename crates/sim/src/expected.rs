@@ -397,8 +397,15 @@ fn resource_rules(out: &mut Out<'_>, org: &SimOrganization, p: usize, project: &
             out.fail_if(rule, &project.name, &id, &g.name, failing);
         }
     }
-    for f in &project.agents.secure_files {
+    for (k, f) in project.agents.secure_files.iter().enumerate() {
         out.fail_if("ADO-SF-001", &project.name, &f.id, &f.name, f.open_to_all);
+        out.fail_if(
+            "ADO-SF-002",
+            &project.name,
+            &f.id,
+            &f.name,
+            !gated(controls.secure_file_checks.get(k)),
+        );
     }
     for (k, q) in project.agents.queues.iter().enumerate() {
         let Some(pool) = org.pools.get(q.pool) else {
