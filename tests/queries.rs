@@ -149,7 +149,7 @@ fn schema_completions_and_man_page_are_generated_from_the_cli() {
     let output = run(&["schema"], &[]);
     assert_eq!(output.status.code(), Some(0));
     let tables = text(&output.stdout);
-    for table in ado_posture::tables::ALL_TABLES {
+    for table in ado_posture::tables::ALL_TABLES.iter() {
         assert!(tables.contains(table.name), "{}", table.name);
     }
     let output = run(&["schema", "repositories"], &[]);

@@ -89,7 +89,7 @@ fn scan_table(
 pub fn context(dataset: &Dataset, snapshots: Snapshots) -> Result<SQLContext, QueryError> {
     let mut ctx = SQLContext::new();
     let mut any = false;
-    for table in ALL_TABLES {
+    for table in ALL_TABLES.iter() {
         let dates = dataset.snapshot_dates(table.name)?;
         let Some(all) = scan_table(dataset, table.name, &dates)? else {
             continue;

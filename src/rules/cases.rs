@@ -121,7 +121,7 @@ pub(super) fn frame(def: &TableDef, rows: &[Json]) -> LazyFrame {
 /// Every table of the dataset in `tables`: a missing table is added empty with its real schema,
 /// and a hand-built one gets each column it lacks as nulls of the declared type.
 pub(super) fn complete(mut tables: BTreeMap<String, LazyFrame>) -> BTreeMap<String, LazyFrame> {
-    for def in ALL_TABLES {
+    for def in ALL_TABLES.iter() {
         let Some(lf) = tables.remove(def.name) else {
             tables.insert(def.name.to_string(), frame(def, &[]));
             continue;

@@ -6,6 +6,9 @@ use super::{
 };
 use crate::crawl::{OrganizationInventory, Outcome};
 
+/// This module's tables, in the order of [`super::ALL_TABLES`].
+pub const TABLES: &[&TableDef] = &[&ADVANCED_SECURITY, &ADVSEC_ALERTS];
+
 pub const ADVANCED_SECURITY: TableDef = TableDef {
     name: "advanced_security",
     doc: "One row per repository: whether GitHub Advanced Security is on, and whether its alerts could be read.",

@@ -7,6 +7,9 @@ use super::{
 };
 use crate::crawl::OrganizationInventory;
 
+/// This module's tables, in the order of [`super::ALL_TABLES`].
+pub const TABLES: &[&TableDef] = &[&AGENT_POOLS, &AGENT_QUEUES, &SECURE_FILES, &ENVIRONMENTS];
+
 pub const AGENT_POOLS: TableDef = TableDef {
     name: "agent_pools",
     doc: "One row per agent pool of the organization.",

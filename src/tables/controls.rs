@@ -7,6 +7,9 @@ use super::{
 };
 use crate::crawl::{OrganizationInventory, Outcome};
 
+/// This module's tables, in the order of [`super::ALL_TABLES`].
+pub const TABLES: &[&TableDef] = &[&CHECKS, &ORGANIZATION_POLICIES];
+
 pub const CHECKS: TableDef = TableDef {
     name: "checks",
     doc: "One row per check or approval configured on a protected resource of a project: service connection, environment, agent queue, variable group, secure file or repository.",

@@ -11,6 +11,9 @@ use super::{
 use crate::crawl::{CrawlError, OrganizationInventory};
 use crate::rules::{self, Finding};
 
+/// This module's tables, in the order of [`super::ALL_TABLES`].
+pub const TABLES: &[&TableDef] = &[&FINDINGS, &CRAWL_ERRORS, &CRAWL_COVERAGE, &RUNS];
+
 pub const FINDINGS: TableDef = TableDef {
     name: "findings",
     doc: "One row per (rule, resource) that fails a recommendation in the snapshot, could not be evaluated, or was failing in the previous snapshot and no longer is (`resolved`).",

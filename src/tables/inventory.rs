@@ -7,6 +7,9 @@ use super::{
 };
 use crate::crawl::OrganizationInventory;
 
+/// This module's tables, in the order of [`super::ALL_TABLES`].
+pub const TABLES: &[&TableDef] = &[&ORGANIZATIONS, &PROJECTS, &REPOSITORIES, &BRANCH_POLICIES];
+
 pub const ORGANIZATIONS: TableDef = TableDef {
     name: "organizations",
     doc: "One row per organization (Server: project collection) crawled in the run.",

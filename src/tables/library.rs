@@ -8,6 +8,9 @@ use super::{
 };
 use crate::crawl::OrganizationInventory;
 
+/// This module's tables, in the order of [`super::ALL_TABLES`].
+pub const TABLES: &[&TableDef] = &[&SERVICE_CONNECTIONS, &VARIABLE_GROUPS];
+
 pub const SERVICE_CONNECTIONS: TableDef = TableDef {
     name: "service_connections",
     doc: "One row per service connection (service endpoint) of a project; a connection shared with several projects appears in each.",

@@ -7,6 +7,9 @@ use super::{
 use crate::ado::models::Parsed;
 use crate::crawl::{OrganizationInventory, Outcome};
 
+/// This module's tables, in the order of [`super::ALL_TABLES`].
+pub const TABLES: &[&TableDef] = &[&PIPELINES, &PIPELINE_SETTINGS];
+
 pub const PIPELINES: TableDef = TableDef {
     name: "pipelines",
     doc: "One row per pipeline (build definition) of a project.",
