@@ -203,6 +203,10 @@ pub enum Command {
         /// A table name (default: every table).
         table: Option<String>,
     },
+    /// List the PAT scopes the crawl reads with (all read-only where Azure DevOps has a read-only
+    /// scope) and what each one reads. A scope left out costs only what it reads: those rules
+    /// are "not evaluated", naming the scope to add.
+    Scopes,
     /// Print a shell completion script, e.g. `ado-posture completions bash > /etc/bash_completion.d/ado-posture`.
     Completions {
         #[arg(value_enum)]

@@ -171,6 +171,12 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             snapshot.unwrap_or_default(),
         ),
         Command::Schema { table } => Ok(data::schema(table.as_deref())),
+        Command::Scopes => {
+            for scope in ado_posture::ado::scopes::all_scopes() {
+                println!("{:<26} {}", scope.name, scope.reads);
+            }
+            Ok(exit::SUCCESS)
+        }
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
