@@ -98,6 +98,11 @@ fn crawl_matches_ground_truth_and_findings_match_injected_misconfigurations() {
     assert_eq!(rows("agent_queues"), sum("agent_queues"));
     assert_eq!(rows("secure_files"), sum("secure_files"));
     assert_eq!(rows("environments"), sum("environments"));
+    assert_eq!(rows("deployment_groups"), sum("deployment_groups"));
+    assert!(
+        sum("deployment_groups") > 0,
+        "the estate has deployment groups"
+    );
     assert_eq!(
         count_true("agent_queues", "open_to_all_pipelines"),
         sum("agent_queues_open_to_all")

@@ -64,6 +64,13 @@ pub const ROUTE_SCOPES: &[(&[&str], Scope)] = &[
         &["distributedtask", "queues"],
         scope("vso.agentpools", "Agent Pools: read"),
     ),
+    (
+        &["distributedtask", "deploymentgroups"],
+        scope(
+            "vso.machinegroup_manage",
+            "Deployment Groups: read & manage; there is no read-only scope",
+        ),
+    ),
     (&["build"], scope("vso.build", "Build: read")),
     (&["pipelines"], scope("vso.build", "Build: read")),
     (&["management"], ADVANCED_SECURITY),

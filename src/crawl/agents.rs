@@ -1,5 +1,5 @@
 //! Agents and deployment targets: the organization's agent pools, and each project's agent
-//! queues, secure files and environments.
+//! queues, secure files, environments and deployment groups.
 
 use super::Coverage;
 use super::read::{API_VERSION, PAGE_SIZE, ProjectScope, parse};
@@ -7,15 +7,40 @@ use crate::ado::client::api_url;
 use crate::ado::models::{AgentPool, AgentQueue, Environment, Parsed, SecureFile};
 use crate::ado::{AdoClient, AdoError};
 
-/// One project's agent queues, secure files and environments.
+/// One project's agent queues, secure files, environments and deployment groups.
 #[derive(Debug)]
 pub struct AgentResources {
     pub agent_queues: Vec<Parsed<AgentQueue>>,
     pub secure_files: Vec<Parsed<SecureFile>>,
     pub environments: Vec<Parsed<Environment>>,
+    pub deployment_groups: Vec<Parsed<DeploymentGroup>>,
 }
 
-/// Reads one project's agent queues, secure files and environments.
+/// A deployment group: machines a classic release deploys to, each running an agent of the
+/// group's deployment pool (`GET {org}/{project}/_apis/distributedtask/deploymentgroups`,
+/// paged by `x-ms-continuationtoken`; ../shared/ado-api/pagination.continuationtoken.deploymentgroups.json).
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentGroup {
+    pub id: i64,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub machine_count: Option<i64>,
+    #[serde(default)]
+    pub pool: Option<DeploymentPool>,
+}
+
+/// The deployment pool behind a deployment group.
+#[derive(Debug, serde::Deserialize)]
+pub struct DeploymentPool {
+    pub id: i64,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// Reads one project's agent queues, secure files, environments and deployment groups.
 pub async fn collect(
     scope: &ProjectScope<'_>,
     coverage: &mut Vec<Coverage>,
@@ -44,10 +69,23 @@ pub async fn collect(
             coverage,
         )
         .await?;
+    let url = scope.url(
+        &["_apis", "distributedtask", "deploymentgroups"],
+        &[("$top", PAGE_SIZE)],
+    );
+    let deployment_groups = scope
+        .list_or_record::<DeploymentGroup>(
+            "distributedtask/deploymentgroups",
+            "deployment_groups",
+            url,
+            coverage,
+        )
+        .await?;
     Ok(AgentResources {
         agent_queues,
         secure_files,
         environments,
+        deployment_groups,
     })
 }
 

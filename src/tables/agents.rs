@@ -1,4 +1,5 @@
-//! Agent pools (organization), agent queues, secure files and environments (project).
+//! Agent pools (organization), agent queues, secure files, environments and deployment groups
+//! (project).
 
 use super::ColumnType::{Boolean, Int64, TimestampUtc, Utf8};
 use super::{
@@ -8,7 +9,13 @@ use super::{
 use crate::crawl::OrganizationInventory;
 
 /// This module's tables, in the order of [`super::ALL_TABLES`].
-pub const TABLES: &[&TableDef] = &[&AGENT_POOLS, &AGENT_QUEUES, &SECURE_FILES, &ENVIRONMENTS];
+pub const TABLES: &[&TableDef] = &[
+    &AGENT_POOLS,
+    &AGENT_QUEUES,
+    &SECURE_FILES,
+    &ENVIRONMENTS,
+    &DEPLOYMENT_GROUPS,
+];
 
 pub const AGENT_POOLS: TableDef = TableDef {
     name: "agent_pools",
@@ -107,6 +114,30 @@ pub const ENVIRONMENTS: TableDef = TableDef {
             "raw",
             Utf8,
             "The environment's JSON as the API returned it.",
+        ),
+    ],
+};
+
+pub const DEPLOYMENT_GROUPS: TableDef = TableDef {
+    name: "deployment_groups",
+    doc: "One row per deployment group of a project (machines classic releases deploy to, each with an agent of the group's deployment pool).",
+    project_scoped: true,
+    role: TableRole::Inventory,
+    columns: &[
+        required("deployment_group_id", Int64, "Deployment group id."),
+        required("deployment_group", Utf8, "Deployment group name."),
+        optional("description", Utf8, "Its description."),
+        optional(
+            "machine_count",
+            Int64,
+            "Machines (targets) registered in the group.",
+        ),
+        optional("pool_id", Int64, "The deployment pool behind the group."),
+        optional("pool", Utf8, "That pool's name."),
+        required(
+            "raw",
+            Utf8,
+            "The deployment group's JSON as the API returned it.",
         ),
     ],
 };
@@ -219,5 +250,38 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
         queues.done()?,
         files.done()?,
         environments.done()?,
+        deployment_groups(run_id, org)?,
     ])
+}
+
+/// One organization's `deployment_groups` rows.
+fn deployment_groups(
+    run_id: &str,
+    org: &OrganizationInventory,
+) -> Result<(&'static TableDef, arrow::record_batch::RecordBatch), TableError> {
+    let mut groups = TableBuilder::new(&DEPLOYMENT_GROUPS);
+    for project in &org.libraries {
+        let ctx = RowContext {
+            run_id,
+            connector: &org.connector,
+            organization: &org.organization,
+            project: Some((&project.project_id, &project.project)),
+        };
+        for g in &project.agents.deployment_groups {
+            let pool = g.item.pool.as_ref();
+            groups.push(
+                &ctx,
+                &[
+                    Value::Int(Some(g.item.id)),
+                    Value::Str(Some(&g.item.name)),
+                    Value::Str(g.item.description.as_deref()),
+                    Value::Int(g.item.machine_count),
+                    Value::Int(pool.map(|p| p.id)),
+                    Value::Str(pool.and_then(|p| p.name.as_deref())),
+                    Value::Str(Some(&g.raw)),
+                ],
+            )?;
+        }
+    }
+    groups.done()
 }

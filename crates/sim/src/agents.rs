@@ -1,6 +1,7 @@
-//! Simulated agent pools (organization), agent queues, secure files and environments
-//! (project), with which queues and secure files are open to every pipeline. Generated from
-//! their own random stream.
+//! Simulated agent pools (organization), agent queues, secure files, environments and
+//! deployment groups (project), with which queues and secure files are open to every pipeline.
+//! Generated from their own random streams (deployment groups from one of their own, so adding
+//! them left every other resource as it was).
 
 use super::estate::SplitMix64;
 
@@ -39,12 +40,23 @@ pub struct SimEnvironment {
     pub name: String,
 }
 
+/// A deployment group and the deployment pool behind it.
+#[derive(Debug, Clone)]
+pub struct SimDeploymentGroup {
+    pub id: u64,
+    pub name: String,
+    pub machine_count: u64,
+    pub pool_id: u64,
+}
+
 /// The agent side of one project.
 #[derive(Debug, Clone, Default)]
 pub struct ProjectAgents {
     pub queues: Vec<SimQueue>,
     pub secure_files: Vec<SimSecureFile>,
     pub environments: Vec<SimEnvironment>,
+    /// In name order, as the service pages them.
+    pub deployment_groups: Vec<SimDeploymentGroup>,
 }
 
 /// Pools of an organization and the agent side of each of its projects.
@@ -77,6 +89,10 @@ pub fn generate(
     }
     let mut next_queue = 1;
     let mut next_environment = 1;
+    let mut groups_rng = SplitMix64::new(
+        seed ^ 0x0DE9_1070_0000_0000 ^ (organization as u64).wrapping_mul(0x2545_F491),
+    );
+    let mut next_group = 1;
     let agents = (0..projects)
         .map(|p| {
             let queues = (0..pools.len())
@@ -107,10 +123,23 @@ pub fn generate(
                     environment
                 })
                 .collect();
+            let deployment_groups = (0..groups_rng.below(4))
+                .map(|k| {
+                    let group = SimDeploymentGroup {
+                        id: next_group,
+                        name: format!("deploy-{p:03}-{k}"),
+                        machine_count: groups_rng.below(5),
+                        pool_id: 100 + next_group,
+                    };
+                    next_group += 1;
+                    group
+                })
+                .collect();
             ProjectAgents {
                 queues,
                 secure_files,
                 environments,
+                deployment_groups,
             }
         })
         .collect();

@@ -454,6 +454,7 @@ impl Estate {
                         + 1
                         + 2
                         + pages(p.agents.environments.len())
+                        + pages(p.agents.deployment_groups.len())
                         + 4
                         // Checks of every protected resource in one query (when there are
                         // any), then the permissions of each environment.
@@ -532,6 +533,11 @@ impl Estate {
                     .projects
                     .iter()
                     .map(|p| p.agents.environments.len())
+                    .sum(),
+                deployment_groups: org
+                    .projects
+                    .iter()
+                    .map(|p| p.agents.deployment_groups.len())
                     .sum(),
                 classic_pipelines: org
                     .projects
@@ -863,6 +869,7 @@ pub struct OrganizationTruth {
     pub agent_queues_open_to_all: usize,
     pub secure_files: usize,
     pub secure_files_open_to_all: usize,
+    pub deployment_groups: usize,
     pub environments: usize,
     pub classic_pipelines: usize,
     /// Pipelines building pull requests from forks with secrets available to them.

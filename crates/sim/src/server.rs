@@ -928,6 +928,34 @@ fn route_request(
                 .collect();
             ok(envelope(files), None)
         }
+        [org, project, "_apis", "distributedtask", "deploymentgroups"] => {
+            let (_, _, project) = or_respond!(org_and_project(estate, org, project));
+            // Paged by name: the token is the name of the next page's first group
+            // (../shared/ado-api/pagination.continuationtoken.deploymentgroups.json).
+            let groups = &project.agents.deployment_groups;
+            let from = param("continuationToken").unwrap_or_default();
+            let mut matching = groups.iter().filter(|g| g.name.as_str() >= from);
+            let page: Vec<Value> = matching
+                .by_ref()
+                .take(page_size(param("$top")))
+                .map(|g| {
+                    json!({
+                        "machineCount": g.machine_count,
+                        "description": "",
+                        "id": g.id,
+                        "project": { "id": project.id, "name": project.name },
+                        "name": g.name,
+                        "pool": {
+                            "id": g.pool_id, "scope": "86088ab1-30d8-4526-9663-3406752b8bc6",
+                            "name": format!("{}-{}", project.name, g.name),
+                            "isHosted": false, "poolType": "deployment", "size": g.machine_count
+                        }
+                    })
+                })
+                .collect();
+            let next = matching.next().map(|g| g.name.clone());
+            ok(envelope(page), next)
+        }
         [org, project, "_apis", "distributedtask", "environments"] => {
             let (_, _, project) = or_respond!(org_and_project(estate, org, project));
             let (page, next) = page_from_id(
@@ -1346,6 +1374,7 @@ fn scope_of_route(route: &str) -> Option<&'static str> {
         (_, "distributedtask/securefiles") => "vso.securefiles_read",
         (_, "distributedtask/environments") => "vso.environment_manage",
         (_, "distributedtask/pools" | "distributedtask/queues") => "vso.agentpools",
+        (_, "distributedtask/deploymentgroups") => "vso.machinegroup_manage",
         ("projects", _) => "vso.project",
         ("git" | "policy", _) => "vso.code",
         ("serviceendpoint", _) => "vso.serviceendpoint",

@@ -135,6 +135,15 @@ pub const ROUTES: &[Route] = &[
         resource_version: 1,
     },
     Route {
+        name: "distributedtask/deploymentgroups",
+        area: "distributedtask",
+        resource: "deploymentgroups",
+        template: "{project}/_apis/distributedtask/deploymentgroups/{deploymentGroupId}",
+        id: "083c4d89-ab35-45af-aa11-7cf66895c53e",
+        released: preview_until_7,
+        resource_version: 1,
+    },
+    Route {
         name: "build/generalsettings",
         area: "build",
         resource: "generalSettings",
