@@ -106,3 +106,32 @@ pub async fn pools(
         .items;
     parse::<AgentPool>(org, &url, items)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The spec's recorded page of deployment groups parses, pool included.
+    #[test]
+    fn deployment_groups_parse_from_the_spec_example() {
+        let fixture: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../shared/ado-api/pagination.continuationtoken.deploymentgroups.json"
+        ))
+        .unwrap();
+        let items = fixture["responses"]["200"]["body"]["value"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let groups = crate::ado::models::parse_items::<DeploymentGroup>(items).unwrap();
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups[0].item.id, 14);
+        assert_eq!(groups[0].item.name, "MyDeploymentGroup12");
+        assert_eq!(groups[0].item.machine_count, Some(0));
+        assert_eq!(groups[0].item.pool.as_ref().map(|p| p.id), Some(9));
+        // The next page's token comes in a response header, as the client reads it.
+        assert_eq!(
+            fixture["responses"]["200"]["headers"]["x-MS-ContinuationToken"],
+            "MyDeploymentGroup14"
+        );
+    }
+}
