@@ -871,6 +871,19 @@ impl Connector {
     }
 }
 
+/// The `[output] dir` a config file names, read even when the rest of the file has problems, so
+/// that `run --check` can report the output folder's problems with the config's.
+pub fn configured_output_dir(path: &Path) -> Option<PathBuf> {
+    std::fs::read_to_string(path)
+        .ok()?
+        .parse::<toml::Table>()
+        .ok()?
+        .get("output")?
+        .get("dir")?
+        .as_str()
+        .map(PathBuf::from)
+}
+
 /// Reads, parses, validates and resolves a config file. Every problem found is reported at
 /// once (unknown keys, missing secrets, bad URLs, bad patterns), each naming its key.
 pub fn load(path: &Path) -> Result<ResolvedConfig, ConfigError> {

@@ -37,6 +37,11 @@ pub enum JobError {
     Read(#[from] polars::prelude::PolarsError),
     #[error(transparent)]
     Report(#[from] ReportError),
+    #[error("pruning the reports under {dir}: {source}")]
+    Prune {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 fn summarize(errors: &[CrawlError]) -> String {
@@ -402,6 +407,67 @@ fn manifest(f: &RunFacts<'_>) -> RunManifest {
         api: f.stats.snapshot(),
         api_totals: f.stats.totals(),
     }
+}
+
+/// What a nightly run does once the snapshot is committed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Delivery {
+    /// E-mail the summary (when the config has an `[email]` section).
+    pub email: bool,
+    /// Remove the reports of snapshots before this date (the dataset's were removed in the
+    /// commit).
+    pub retain_from: Option<NaiveDate>,
+    /// Count the open findings at or above this severity (`--fail-on`).
+    pub fail_on: Option<rules::Severity>,
+}
+
+/// What [`deliver`] did.
+#[derive(Debug, Default)]
+pub struct Delivered {
+    /// Why the e-mail was not sent, when it was wanted and failed; the dataset and reports are kept.
+    pub email_error: Option<crate::email::EmailError>,
+    pub reports_pruned: usize,
+    /// Open findings at or above `fail_on`.
+    pub failing: usize,
+}
+
+/// The nightly stages after the commit: the e-mail, the reports' retention (only after a
+/// successful run, as the dataset's), and the `--fail-on` count.
+pub async fn deliver(
+    config: &ResolvedConfig,
+    out: &Path,
+    outcome: &JobOutcome,
+    delivery: Delivery,
+) -> Result<Delivered, JobError> {
+    let mut delivered = Delivered::default();
+    if delivery.email
+        && let Some(email) = &config.email
+        && let Err(e) = crate::email::send(email, &outcome.summary, &outcome.reports).await
+    {
+        delivered.email_error = Some(e);
+    }
+    if let Some(cutoff) = delivery.retain_from
+        && outcome.status == RunStatus::Success
+    {
+        delivered.reports_pruned =
+            report::prune_before(out, cutoff).map_err(|source| JobError::Prune {
+                dir: out.join("reports"),
+                source,
+            })?;
+        tracing::info!(%cutoff, reports = delivered.reports_pruned, "retention: removed snapshots and reports before {cutoff}");
+    }
+    if let Some(threshold) = delivery.fail_on {
+        delivered.failing = failing(&outcome.findings, threshold);
+    }
+    Ok(delivered)
+}
+
+/// Open (failing, not exempt) findings at or above `threshold`.
+pub fn failing(findings: &[Finding], threshold: rules::Severity) -> usize {
+    findings
+        .iter()
+        .filter(|f| f.is_open() && f.severity <= threshold)
+        .count()
 }
 
 /// The built-in rules and the users' rules of `custom_dir`; a custom rule that does not load

@@ -108,7 +108,7 @@ pub fn evaluate(
     };
     if code == exit::SUCCESS
         && let Some(threshold) = fail_on
-        && crate::nightly::gate(&o.findings, threshold)
+        && crate::nightly::say_failing(job::failing(&o.findings, threshold), threshold)
     {
         code = exit::FINDINGS;
     }

@@ -12,7 +12,6 @@ use anyhow::Context;
 use ado_posture::config::{self, ConfigError, Limits, ResolvedConfig};
 use ado_posture::crawl::CrawlProgress;
 use ado_posture::job::{self, JobError, JobOptions, JobOutcome, RunStatus};
-use ado_posture::report;
 use ado_posture::rules::Severity;
 use ado_posture_sim::{SimServer, SimSettings};
 
@@ -84,10 +83,7 @@ fn load_for_run(path: &Path, out: Option<&Path>) -> anyhow::Result<(ResolvedConf
     // When the config has problems, still check the output folder it names.
     let configured_dir = match &config {
         Some(c) => c.output_dir.clone(),
-        None => std::fs::read_to_string(path)
-            .ok()
-            .and_then(|text| text.parse::<toml::Table>().ok())
-            .and_then(|t| t.get("output")?.get("dir")?.as_str().map(PathBuf::from)),
+        None => config::configured_output_dir(path),
     };
     let (out, key) = match (out, configured_dir) {
         (Some(out), _) => (Some(out.to_path_buf()), "--out"),
@@ -179,12 +175,19 @@ async fn scheduled_run(
         let Some(outcome) = outcome else {
             return Ok::<_, anyhow::Error>((code, None));
         };
+        let delivered = job::deliver(
+            config,
+            out,
+            &outcome,
+            job::Delivery {
+                email: settings.email,
+                retain_from,
+                fail_on: settings.fail_on,
+            },
+        )
+        .await?;
         let mut code = code;
-        if settings.email
-            && let Some(email) = &config.email
-            && let Err(e) =
-                ado_posture::email::send(email, &outcome.summary, &outcome.reports).await
-        {
+        if let Some(e) = &delivered.email_error {
             eprintln!(
                 "error: {e}; the dataset and reports are kept, resend with `ado-posture email`"
             );
@@ -192,17 +195,9 @@ async fn scheduled_run(
                 code = exit::EMAIL_FAILED;
             }
         }
-        // The dataset's retention was part of the commit; the reports follow it.
-        if let Some(cutoff) = retain_from
-            && outcome.status == RunStatus::Success
-        {
-            let reports = report::prune_before(out, cutoff)
-                .with_context(|| format!("pruning reports under {}", out.display()))?;
-            tracing::info!(%cutoff, reports, "retention: removed snapshots and reports before {cutoff}");
-        }
         if code == exit::SUCCESS
             && let Some(threshold) = settings.fail_on
-            && gate(&outcome.findings, threshold)
+            && say_failing(delivered.failing, threshold)
         {
             code = exit::FINDINGS;
         }
@@ -229,12 +224,8 @@ async fn scheduled_run(
     Ok(code)
 }
 
-/// Whether open (failing, not exempt) findings at or above `threshold` exist; says so.
-pub fn gate(findings: &[ado_posture::rules::Finding], threshold: Severity) -> bool {
-    let failing = findings
-        .iter()
-        .filter(|f| f.is_open() && f.severity <= threshold)
-        .count();
+/// Whether open findings at or above `threshold` exist (`--fail-on`); says so.
+pub fn say_failing(failing: usize, threshold: Severity) -> bool {
     if failing > 0 {
         eprintln!(
             "{failing} open finding(s) at or above {threshold} severity (--fail-on {threshold})"

@@ -3,6 +3,13 @@
 //! `x-ms-continuationtoken` header, error bodies, and its answers to a missing or wrong PAT
 //! (401 with an empty body under `X-TFS-FedAuthRedirect: Suppress`, else a 203 sign-in page).
 
+mod advsec_routes;
+mod agents_routes;
+mod controls_routes;
+mod core_routes;
+mod library_routes;
+mod pipelines_routes;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -426,6 +433,7 @@ macro_rules! or_respond {
         }
     };
 }
+use or_respond;
 
 /// The organization a route names, or the service's 404.
 fn organization<'a>(estate: &'a Estate, name: &str) -> Result<&'a SimOrganization, Box<Response>> {
@@ -444,6 +452,60 @@ fn org_and_project<'a>(
     let (index, project) =
         find_project(org, project).ok_or_else(|| Box::new(project_not_found(project)))?;
     Ok((org, index, project))
+}
+
+/// One request as the area routes see it.
+struct RouteRequest<'a> {
+    state: &'a SimState,
+    parts: &'a axum::http::request::Parts,
+    /// The path's segments.
+    segs: Vec<&'a str>,
+    query: &'a [(String, String)],
+    body: &'a [u8],
+}
+
+impl RouteRequest<'_> {
+    /// A query parameter, its name compared without regard to case.
+    fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `$top` (or `top`) within the simulator's largest page; 100 when absent.
+    fn page_size(&self, top: Option<&str>) -> usize {
+        top.and_then(|t| t.parse::<usize>().ok())
+            .unwrap_or(100)
+            .clamp(1, self.state.settings.max_page_size.max(1))
+    }
+}
+
+/// The areas the routes are split by, the same as the estate's and the crawler's.
+enum Area {
+    Core,
+    Library,
+    Pipelines,
+    Agents,
+    Advsec,
+    Controls,
+}
+
+/// The area serving a route (the two path segments after `_apis`, any case).
+fn route_area(route: &str) -> Option<Area> {
+    let route = route.to_ascii_lowercase();
+    let (first, second) = route.split_once('/').unwrap_or((route.as_str(), ""));
+    Some(match (first, second) {
+        ("profile" | "accounts" | "projects" | "git" | "policy", _) => Area::Core,
+        ("serviceendpoint", _)
+        | ("distributedtask", "variablegroups")
+        | ("build", "authorizedresources") => Area::Library,
+        ("build", _) | ("contribution", _) => Area::Pipelines,
+        ("distributedtask", _) => Area::Agents,
+        ("management" | "reporting" | "alert", _) => Area::Advsec,
+        ("pipelines" | "organizationpolicy", _) => Area::Controls,
+        _ => return None,
+    })
 }
 
 /// The routes themselves: the estate as the real service returns it.
@@ -501,716 +563,21 @@ fn route_request(
     if let Some(response) = param("api-version").and_then(version_error) {
         return response;
     }
-    let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let estate = &state.estate;
-    let page_size = |top: Option<&str>| {
-        top.and_then(|t| t.parse::<usize>().ok())
-            .unwrap_or(100)
-            .clamp(1, state.settings.max_page_size.max(1))
+    let request = RouteRequest {
+        state,
+        parts,
+        segs: segments.iter().map(String::as_str).collect(),
+        query: &query,
+        body,
     };
-    match segs.as_slice() {
-        ["_apis", "profile", "profiles", "me"] => ok(
-            json!({
-                "displayName": estate.user_name,
-                "publicAlias": estate.user_id,
-                "emailAddress": "security-reader@sim.invalid",
-                "coreRevision": 1,
-                "timeStamp": "2026-01-01T00:00:00+00:00",
-                "id": estate.user_id,
-                "revision": 1
-            }),
-            None,
-        ),
-        ["_apis", "accounts"] => {
-            let member = param("memberId").or(param("ownerId"));
-            let accounts: Vec<Value> =
-                if member.is_some_and(|m| m.eq_ignore_ascii_case(&estate.user_id)) {
-                    estate
-                        .organizations
-                        .iter()
-                        .map(|o| {
-                            json!({
-                                "accountId": o.id,
-                                "accountUri": format!("https://vssps.dev.azure.com/{}/", o.name),
-                                "accountName": o.name,
-                                "properties": {}
-                            })
-                        })
-                        .collect()
-                } else {
-                    Vec::new()
-                };
-            ok(envelope(accounts), None)
-        }
-        [org, "_apis", "projects"] => {
-            let org = or_respond!(organization(estate, org));
-            // The projects token is "how many projects were already returned".
-            let skip = param("continuationToken")
-                .or(param("$skip"))
-                .and_then(|s| s.parse::<usize>().ok())
-                .unwrap_or(0);
-            let top = page_size(param("$top"));
-            let page: Vec<Value> = org
-                .projects
-                .iter()
-                .skip(skip)
-                .take(top)
-                .map(|p| project_json(org, p))
-                .collect();
-            let next =
-                (skip + page.len() < org.projects.len()).then(|| (skip + page.len()).to_string());
-            ok(envelope(page), next)
-        }
-        [org, "_apis", "git", "repositories"] => {
-            let org = or_respond!(organization(estate, org));
-            let repos = org
-                .repositories
-                .iter()
-                .map(|r| repository_json(org, r))
-                .collect();
-            ok(envelope(repos), None)
-        }
-        [org, project, "_apis", "git", "repositories"] => {
-            let org = or_respond!(organization(estate, org));
-            let Some((index, _)) = find_project(org, project) else {
-                return project_not_found(project);
-            };
-            let repos = org
-                .repositories
-                .iter()
-                .filter(|r| r.project_index == index)
-                .map(|r| repository_json(org, r))
-                .collect();
-            ok(envelope(repos), None)
-        }
-        [org, project, "_apis", "policy", "configurations"] => {
-            let (org, _, project) = or_respond!(org_and_project(estate, org, project));
-            // The policy token is the id of the last configuration returned.
-            let after = param("continuationToken")
-                .and_then(|t| t.parse::<u64>().ok())
-                .unwrap_or(0);
-            let top = page_size(param("$top"));
-            let wanted_type = param("policyType");
-            let matching: Vec<&SimPolicy> = project
-                .policies
-                .iter()
-                .filter(|p| wanted_type.is_none_or(|t| t.eq_ignore_ascii_case(p.type_id)))
-                .filter(|p| p.id > after)
-                .collect();
-            let page: Vec<Value> = matching
-                .iter()
-                .take(top)
-                .map(|p| policy_json(org, project, p))
-                .collect();
-            let next = (matching.len() > top).then(|| matching[top - 1].id.to_string());
-            ok(envelope(page), next)
-        }
-        [org, project, "_apis", "serviceendpoint", "endpoints"] => {
-            let (org, _, project) = or_respond!(org_and_project(estate, org, project));
-            // Not-ready connections are left out unless the request says includeFailed=true.
-            let include_failed =
-                param("includeFailed").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-            let endpoints = project
-                .library
-                .endpoints
-                .iter()
-                .filter(|e| include_failed || e.is_ready())
-                .map(|e| endpoint_json(org, project, e))
-                .collect();
-            ok(envelope(endpoints), None)
-        }
-        [org, project, "_apis", "distributedtask", "variablegroups"] => {
-            let (_, _, project) = or_respond!(org_and_project(estate, org, project));
-            let (page, next) = page_from_id(
-                &project.library.variable_groups,
-                |g| g.id,
-                param("continuationToken"),
-                page_size(param("$top")),
-            );
-            let page = page
-                .into_iter()
-                .map(|g| variable_group_json(project, g))
-                .collect();
-            ok(envelope(page), next)
-        }
-        [org, project, "_apis", "build", "authorizedresources"] => {
-            let (_, _, project) = or_respond!(org_and_project(estate, org, project));
-            let kind = param("type").unwrap_or_default().to_ascii_lowercase();
-            let resources = protected_resources(project, &kind);
-            let ids = resources
-                .into_iter()
-                .filter(|(_, open)| *open)
-                .map(|(id, _)| id);
-            let wanted = param("id");
-            let items = ids
-                .filter(|id| wanted.is_none_or(|w| w == id))
-                .map(|id| json!({ "type": kind, "id": id, "authorized": true }))
-                .collect();
-            ok(envelope(items), None)
-        }
-        [org, "_apis", "management", "enablement"] if !state.settings.server_mode => {
-            let org = or_respond!(organization(estate, org));
-            let repos: Vec<Value> = org
-                .repositories
-                .iter()
-                .zip(&org.advsec)
-                .enumerate()
-                .filter(|(index, (_, a))| !a.unlisted(*index))
-                .map(|(_, (r, a))| {
-                    json!({
-                        "projectId": org.projects[r.project_index].id,
-                        "repositoryId": r.id,
-                        "codeSecurityFeatures": {
-                            "codeSecurityEnabled": a.code_security,
-                            "codeQLEnabled": a.code_security,
-                            "dependencyScanningInjectionEnabled": a.code_security,
-                            "autofixEnabled": false
-                        },
-                        "secretProtectionFeatures": {
-                            "secretProtectionEnabled": a.secret_protection,
-                            "blockPushes": a.block_pushes
-                        }
-                    })
-                })
-                .collect();
-            ok(
-                json!({
-                    "reposEnablementStatus": repos,
-                    "enablementOnCreateSettings": {
-                        "enableCodeSecurityOnCreate": false,
-                        "enableSecretProtectionOnCreate": false,
-                        "enableBlockPushesOnCreate": false
-                    }
-                }),
-                None,
-            )
-        }
-        // The organization-wide alert summary: per project, the repositories whose alerts the
-        // identity may read (every enabled one it is not refused), with their counts.
-        [org, "_apis", "reporting", "summary", "alerts"]
-            if !state.settings.server_mode && state.settings.serve_alertsbatch =>
-        {
-            let org = or_respond!(organization(estate, org));
-            let projects: Vec<Value> = org
-                .projects
-                .iter()
-                .enumerate()
-                .map(|(p, project)| {
-                    let repos: Vec<Value> = org
-                        .repositories
-                        .iter()
-                        .zip(&org.advsec)
-                        .filter(|(r, a)| r.project_index == p && a.enabled() && !a.alerts_forbidden)
-                        .map(|(r, a)| {
-                            let open = a.alerts.iter().filter(|x| x.state == "active").count();
-                            json!({ "repoId": r.id, "repoName": r.name, "totalAlerts": a.alerts.len(), "openAlerts": open })
-                        })
-                        .collect();
-                    json!({ "projectId": project.id, "projectName": project.name, "repos": repos })
-                })
-                .collect();
-            ok(json!({ "orgId": org.id, "projects": projects }), None)
-        }
-        // Every alert the identity may read, organization-wide (`DashboardAlert`: the repository
-        // by project and repository name); `top` sets the page size, the token is the id of the
-        // last alert returned.
-        [org, "_apis", "reporting", "summary", "alertsbatch"]
-            if !state.settings.server_mode && state.settings.serve_alertsbatch =>
-        {
-            let org = or_respond!(organization(estate, org));
-            let after = param("continuationToken")
-                .and_then(|t| t.parse::<u64>().ok())
-                .unwrap_or(0);
-            let top = page_size(param("top"));
-            let mut remaining: Vec<(&super::estate::SimRepository, &super::advsec::SimAlert)> = org
-                .repositories
-                .iter()
-                .zip(&org.advsec)
-                .filter(|(_, a)| a.enabled() && !a.alerts_forbidden)
-                .flat_map(|(r, a)| a.alerts.iter().map(move |x| (r, x)))
-                .filter(|(_, x)| x.id > after)
-                .collect();
-            remaining.sort_by_key(|(_, x)| x.id);
-            let page: Vec<Value> = remaining
-                .iter()
-                .take(top)
-                .map(|(r, a)| {
-                    json!({
-                        "alertId": a.id,
-                        "alertType": a.alert_type,
-                        "severity": a.severity,
-                        "state": a.state,
-                        "title": a.title,
-                        "introducedDate": "2026-09-15T00:00:00Z",
-                        "projectName": org.projects[r.project_index].name,
-                        "repositoryName": r.name,
-                        "locations": []
-                    })
-                })
-                .collect();
-            let next = (remaining.len() > top).then(|| remaining[top - 1].1.id.to_string());
-            ok(envelope(page), next)
-        }
-        [
-            org,
-            project,
-            "_apis",
-            "alert",
-            "repositories",
-            repo,
-            "alerts",
-        ] if !state.settings.server_mode => {
-            let (org, index, project) = or_respond!(org_and_project(estate, org, project));
-            let Some((r, advsec)) = org.repositories.iter().zip(&org.advsec).find(|(r, _)| {
-                r.project_index == index && (r.id.eq_ignore_ascii_case(repo) || r.name == *repo)
-            }) else {
-                return error(
-                    StatusCode::NOT_FOUND,
-                    &format!(
-                        "TF401019: The Git repository with name or identifier {repo} does not exist or you do not have permissions for the operation you are attempting."
-                    ),
-                    "GitRepositoryNotFoundException",
-                );
-            };
-            // Every other repository we may not read (the first of each organization among
-            // them) answers as Azure DevOps often does: "does not exist or you do not have
-            // permissions" (404 TF401019).
-            let not_found = advsec.alerts_forbidden
-                && org
-                    .repositories
-                    .iter()
-                    .zip(&org.advsec)
-                    .filter(|(_, a)| a.alerts_forbidden)
-                    .position(|(other, _)| other.id == r.id)
-                    .is_some_and(|i| i % 2 == 0);
-            if not_found {
-                return error(
-                    StatusCode::NOT_FOUND,
-                    &format!(
-                        "TF401019: The Git repository with name or identifier {repo} does not exist or you do not have permissions for the operation you are attempting."
-                    ),
-                    "GitRepositoryNotFoundException",
-                );
-            }
-            if advsec.alerts_forbidden {
-                return error(
-                    StatusCode::FORBIDDEN,
-                    "TF400813: The user does not have permission to view Advanced Security alerts of this repository.",
-                    "UnauthorizedRequestException",
-                );
-            }
-            if !advsec.enabled() {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    "Advanced Security is not enabled for this repository.",
-                    "AdvancedSecurityNotEnabledException",
-                );
-            }
-            // The token is the id of the last alert returned; `top` (no $) sets the page size.
-            let after = param("continuationToken")
-                .and_then(|t| t.parse::<u64>().ok())
-                .unwrap_or(0);
-            let top = page_size(param("top"));
-            let remaining: Vec<_> = advsec.alerts.iter().filter(|a| a.id > after).collect();
-            let page: Vec<Value> = remaining
-                .iter()
-                .take(top)
-                .map(|a| {
-                    json!({
-                        "alertId": a.id,
-                        "alertType": a.alert_type,
-                        "severity": a.severity,
-                        "state": a.state,
-                        "confidence": "high",
-                        "title": a.title,
-                        "firstSeenDate": "2026-10-01T00:00:00Z",
-                        "lastSeenDate": "2026-11-01T00:00:00Z",
-                        "gitRef": r.default_branch.clone().unwrap_or_else(|| "refs/heads/main".into()),
-                        "repositoryUrl": format!("{BASE}/{}/{}/_git/{}", org.name, project.name, r.name),
-                        "tools": [{ "name": if a.alert_type == "secret" { "AdvancedSecurity-Secret-Scanning" } else { "CodeQL" } }]
-                    })
-                })
-                .collect();
-            let next = (remaining.len() > top).then(|| remaining[top - 1].id.to_string());
-            ok(envelope(page), next)
-        }
-        [org, project, "_apis", "build", "definitions"] => {
-            let (org, _, project) = or_respond!(org_and_project(estate, org, project));
-            // The real token is a timestamp, ambiguous without an order (InvalidDefinitionQueryException).
-            let ordered = param("queryOrder").is_some_and(|o| {
-                DEFINITION_QUERY_ORDERS
-                    .iter()
-                    .any(|known| known.eq_ignore_ascii_case(o))
-            });
-            if param("continuationToken").is_some() && !ordered {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    "Continuation token timestamp without query order is ambiguous.",
-                    "InvalidDefinitionQueryException",
-                );
-            }
-            let all = param("includeAllProperties").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-            let (page, next) = page_from_id(
-                &project.pipelines.pipelines,
-                |p| p.id,
-                param("continuationToken"),
-                page_size(param("$top")),
-            );
-            let page = page
-                .into_iter()
-                .map(|p| pipeline_json(org, project, p, all, state.settings.server_mode))
-                .collect();
-            ok(envelope(page), next)
-        }
-        [org, project, "_apis", "build", "generalsettings"] => {
-            let (_, _, project) = or_respond!(org_and_project(estate, org, project));
-            let g = project.pipelines.settings;
-            ok(general_settings_json(&g), None)
-        }
-        [org, "_apis", contribution, query]
-            if contribution.eq_ignore_ascii_case("Contribution")
-                && query.eq_ignore_ascii_case("HierarchyQuery")
-                && !state.settings.server_mode =>
-        {
-            let org = or_respond!(organization(estate, org));
-            let wanted = serde_json::from_slice::<Value>(body).unwrap_or_default();
-            let provider = "ms.vss-build-web.pipelines-org-settings-data-provider";
-            let asked = wanted["contributionIds"]
-                .as_array()
-                .is_some_and(|ids| ids.iter().any(|i| i.as_str() == Some(provider)));
-            let mut providers = serde_json::Map::new();
-            if asked {
-                providers.insert(
-                    provider.into(),
-                    general_settings_json(&org.pipeline_settings),
-                );
-            }
-            ok(
-                json!({ "dataProviderSharedData": {}, "dataProviders": providers }),
-                None,
-            )
-        }
-        [org, "_apis", "distributedtask", "pools"] => {
-            let org = or_respond!(organization(estate, org));
-            let pools = org.pools.iter().map(pool_json).collect();
-            ok(envelope(pools), None)
-        }
-        [org, project, "_apis", "distributedtask", "queues"] => {
-            let (org, _, project) = or_respond!(org_and_project(estate, org, project));
-            let queues = project
-                .agents
-                .queues
-                .iter()
-                .filter_map(|q| {
-                    let pool = org.pools.get(q.pool)?;
-                    Some(json!({ "id": q.id, "projectId": project.id, "name": pool.name, "pool": pool_json(pool) }))
-                })
-                .collect();
-            ok(envelope(queues), None)
-        }
-        [org, project, "_apis", "distributedtask", "securefiles"] => {
-            let (_, _, project) = or_respond!(org_and_project(estate, org, project));
-            let files = project
-                .agents
-                .secure_files
-                .iter()
-                .map(|f| {
-                    json!({
-                        "id": f.id,
-                        "name": f.name,
-                        "createdBy": { "displayName": "Simulated Admin", "id": "4adb1680-0eac-6149-b5ee-fc8b4f6ca227" },
-                        "createdOn": "2026-03-01T10:00:00Z",
-                        "modifiedBy": { "displayName": "Simulated Admin", "id": "4adb1680-0eac-6149-b5ee-fc8b4f6ca227" },
-                        "modifiedOn": "2026-03-01T10:00:00Z",
-                        "properties": {}
-                    })
-                })
-                .collect();
-            ok(envelope(files), None)
-        }
-        [org, project, "_apis", "distributedtask", "deploymentgroups"] => {
-            let (_, _, project) = or_respond!(org_and_project(estate, org, project));
-            // Paged by name: the token is the name of the next page's first group
-            // (../shared/ado-api/pagination.continuationtoken.deploymentgroups.json).
-            let groups = &project.agents.deployment_groups;
-            let from = param("continuationToken").unwrap_or_default();
-            let mut matching = groups.iter().filter(|g| g.name.as_str() >= from);
-            let page: Vec<Value> = matching
-                .by_ref()
-                .take(page_size(param("$top")))
-                .map(|g| {
-                    json!({
-                        "machineCount": g.machine_count,
-                        "description": "",
-                        "id": g.id,
-                        "project": { "id": project.id, "name": project.name },
-                        "name": g.name,
-                        "pool": {
-                            "id": g.pool_id, "scope": "86088ab1-30d8-4526-9663-3406752b8bc6",
-                            "name": format!("{}-{}", project.name, g.name),
-                            "isHosted": false, "poolType": "deployment", "size": g.machine_count
-                        }
-                    })
-                })
-                .collect();
-            let next = matching.next().map(|g| g.name.clone());
-            ok(envelope(page), next)
-        }
-        [org, project, "_apis", "distributedtask", "environments"] => {
-            let (_, _, project) = or_respond!(org_and_project(estate, org, project));
-            let (page, next) = page_from_id(
-                &project.agents.environments,
-                |e| e.id,
-                param("continuationToken"),
-                page_size(param("$top")),
-            );
-            let page: Vec<Value> = page
-                .into_iter()
-                .map(|e| {
-                    json!({
-                        "id": e.id,
-                        "name": e.name,
-                        "description": "",
-                        "createdBy": { "id": "4adb1680-0eac-6149-b5ee-fc8b4f6ca227" },
-                        "createdOn": "2026-03-01T10:00:00Z",
-                        "lastModifiedOn": "2026-03-01T10:00:00Z",
-                        "project": { "id": project.id, "name": project.name }
-                    })
-                })
-                .collect();
-            ok(envelope(page), next)
-        }
-        [
-            org,
-            project,
-            "_apis",
-            "pipelines",
-            "checks",
-            "queryconfigurations",
-        ] => {
-            let (_, index, project) = or_respond!(org_and_project(estate, org, project));
-            let Ok(wanted) = serde_json::from_slice::<Vec<Value>>(body) else {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    "VS403426: The request body must be a list of resources {type, id}.",
-                    "InvalidRequestException",
-                );
-            };
-            let org = or_respond!(organization(estate, org));
-            let controls = org
-                .controls
-                .projects
-                .get(index)
-                .cloned()
-                .unwrap_or_default();
-            let mut checks = Vec::new();
-            for resource in &wanted {
-                // The service accepts resource types in any case and answers in its own.
-                let kind = resource["type"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_ascii_lowercase();
-                let kind = kind.as_str();
-                let id = resource["id"]
-                    .as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| resource["id"].to_string());
-                let found: Option<(&[super::controls::SimCheck], String)> = match kind {
-                    "endpoint" => project
-                        .library
-                        .endpoints
-                        .iter()
-                        .position(|e| e.id.eq_ignore_ascii_case(&id))
-                        .and_then(|i| {
-                            Some((
-                                controls.endpoint_checks.get(i)?.as_slice(),
-                                project.library.endpoints[i].name.clone(),
-                            ))
-                        }),
-                    "environment" => project
-                        .agents
-                        .environments
-                        .iter()
-                        .position(|e| e.id.to_string() == id)
-                        .and_then(|i| {
-                            Some((
-                                controls.environment_checks.get(i)?.as_slice(),
-                                project.agents.environments[i].name.clone(),
-                            ))
-                        }),
-                    "queue" => project
-                        .agents
-                        .queues
-                        .iter()
-                        .position(|q| q.id.to_string() == id)
-                        .and_then(|i| {
-                            let pool = org.pools.get(project.agents.queues[i].pool)?;
-                            Some((controls.queue_checks.get(i)?.as_slice(), pool.name.clone()))
-                        }),
-                    "variablegroup" => project
-                        .library
-                        .variable_groups
-                        .iter()
-                        .position(|g| g.id.to_string() == id)
-                        .and_then(|i| {
-                            Some((
-                                controls.variable_group_checks.get(i)?.as_slice(),
-                                project.library.variable_groups[i].name.clone(),
-                            ))
-                        }),
-                    "securefile" => project
-                        .agents
-                        .secure_files
-                        .iter()
-                        .position(|f| f.id.eq_ignore_ascii_case(&id))
-                        .and_then(|i| {
-                            Some((
-                                controls.secure_file_checks.get(i)?.as_slice(),
-                                project.agents.secure_files[i].name.clone(),
-                            ))
-                        }),
-                    // `{projectId}.{repositoryId}`, as pipeline permissions name repositories.
-                    "repository" => id.split_once('.').and_then(|(p, r)| {
-                        if !p.eq_ignore_ascii_case(&project.id) {
-                            return None;
-                        }
-                        let (i, repo) = org
-                            .repositories
-                            .iter()
-                            .filter(|repo| repo.project_index == index)
-                            .enumerate()
-                            .find(|(_, repo)| repo.id.eq_ignore_ascii_case(r))?;
-                        Some((
-                            controls.repository_checks.get(i)?.as_slice(),
-                            repo.name.clone(),
-                        ))
-                    }),
-                    _ => None,
-                };
-                let Some((found, name)) = found else { continue };
-                for check in found {
-                    let (type_id, type_name) = check.kind.type_ref();
-                    let url = format!(
-                        "{BASE}/{}/{}/_apis/pipelines/checks/configurations/{}",
-                        org.name, project.id, check.id
-                    );
-                    checks.push(json!({
-                        "settings": if check.kind == super::controls::CheckKind::Approval {
-                            json!({ "approvers": [{ "displayName": "Release Managers", "id": "5c5d5f59-5d2e-4bd5-8b1c-64b56b3ce0a1" }], "executionOrder": 1, "minRequiredApprovers": 1, "requesterCannotBeApprover": check.requester_cannot_be_approver() })
-                        } else {
-                            json!({ "displayName": type_name })
-                        },
-                        "createdBy": { "displayName": "Simulated Admin", "id": "4adb1680-0eac-6149-b5ee-fc8b4f6ca227" },
-                        "createdOn": "2026-03-01T10:00:00Z",
-                        "timeout": 43200,
-                        "_links": { "self": { "href": url } },
-                        "id": check.id,
-                        "type": { "id": type_id, "name": type_name },
-                        "url": url,
-                        "resource": { "type": kind, "id": id, "name": name }
-                    }));
-                }
-            }
-            ok(envelope(checks), None)
-        }
-        [
-            org,
-            project,
-            "_apis",
-            "pipelines",
-            "pipelinepermissions",
-            kind,
-            id,
-        ] => {
-            let (org_ref, index, project) = or_respond!(org_and_project(estate, org, project));
-            let controls = org_ref.controls.projects.get(index);
-            // Whether the resource is open to every pipeline, when it exists in this project.
-            let open: Option<bool> = match kind.to_ascii_lowercase().as_str() {
-                "environment" => project
-                    .agents
-                    .environments
-                    .iter()
-                    .position(|e| e.id.to_string() == *id)
-                    .map(|i| {
-                        controls
-                            .and_then(|c| c.environment_open.get(i).copied())
-                            .unwrap_or(false)
-                    }),
-                "endpoint" | "variablegroup" | "queue" | "securefile" => {
-                    protected_resources(project, &kind.to_ascii_lowercase())
-                        .into_iter()
-                        .find(|(rid, _)| rid.eq_ignore_ascii_case(id))
-                        .map(|(_, open)| open)
-                }
-                // `{projectId}.{repositoryId}`
-                "repository" => id.split_once('.').and_then(|(p, r)| {
-                    let position = org_ref.repositories.iter().position(|repo| {
-                        repo.id.eq_ignore_ascii_case(r) && project.id.eq_ignore_ascii_case(p)
-                    })?;
-                    Some(
-                        org_ref
-                            .controls
-                            .repository_open
-                            .get(position)
-                            .copied()
-                            .unwrap_or(false),
-                    )
-                }),
-                _ => None,
-            };
-            let Some(open) = open else {
-                return error(
-                    StatusCode::NOT_FOUND,
-                    &format!(
-                        "The resource {kind}/{id} does not exist or you do not have access to it."
-                    ),
-                    "ResourceNotFoundException",
-                );
-            };
-            let mut body = json!({ "resource": { "type": kind, "id": id }, "pipelines": [] });
-            if open {
-                body["allPipelines"] = json!({
-                    "authorized": true,
-                    "authorizedBy": { "displayName": "Simulated Admin", "id": "4adb1680-0eac-6149-b5ee-fc8b4f6ca227" },
-                    "authorizedOn": "2026-03-01T10:00:00Z"
-                });
-            } else if let Some(first) = project.pipelines.pipelines.first() {
-                body["pipelines"] = json!([{ "id": first.id, "authorized": true, "authorizedOn": "2026-03-01T10:00:00Z" }]);
-            }
-            ok(body, None)
-        }
-        [org, "_apis", "OrganizationPolicy", "Policies", name] if !state.settings.server_mode => {
-            let org = or_respond!(organization(estate, org));
-            match org.controls.policies.value(name) {
-                // A policy left at its default: `value` is not what is in effect.
-                Some(value) if org.controls.policies.at_default(name) => ok(
-                    json!({
-                        "name": name,
-                        "value": !value,
-                        "effectiveValue": value,
-                        "isValueUndefined": true,
-                        "parentPolicy": null
-                    }),
-                    None,
-                ),
-                Some(value) => ok(
-                    json!({
-                        "name": name,
-                        "value": value,
-                        "effectiveValue": value,
-                        "isValueUndefined": false,
-                        "parentPolicy": null
-                    }),
-                    None,
-                ),
-                None => error(
-                    StatusCode::NOT_FOUND,
-                    &format!("The policy {name} does not exist."),
-                    "PolicyNotFoundException",
-                ),
-            }
-        }
-        _ => not_found_route(parts.uri.path()),
+    match route_area(&route_name(segments)) {
+        Some(Area::Core) => core_routes::route(&request),
+        Some(Area::Library) => library_routes::route(&request),
+        Some(Area::Pipelines) => pipelines_routes::route(&request),
+        Some(Area::Agents) => agents_routes::route(&request),
+        Some(Area::Advsec) => advsec_routes::route(&request),
+        Some(Area::Controls) => controls_routes::route(&request),
+        None => not_found_route(parts.uri.path()),
     }
 }
 
