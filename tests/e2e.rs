@@ -51,6 +51,12 @@ fn crawl_matches_ground_truth_and_findings_match_injected_misconfigurations() {
     assert_eq!(rows("repositories"), sum("repositories"));
     assert_eq!(rows("branch_policies"), sum("policy_scope_rows"));
     assert_eq!(rows("service_connections"), sum("service_connections"));
+    // A shared connection is one connection, listed in each project it is available in.
+    assert_eq!(
+        rows("service_connection_projects"),
+        sum("service_connection_projects")
+    );
+    assert!(sum("service_connection_projects") > sum("service_connections"));
     assert_eq!(rows("variable_groups"), sum("variable_groups"));
     let dataset = Dataset::new(out.join("dataset"));
     let date = dataset.snapshot_dates("findings").unwrap()[0];

@@ -210,6 +210,12 @@ pub fn markdown(rules: &[Rule]) -> String {
          Anchors name the equivalent in the tools security teams use today, with that tool's own\n\
          severity: Microsoft Defender for Cloud's DevOps recommendations, AzSK ADO Scanner controls\n\
          (`SVT/ADO/*.json`) and PSRule.Rules.AzureDevOps rules; \"none\" where no control matches.\n\n\
+         **Shared service connections.** The service lists a connection shared with several projects\n\
+         in each of them. It is one connection: a finding about the connection itself (its type, its\n\
+         scheme, its Azure scope, its checks and approvals, being shared) is raised once, under its\n\
+         owning project (the first of its project references the crawl read it in; the service lists\n\
+         the creating project first). Pipeline permissions are per project, so ADO-SC-001 judges each\n\
+         project it is available in (`service_connection_projects`).\n\n\
          | id | severity | resource | title | Defender for Cloud | AzSK | PSRule |\n|---|---|---|---|---|---|---|\n",
     );
     let cell = |a: Option<&str>| a.unwrap_or("—").replace('|', "\\|");

@@ -12,7 +12,7 @@ pub const TABLES: &[&TableDef] = &[&CHECKS, &ORGANIZATION_POLICIES];
 
 pub const CHECKS: TableDef = TableDef {
     name: "checks",
-    doc: "One row per check or approval configured on a protected resource of a project: service connection, environment, agent queue, variable group, secure file or repository.",
+    doc: "One row per check or approval configured on a protected resource of a project: service connection, environment, agent queue, variable group, secure file or repository. A service connection shared with several projects has its checks once, under its owning project (they are the connection's; each project it is shared with lists them again).",
     project_scoped: true,
     role: TableRole::Inventory,
     columns: &[
@@ -89,6 +89,7 @@ pub const ORGANIZATION_POLICIES: TableDef = TableDef {
 
 /// Record batches of the checks and organization policies tables for one organization.
 pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, TableError> {
+    let owners = super::library::owning_projects(org);
     let mut checks = TableBuilder::new(&CHECKS);
     for project in &org.libraries {
         let ctx = RowContext {
@@ -99,6 +100,17 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
         };
         for c in &project.controls.checks {
             let check = &c.item;
+            // A shared connection's checks, once: under its owning project.
+            let shared_in = check
+                .resource
+                .resource_type
+                .eq_ignore_ascii_case("endpoint")
+                && owners
+                    .get(check.resource.id.to_ascii_lowercase().as_str())
+                    .is_some_and(|owner| *owner != project.project_id.as_str());
+            if shared_in {
+                continue;
+            }
             checks.push(
                 &ctx,
                 &[

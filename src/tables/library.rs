@@ -1,5 +1,6 @@
-//! The pipeline library's tables: service connections and variable groups, each with whether it
-//! is open to every pipeline of its project.
+//! The pipeline library's tables: service connections (one row per connection, under its owning
+//! project, and one per project it is available in) and variable groups, each with whether it is
+//! open to every pipeline of its project.
 
 use super::ColumnType::{Boolean, Int64, Utf8};
 use super::{
@@ -9,11 +10,15 @@ use super::{
 use crate::crawl::OrganizationInventory;
 
 /// This module's tables, in the order of [`super::ALL_TABLES`].
-pub const TABLES: &[&TableDef] = &[&SERVICE_CONNECTIONS, &VARIABLE_GROUPS];
+pub const TABLES: &[&TableDef] = &[
+    &SERVICE_CONNECTIONS,
+    &SERVICE_CONNECTION_PROJECTS,
+    &VARIABLE_GROUPS,
+];
 
 pub const SERVICE_CONNECTIONS: TableDef = TableDef {
     name: "service_connections",
-    doc: "One row per service connection (service endpoint) of a project; a connection shared with several projects appears in each.",
+    doc: "One row per service connection (service endpoint), under its owning project: a connection shared with several projects is one connection (the service lists it in each; `service_connection_projects` keeps what differs per project). The owning project is the first of its `serviceEndpointProjectReferences` the crawl read it in (the service lists the creating project first), else the first project that listed it. `open_to_all_pipelines` and `authorized_pipeline_ids` are the owning project's.",
     project_scoped: true,
     role: TableRole::Inventory,
     columns: &[
@@ -67,6 +72,32 @@ pub const SERVICE_CONNECTIONS: TableDef = TableDef {
             Utf8,
             "The connection's JSON as the API returned it (secrets come back null).",
         ),
+    ],
+};
+
+pub const SERVICE_CONNECTION_PROJECTS: TableDef = TableDef {
+    name: "service_connection_projects",
+    doc: "One row per project a service connection is available in: its owning project and each project it is shared with, with what holds in that project (its name there, whether every pipeline of that project may use it).",
+    project_scoped: true,
+    role: TableRole::Inventory,
+    columns: &[
+        required(
+            "service_connection_id",
+            Utf8,
+            "Service connection id (GUID); its row in `service_connections`.",
+        ),
+        required(
+            "service_connection",
+            Utf8,
+            "The connection's name in this project (a shared connection can have another name in each).",
+        ),
+        required(
+            "is_owner",
+            Boolean,
+            "Whether this is the owning project (the connection's row in `service_connections` is under it).",
+        ),
+        OPEN_TO_ALL_PIPELINES,
+        AUTHORIZED_PIPELINE_IDS,
     ],
 };
 
@@ -127,7 +158,10 @@ pub const VARIABLE_GROUPS: TableDef = TableDef {
 /// Record batches of the library tables for one organization.
 pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, TableError> {
     let mut connections = TableBuilder::new(&SERVICE_CONNECTIONS);
+    let mut shares = TableBuilder::new(&SERVICE_CONNECTION_PROJECTS);
     let mut groups = TableBuilder::new(&VARIABLE_GROUPS);
+    let owners = owning_projects(org);
+    let mut written = std::collections::HashSet::new();
     for library in &org.libraries {
         let ctx = RowContext {
             run_id,
@@ -137,6 +171,23 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
         };
         for c in &library.library.service_connections {
             let e = &c.item;
+            let is_owner = owners.get(e.id.to_ascii_lowercase().as_str())
+                == Some(&library.project_id.as_str());
+            let open = library.library.open.service_connections.contains(&e.id);
+            let authorized = library.authorized_pipeline_ids("endpoint", &e.id);
+            shares.push(
+                &ctx,
+                &[
+                    Value::Str(Some(&e.id)),
+                    Value::Str(Some(name_in_project(e, &library.project_id))),
+                    Value::Bool(Some(is_owner)),
+                    Value::Bool(Some(open)),
+                    Value::Str(authorized.as_deref()),
+                ],
+            )?;
+            if !is_owner || !written.insert(e.id.to_ascii_lowercase()) {
+                continue;
+            }
             connections.push(
                 &ctx,
                 &[
@@ -151,14 +202,8 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
                     Value::Bool(e.is_ready),
                     Value::Str(e.owner.as_deref()),
                     Value::Int(Some(e.service_endpoint_project_references.len() as i64)),
-                    Value::Bool(Some(
-                        library.library.open.service_connections.contains(&e.id),
-                    )),
-                    Value::Str(
-                        library
-                            .authorized_pipeline_ids("endpoint", &e.id)
-                            .as_deref(),
-                    ),
+                    Value::Bool(Some(open)),
+                    Value::Str(authorized.as_deref()),
                     Value::Str(Some(&c.raw)),
                 ],
             )?;
@@ -208,7 +253,58 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
             )?;
         }
     }
-    Ok(vec![connections.done()?, groups.done()?])
+    Ok(vec![connections.done()?, shares.done()?, groups.done()?])
+}
+
+/// The owning project of each service connection (lower-case id → project id): the first of
+/// its project references that listed it (the service lists the creating project first), else
+/// the first project that listed it.
+pub(crate) fn owning_projects(
+    org: &OrganizationInventory,
+) -> std::collections::HashMap<String, &str> {
+    let mut listed_in: std::collections::HashMap<String, Vec<&str>> =
+        std::collections::HashMap::new();
+    let mut references: std::collections::HashMap<String, &crate::ado::models::ServiceEndpoint> =
+        std::collections::HashMap::new();
+    for library in &org.libraries {
+        for c in &library.library.service_connections {
+            let id = c.item.id.to_ascii_lowercase();
+            listed_in
+                .entry(id.clone())
+                .or_default()
+                .push(library.project_id.as_str());
+            references.entry(id).or_insert(&c.item);
+        }
+    }
+    listed_in
+        .into_iter()
+        .map(|(id, projects)| {
+            let referenced = references
+                .get(&id)
+                .into_iter()
+                .flat_map(|e| &e.service_endpoint_project_references)
+                .filter_map(|r| r.get("projectReference")?.get("id")?.as_str())
+                .find_map(|r| projects.iter().find(|p| p.eq_ignore_ascii_case(r)).copied());
+            let owner = referenced
+                .or_else(|| projects.first().copied())
+                .unwrap_or_default();
+            (id, owner)
+        })
+        .collect()
+}
+
+/// A connection's name in one project: its project reference's name there, else its own.
+fn name_in_project<'a>(e: &'a crate::ado::models::ServiceEndpoint, project_id: &str) -> &'a str {
+    e.service_endpoint_project_references
+        .iter()
+        .find(|r| {
+            r.get("projectReference")
+                .and_then(|p| p.get("id"))
+                .and_then(|id| id.as_str())
+                .is_some_and(|id| id.eq_ignore_ascii_case(project_id))
+        })
+        .and_then(|r| r.get("name")?.as_str())
+        .unwrap_or(&e.name)
 }
 
 /// Comma-separated names of the variables not marked secret, sorted.
@@ -248,6 +344,107 @@ pub fn without_variable_values(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A project's list as the service gives it: the connection shared from p into q is in
+    /// both lists, with both project references (p first) and another name in q.
+    fn project(id: &str, open: &[&str]) -> crate::crawl::ProjectLibrary {
+        use crate::crawl::{agents, controls, library, pipelines};
+        let endpoint = serde_json::json!({
+            "id": "EB5C4F86-0000-0000-0000-000000000001", "name": "prod-arm", "type": "azurerm",
+            "isShared": true, "isReady": true,
+            "serviceEndpointProjectReferences": [
+                { "projectReference": { "id": "p", "name": "P" }, "name": "prod-arm" },
+                { "projectReference": { "id": "q", "name": "Q" }, "name": "prod-arm (from P)" }
+            ]
+        });
+        let own = serde_json::json!({ "id": format!("own-{id}"), "name": format!("own-{id}") });
+        crate::crawl::ProjectLibrary {
+            project_id: id.into(),
+            project: id.to_uppercase(),
+            library: library::LibraryResources {
+                service_connections: crate::ado::models::parse_items(vec![endpoint, own]).unwrap(),
+                variable_groups: Vec::new(),
+                open: library::OpenToAllPipelines {
+                    service_connections: open.iter().map(|s| s.to_string()).collect(),
+                    ..Default::default()
+                },
+            },
+            pipelines: pipelines::PipelineResources {
+                pipelines: Vec::new(),
+                settings: crate::crawl::Outcome::NotAvailable(String::new()),
+            },
+            agents: agents::AgentResources {
+                agent_queues: Vec::new(),
+                secure_files: Vec::new(),
+                environments: Vec::new(),
+                deployment_groups: Vec::new(),
+            },
+            controls: controls::ControlResources::default(),
+            coverage: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_shared_connection_is_one_connection_under_its_owner_and_one_row_per_project() {
+        let shared = "EB5C4F86-0000-0000-0000-000000000001";
+        let org = OrganizationInventory {
+            connector: "c".into(),
+            organization: "o".into(),
+            organization_id: None,
+            url: "https://dev.azure.com/o".into(),
+            deployment: crate::config::Deployment::Services,
+            api_version: None,
+            crawled_at: chrono::Utc::now(),
+            projects: Vec::new(),
+            repositories: Vec::new(),
+            policies: Vec::new(),
+            // q first: the owner comes from the references, not the crawl's order.
+            libraries: vec![project("q", &[shared]), project("p", &[])],
+            advanced_security: crate::crawl::Outcome::NotAvailable(String::new()),
+            agent_pools: Vec::new(),
+            organization_policies: Vec::new(),
+            organization_pipeline_settings: crate::crawl::Outcome::NotAvailable(String::new()),
+        };
+        let batches = build("run", &org).unwrap();
+        let table = |name: &str| {
+            let (_, batch) = batches.iter().find(|(d, _)| d.name == name).unwrap();
+            batch.clone()
+        };
+        let text = |batch: &arrow::record_batch::RecordBatch, column: &str| -> Vec<String> {
+            let array = batch.column_by_name(column).unwrap();
+            let strings = array
+                .as_any()
+                .downcast_ref::<arrow::array::StringArray>()
+                .unwrap();
+            strings
+                .iter()
+                .map(|s| s.unwrap_or("").to_string())
+                .collect()
+        };
+        // One row per connection: the shared one once, under p.
+        let connections = table("service_connections");
+        assert_eq!(connections.num_rows(), 3);
+        let ids = text(&connections, "service_connection_id");
+        let projects = text(&connections, "project_id");
+        let owner: Vec<&String> = ids
+            .iter()
+            .zip(&projects)
+            .filter(|(id, _)| id.as_str() == shared)
+            .map(|(_, p)| p)
+            .collect();
+        assert_eq!(owner, ["p"]);
+        // One row per project it is available in, with its name and openness there.
+        let shares = table("service_connection_projects");
+        assert_eq!(shares.num_rows(), 4);
+        let names = text(&shares, "service_connection");
+        let share_projects = text(&shares, "project_id");
+        let in_q = names
+            .iter()
+            .zip(&share_projects)
+            .find(|(n, p)| n.starts_with("prod-arm") && p.as_str() == "q")
+            .unwrap();
+        assert_eq!(in_q.0, "prod-arm (from P)");
+    }
 
     #[test]
     fn variable_values_are_removed_and_the_rest_kept() {

@@ -397,6 +397,14 @@ impl Estate {
             ..Default::default()
         };
         for org in &self.organizations {
+            // Connections other projects share with a project: it lists them too.
+            let shared_with = |project: &SimProject| {
+                org.projects
+                    .iter()
+                    .flat_map(|p| &p.library.endpoints)
+                    .filter(|e| e.shared_with.contains(&project.id))
+                    .count()
+            };
             let policies: usize = org.projects.iter().map(|p| p.policies.len()).sum();
             let scopes: usize = org
                 .projects
@@ -460,6 +468,7 @@ impl Estate {
                         // any), then the permissions of each environment.
                         + usize::from(
                             p.library.endpoints.len()
+                                + shared_with(p)
                                 + p.agents.environments.len()
                                 + p.agents.queues.len()
                                 + p.library.variable_groups.len()
@@ -482,6 +491,12 @@ impl Estate {
                 policies,
                 policy_scope_rows: scopes,
                 service_connections: org.projects.iter().map(|p| p.library.endpoints.len()).sum(),
+                // Each connection in its own project and in each project it is shared with.
+                service_connection_projects: org
+                    .projects
+                    .iter()
+                    .map(|p| p.library.endpoints.len() + shared_with(p))
+                    .sum(),
                 service_connections_not_ready: org
                     .projects
                     .iter()
@@ -589,6 +604,7 @@ impl Estate {
                         .iter()
                         .map(|p| {
                             p.library.endpoints.len()
+                                + shared_with(p)
                                 + p.library.variable_groups.len()
                                 + p.agents.secure_files.len()
                                 + p.agents.queues.len()
@@ -847,6 +863,7 @@ pub struct OrganizationTruth {
     pub service_connections: usize,
     /// Connections that are not ready: listed only with `includeFailed=true`, in the inventory
     /// and judged like any other.
+    pub service_connection_projects: usize,
     pub service_connections_not_ready: usize,
     pub service_connections_open_to_all: usize,
     pub variable_groups: usize,

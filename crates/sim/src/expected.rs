@@ -336,6 +336,22 @@ fn gated(checks: Option<&Vec<super::controls::SimCheck>>) -> bool {
 
 fn resource_rules(out: &mut Out<'_>, org: &SimOrganization, p: usize, project: &SimProject) {
     let controls = org.controls.projects.get(p).cloned().unwrap_or_default();
+    // Pipeline permissions are per project: a connection shared with this project is judged
+    // here as open or not in this project; everything else about it, under its owner.
+    for e in org
+        .projects
+        .iter()
+        .flat_map(|other| &other.library.endpoints)
+        .filter(|e| e.shared_with.contains(&project.id))
+    {
+        out.fail_if(
+            "ADO-SC-001",
+            &project.name,
+            &format!("{}/{}", project.id, e.id),
+            &e.name,
+            e.open_in_shared_projects(),
+        );
+    }
     for (k, e) in project.library.endpoints.iter().enumerate() {
         let id = format!("{}/{}", project.id, e.id);
         let azure = matches!(e.endpoint_type, "azurerm" | "azure");

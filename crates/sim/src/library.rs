@@ -27,6 +27,13 @@ pub enum AzureScope {
 }
 
 impl SimEndpoint {
+    /// Whether every pipeline of a project it is shared with may use it: pipeline permissions
+    /// are per project. Derived from the id (no random draw, so the estate is otherwise
+    /// unchanged).
+    pub fn open_in_shared_projects(&self) -> bool {
+        self.id.bytes().rev().nth(1).is_some_and(|b| b % 2 == 0)
+    }
+
     /// Derived from the id (no random draw, so the rest of the estate is unchanged).
     pub fn azure_scope_level(&self) -> AzureScope {
         match self.id.as_bytes().first() {

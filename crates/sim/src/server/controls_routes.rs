@@ -44,16 +44,14 @@ pub(super) fn route(req: &RouteRequest<'_>) -> Response {
                     .map(str::to_string)
                     .unwrap_or_else(|| resource["id"].to_string());
                 let found: Option<(&[crate::controls::SimCheck], String)> = match kind {
-                    "endpoint" => project
-                        .library
-                        .endpoints
-                        .iter()
-                        .position(|e| e.id.eq_ignore_ascii_case(&id))
-                        .and_then(|i| {
-                            Some((
-                                controls.endpoint_checks.get(i)?.as_slice(),
-                                project.library.endpoints[i].name.clone(),
-                            ))
+                    // Checks belong to the connection: a project it is shared with sees its
+                    // owner's.
+                    "endpoint" => project_endpoints(org, project)
+                        .find(|(e, _)| e.id.eq_ignore_ascii_case(&id))
+                        .and_then(|(e, _)| {
+                            let (p, _, k) = endpoint_owner(org, &e.id)?;
+                            let checks = org.controls.projects.get(p)?.endpoint_checks.get(k)?;
+                            Some((checks.as_slice(), e.name.clone()))
                         }),
                     "environment" => project
                         .agents
@@ -165,7 +163,7 @@ pub(super) fn route(req: &RouteRequest<'_>) -> Response {
                             .unwrap_or(false)
                     }),
                 "endpoint" | "variablegroup" | "queue" | "securefile" => {
-                    protected_resources(project, &kind.to_ascii_lowercase())
+                    protected_resources(org_ref, project, &kind.to_ascii_lowercase())
                         .into_iter()
                         .find(|(rid, _)| rid.eq_ignore_ascii_case(id))
                         .map(|(_, open)| open)

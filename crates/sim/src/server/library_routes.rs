@@ -13,12 +13,18 @@ pub(super) fn route(req: &RouteRequest<'_>) -> Response {
             // Not-ready connections are left out unless the request says includeFailed=true.
             let include_failed =
                 param("includeFailed").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-            let endpoints = project
-                .library
-                .endpoints
-                .iter()
-                .filter(|e| include_failed || e.is_ready())
-                .map(|e| endpoint_json(org, project, e))
+            // A connection shared with this project is listed here too, with every project
+            // reference, the owning project first.
+            let endpoints = project_endpoints(org, project)
+                .filter(|(e, _)| include_failed || e.is_ready())
+                .filter_map(|(e, owned)| {
+                    let owner = if owned {
+                        project
+                    } else {
+                        endpoint_owner(org, &e.id)?.1
+                    };
+                    Some(endpoint_json(org, owner, e))
+                })
                 .collect();
             ok(envelope(endpoints), None)
         }
@@ -37,9 +43,9 @@ pub(super) fn route(req: &RouteRequest<'_>) -> Response {
             ok(envelope(page), next)
         }
         [org, project, "_apis", "build", "authorizedresources"] => {
-            let (_, _, project) = or_respond!(org_and_project(estate, org, project));
+            let (org, _, project) = or_respond!(org_and_project(estate, org, project));
             let kind = param("type").unwrap_or_default().to_ascii_lowercase();
-            let resources = protected_resources(project, &kind);
+            let resources = protected_resources(org, project, &kind);
             let ids = resources
                 .into_iter()
                 .filter(|(_, open)| *open)

@@ -581,10 +581,62 @@ fn route_request(
     }
 }
 
-/// (id, open to all pipelines) of a project's service connections (`endpoint`), variable
-/// groups, queues or secure files: what `build/authorizedresources` and `pipelinePermissions`
-/// both answer from.
-fn protected_resources(project: &SimProject, kind: &str) -> Vec<(String, bool)> {
+/// (id, open to all pipelines) of a project's service connections (`endpoint`, its own and
+/// those shared with it, each open or not in this project), variable groups, queues or secure
+/// files: what `build/authorizedresources` and `pipelinePermissions` both answer from.
+fn protected_resources(
+    org: &SimOrganization,
+    project: &SimProject,
+    kind: &str,
+) -> Vec<(String, bool)> {
+    if kind == "endpoint" {
+        return project_endpoints(org, project)
+            .map(|(e, owned)| {
+                let open = if owned {
+                    e.open_to_all
+                } else {
+                    e.open_in_shared_projects()
+                };
+                (e.id.clone(), open)
+            })
+            .collect();
+    }
+    protected_project_resources(project, kind)
+}
+
+/// The service connections a project's list shows: its own, then those other projects share
+/// with it (as the service lists them), each with whether the project owns it.
+fn project_endpoints<'a>(
+    org: &'a SimOrganization,
+    project: &'a SimProject,
+) -> impl Iterator<Item = (&'a super::library::SimEndpoint, bool)> {
+    let own = project.library.endpoints.iter().map(|e| (e, true));
+    let shared = org
+        .projects
+        .iter()
+        .filter(move |p| p.id != project.id)
+        .flat_map(|p| &p.library.endpoints)
+        .filter(move |e| e.shared_with.iter().any(|id| id == &project.id))
+        .map(|e| (e, false));
+    own.chain(shared)
+}
+
+/// The owning project of a service connection and its index there.
+fn endpoint_owner<'a>(
+    org: &'a SimOrganization,
+    id: &str,
+) -> Option<(usize, &'a SimProject, usize)> {
+    org.projects.iter().enumerate().find_map(|(p, project)| {
+        let k = project
+            .library
+            .endpoints
+            .iter()
+            .position(|e| e.id.eq_ignore_ascii_case(id))?;
+        Some((p, project, k))
+    })
+}
+
+fn protected_project_resources(project: &SimProject, kind: &str) -> Vec<(String, bool)> {
     let (library, agents) = (&project.library, &project.agents);
     match kind {
         "endpoint" => library
