@@ -261,12 +261,7 @@ fn deployment_groups(
 ) -> Result<(&'static TableDef, arrow::record_batch::RecordBatch), TableError> {
     let mut groups = TableBuilder::new(&DEPLOYMENT_GROUPS);
     for project in &org.libraries {
-        let ctx = RowContext {
-            run_id,
-            connector: &org.connector,
-            organization: &org.organization,
-            project: Some((&project.project_id, &project.project)),
-        };
+        let ctx = RowContext::of_project(run_id, org, project);
         for g in &project.agents.deployment_groups {
             let pool = g.item.pool.as_ref();
             groups.push(

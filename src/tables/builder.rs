@@ -58,6 +58,22 @@ pub struct RowContext<'a> {
     pub project: Option<(&'a str, &'a str)>,
 }
 
+impl<'a> RowContext<'a> {
+    /// The context of one project's rows.
+    pub fn of_project(
+        run_id: &'a str,
+        org: &'a crate::crawl::OrganizationInventory,
+        project: &'a crate::crawl::ProjectLibrary,
+    ) -> Self {
+        RowContext {
+            run_id,
+            connector: &org.connector,
+            organization: &org.organization,
+            project: Some((&project.project_id, &project.project)),
+        }
+    }
+}
+
 enum ColumnBuilder {
     Utf8(StringBuilder),
     Int64(Int64Builder),

@@ -92,12 +92,7 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
     let owners = super::library::owning_projects(org);
     let mut checks = TableBuilder::new(&CHECKS);
     for project in &org.libraries {
-        let ctx = RowContext {
-            run_id,
-            connector: &org.connector,
-            organization: &org.organization,
-            project: Some((&project.project_id, &project.project)),
-        };
+        let ctx = RowContext::of_project(run_id, org, project);
         for c in &project.controls.checks {
             let check = &c.item;
             // A shared connection's checks, once: under its owning project.

@@ -199,12 +199,7 @@ pub fn coverage(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Ta
     let mut builder = TableBuilder::new(&CRAWL_COVERAGE);
     {
         for project in &org.libraries {
-            let ctx = RowContext {
-                run_id,
-                connector: &org.connector,
-                organization: &org.organization,
-                project: Some((&project.project_id, &project.project)),
-            };
+            let ctx = RowContext::of_project(run_id, org, project);
             for c in &project.coverage {
                 builder.push(
                     &ctx,

@@ -163,12 +163,7 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
     let owners = owning_projects(org);
     let mut written = std::collections::HashSet::new();
     for library in &org.libraries {
-        let ctx = RowContext {
-            run_id,
-            connector: &org.connector,
-            organization: &org.organization,
-            project: Some((&library.project_id, &library.project)),
-        };
+        let ctx = RowContext::of_project(run_id, org, library);
         for c in &library.library.service_connections {
             let e = &c.item;
             let is_owner = owners.get(e.id.to_ascii_lowercase().as_str())
@@ -387,24 +382,11 @@ mod tests {
     #[test]
     fn a_shared_connection_is_one_connection_under_its_owner_and_one_row_per_project() {
         let shared = "EB5C4F86-0000-0000-0000-000000000001";
-        let org = OrganizationInventory {
-            connector: "c".into(),
-            organization: "o".into(),
-            organization_id: None,
-            url: "https://dev.azure.com/o".into(),
-            deployment: crate::config::Deployment::Services,
-            api_version: None,
-            crawled_at: chrono::Utc::now(),
-            projects: Vec::new(),
-            repositories: Vec::new(),
-            policies: Vec::new(),
-            // q first: the owner comes from the references, not the crawl's order.
-            libraries: vec![project("q", &[shared]), project("p", &[])],
-            advanced_security: crate::crawl::Outcome::NotAvailable(String::new()),
-            agent_pools: Vec::new(),
-            organization_policies: Vec::new(),
-            organization_pipeline_settings: crate::crawl::Outcome::NotAvailable(String::new()),
-        };
+        // q first: the owner comes from the references, not the crawl's order.
+        let org = super::super::tests::test_organization(vec![
+            project("q", &[shared]),
+            project("p", &[]),
+        ]);
         let batches = build("run", &org).unwrap();
         let table = |name: &str| {
             let (_, batch) = batches.iter().find(|(d, _)| d.name == name).unwrap();

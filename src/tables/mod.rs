@@ -334,11 +334,11 @@ pub fn table(name: &str) -> Option<&'static TableDef> {
 mod tests {
     use super::*;
 
-    /// The organization builders together cover every inventory table and `crawl_coverage`,
-    /// each exactly once, so the writer needs no list of its own.
-    #[test]
-    fn organization_builders_cover_every_inventory_table_once() {
-        let org = OrganizationInventory {
+    /// An organization of the given projects' inventories and nothing else.
+    pub(crate) fn test_organization(
+        libraries: Vec<crate::crawl::ProjectLibrary>,
+    ) -> OrganizationInventory {
+        OrganizationInventory {
             connector: "c".into(),
             organization: "o".into(),
             organization_id: None,
@@ -349,12 +349,19 @@ mod tests {
             projects: Vec::new(),
             repositories: Vec::new(),
             policies: Vec::new(),
-            libraries: Vec::new(),
+            libraries,
             advanced_security: crate::crawl::Outcome::NotAvailable(String::new()),
             agent_pools: Vec::new(),
             organization_policies: Vec::new(),
             organization_pipeline_settings: crate::crawl::Outcome::NotAvailable(String::new()),
-        };
+        }
+    }
+
+    /// The organization builders together cover every inventory table and `crawl_coverage`,
+    /// each exactly once, so the writer needs no list of its own.
+    #[test]
+    fn organization_builders_cover_every_inventory_table_once() {
+        let org = test_organization(Vec::new());
         let mut built: Vec<&str> = organization_batches("run", &org)
             .unwrap()
             .iter()

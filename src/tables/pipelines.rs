@@ -339,12 +339,7 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
     let mut pipelines = TableBuilder::new(&PIPELINES);
     let mut settings = TableBuilder::new(&PIPELINE_SETTINGS);
     for project in &org.libraries {
-        let ctx = RowContext {
-            run_id,
-            connector: &org.connector,
-            organization: &org.organization,
-            project: Some((&project.project_id, &project.project)),
-        };
+        let ctx = RowContext::of_project(run_id, org, project);
         for p in &project.pipelines.pipelines {
             let d = &p.item;
             let forks = d.pull_request_forks();
