@@ -16,7 +16,8 @@ use crate::dataset::{Dataset, DatasetError, SnapshotWriter, TableWritten, scan_f
 use crate::report::{self, FindingCounts, ReportError, ReportOptions, ReportPaths, ReportSummary};
 use crate::rules::{self, Finding, Rule, RuleError};
 use crate::tables::findings::{
-    self as run_tables, CRAWL_COVERAGE, CRAWL_ERRORS, CrawledOrganization, FINDINGS, RUNS, RunRow,
+    self as run_tables, CHANGES, CRAWL_COVERAGE, CRAWL_ERRORS, CrawledOrganization, FINDINGS, RUNS,
+    RunRow,
 };
 use crate::tables::inventory::ORGANIZATIONS;
 use crate::tables::{TableError, TableRole};
@@ -37,6 +38,8 @@ pub enum JobError {
     Read(#[from] polars::prelude::PolarsError),
     #[error(transparent)]
     Report(#[from] ReportError),
+    #[error(transparent)]
+    Changes(#[from] crate::changes::ChangeError),
     #[error("pruning the reports under {dir}: {source}")]
     Prune {
         dir: PathBuf,
@@ -214,6 +217,13 @@ pub async fn run_with_progress(
     crawled.sort_by(|a, b| (&a.connector, &a.organization).cmp(&(&b.connector, &b.organization)));
     write_crawl_end(&mut writer, &run_id, &crawl_errors)?;
     let tables = staged_rule_inputs(&writer)?;
+    let previous = previous_inventory(&dataset, snapshot_date)?;
+    let changes = crate::changes::between(
+        &run_id,
+        previous.as_ref().map(|(date, frames)| (*date, frames)),
+        &tables,
+    )?;
+    writer.write_table(&CHANGES, &[changes])?;
     test_pause("rules");
     let (findings, mut rule_errors) = assess_snapshot(
         &dataset,
@@ -555,6 +565,35 @@ fn crawled_organizations(
             ))
         })
         .collect())
+}
+
+/// Tables as lazy frames, by name.
+type Frames = BTreeMap<String, LazyFrame>;
+
+/// The inventory of the newest snapshot before `date`, for the change feed: its date and the
+/// frames of the tables it watches.
+fn previous_inventory(
+    dataset: &Dataset,
+    date: NaiveDate,
+) -> Result<Option<(NaiveDate, Frames)>, JobError> {
+    let Some(previous) = dataset
+        .snapshot_dates(ORGANIZATIONS.name)?
+        .into_iter()
+        .rfind(|d| *d < date)
+    else {
+        return Ok(None);
+    };
+    let mut frames = BTreeMap::new();
+    for def in crate::tables::ALL_TABLES
+        .iter()
+        .filter(|t| t.watch.is_some())
+    {
+        let files = dataset.partition_files(def.name, previous)?;
+        if !files.is_empty() {
+            frames.insert(def.name.to_string(), scan_files(&files)?);
+        }
+    }
+    Ok(Some((previous, frames)))
 }
 
 /// Findings of the newest committed snapshot before `date`.

@@ -7,6 +7,7 @@
 //! `crates/cli`.
 
 pub mod ado;
+pub mod changes;
 pub mod config;
 pub mod crawl;
 pub mod dataset;

@@ -193,3 +193,55 @@ fn schema_completions_and_man_page_are_generated_from_the_cli() {
         assert!(page.contains(command), "{command}");
     }
 }
+
+/// The change feed of the second snapshot lists exactly the drift the simulator applied between
+/// the two days (branch protection given to some repositories and taken from others), and
+/// nothing else: every other table is unchanged.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_change_feed_equals_the_drift_the_simulator_applied() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    two_snapshots(&out).await;
+    let output = query(
+        &out,
+        &[
+            "--format",
+            "ndjson",
+            "SELECT table_name, organization, resource_key, change, attribute, before, after, \
+             CAST(previous_snapshot_date AS STRING) AS previous FROM latest_changes",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let rows: Vec<serde_json::Value> = text(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let got: std::collections::BTreeSet<(String, String, String, Option<String>)> = rows
+        .iter()
+        .map(|r| {
+            assert_eq!(r["table_name"], "branch_policies", "{r}");
+            assert_eq!(r["previous"], "2026-02-01", "{r}");
+            (
+                r["organization"].as_str().unwrap().to_string(),
+                r["resource_key"].as_str().unwrap().to_string(),
+                r["change"].as_str().unwrap().to_string(),
+                r["attribute"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    let sizes = EstateSizes {
+        organizations: 3,
+        projects_per_organization: 2,
+        repositories_per_project: 3,
+    };
+    let before = Estate::generate(21, sizes.clone()).on_day(0);
+    let expected = Estate::generate(21, sizes)
+        .on_day(4)
+        .policy_changes_since(&before);
+    assert!(!expected.is_empty(), "the simulator drifted");
+    assert_eq!(got, expected);
+    // A modification says what it was and what it is.
+    for r in rows.iter().filter(|r| r["change"] == "modified") {
+        assert_ne!(r["before"], r["after"], "{r}");
+    }
+}

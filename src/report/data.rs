@@ -234,6 +234,59 @@ pub struct ReportData {
     pub inventory: Inventory,
     pub trend: Vec<TrendPoint>,
     pub health: CrawlHealth,
+    /// The change feed of the snapshot (`changes`): what changed since the previous one.
+    #[serde(skip)]
+    pub changes: Vec<ChangeRow>,
+}
+
+/// One row of the change feed, as the report and the e-mail show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeRow {
+    pub table: String,
+    pub organization: String,
+    pub project: String,
+    pub resource: String,
+    pub change: String,
+    pub attribute: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// The snapshot's change feed (empty before the `changes` table existed).
+fn changes(dataset: &Dataset, date: NaiveDate) -> Result<Vec<ChangeRow>, ReportError> {
+    let rows = read_rows(
+        dataset,
+        crate::tables::findings::CHANGES.name,
+        date,
+        &[
+            "table_name",
+            "organization",
+            "project",
+            "resource_name",
+            "resource_key",
+            "change",
+            "attribute",
+            "before",
+            "after",
+        ],
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let cell = |i: usize| r.get(i).cloned().unwrap_or_default();
+            let name = cell(3);
+            ChangeRow {
+                table: cell(0).replace('_', " "),
+                organization: cell(1),
+                project: cell(2),
+                resource: if name.is_empty() { cell(4) } else { name },
+                change: cell(5),
+                attribute: cell(6).replace('_', " "),
+                before: cell(7),
+                after: cell(8),
+            }
+        })
+        .collect())
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -381,6 +434,7 @@ impl ReportData {
         let (repositories, inventory) = repositories(dataset, date, &findings)?;
         let trend = trend(dataset, &dates, date)?;
         let health = health(dataset, date)?;
+        let changes = changes(dataset, date)?;
         Ok(ReportData {
             snapshot_date: date,
             previous_date,
@@ -397,6 +451,7 @@ impl ReportData {
             inventory,
             trend,
             health,
+            changes,
         })
     }
 }

@@ -21,6 +21,8 @@ const MAX_FINDINGS_PER_SEVERITY: usize = 1_000;
 const MAX_ROWS: usize = 2_000;
 /// New high-severity findings listed in the e-mail.
 const EMAIL_NEW_HIGH: usize = 20;
+/// Changes of the estate the e-mail lists (the rest are in the report and the dataset).
+const EMAIL_CHANGES: usize = 20;
 const EMAIL_RECOMMENDATIONS: usize = 10;
 
 /// Text with control characters replaced (U+FFFD), so they can neither hide nor break markup.
@@ -211,6 +213,7 @@ pub fn write_report(
         data => data,
         sections,
         resolved => capped(&data.resolved, MAX_ROWS),
+        changes => capped(&data.changes, MAX_ROWS),
         projects => capped(&data.projects, MAX_ROWS),
         repositories => capped(&data.repositories, MAX_ROWS),
         chart => chart(&data.trend),
@@ -240,6 +243,7 @@ pub fn write_email(
     let ctx = context! {
         data => data,
         new_high => capped(&new_high, EMAIL_NEW_HIGH),
+        changes => capped(&data.changes, EMAIL_CHANGES),
         recommendations => top,
         resolved_total => data.resolved.len(),
         report_location => options.report_url.clone().unwrap_or_else(|| paths.report_html.display().to_string()),

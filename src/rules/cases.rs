@@ -75,7 +75,7 @@ fn frames(tables: &BTreeMap<String, Vec<Json>>) -> BTreeMap<String, LazyFrame> {
         .collect()
 }
 
-pub(super) fn frame(def: &TableDef, rows: &[Json]) -> LazyFrame {
+pub(crate) fn frame(def: &TableDef, rows: &[Json]) -> LazyFrame {
     let columns: Vec<Column> = def
         .all_columns()
         .iter()

@@ -11,6 +11,9 @@
 
 #[cfg(test)]
 mod cases;
+/// A table's frame of JSON rows, for tests (missing columns null).
+#[cfg(test)]
+pub(crate) use cases::frame as test_frame;
 mod catalog;
 mod evaluate;
 pub mod exemptions;

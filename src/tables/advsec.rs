@@ -2,7 +2,8 @@
 
 use super::ColumnType::{Boolean, Int64, TimestampUtc, Utf8};
 use super::{
-    Batches, RowContext, TableBuilder, TableDef, TableError, TableRole, Value, optional, required,
+    Batches, RowContext, TableBuilder, TableDef, TableError, TableRole, Value, Watch, optional,
+    required,
 };
 use crate::crawl::{OrganizationInventory, Outcome};
 
@@ -14,6 +15,16 @@ pub const ADVANCED_SECURITY: TableDef = TableDef {
     doc: "One row per repository: whether GitHub Advanced Security is on, and whether its alerts could be read.",
     project_scoped: true,
     role: TableRole::Inventory,
+    watch: Some(Watch {
+        key: &["repository_id"],
+        name: "repository",
+        attributes: &[
+            "status",
+            "code_security_enabled",
+            "secret_protection_enabled",
+            "block_pushes",
+        ],
+    }),
     columns: &[
         required("repository_id", Utf8, "Repository id (GUID)."),
         required("repository", Utf8, "Repository name."),
@@ -56,6 +67,7 @@ pub const ADVSEC_ALERTS: TableDef = TableDef {
     doc: "One row per Advanced Security alert of a repository whose alerts could be read: from the organization-wide list (`reporting/summary/alertsbatch`) where the service offers it, else per repository (default branch).",
     project_scoped: true,
     role: TableRole::Inventory,
+    watch: None,
     columns: &[
         required("repository_id", Utf8, "Repository id (GUID)."),
         required("repository", Utf8, "Repository name."),

@@ -4,7 +4,7 @@
 use super::ColumnType::{Boolean, Int64, TimestampUtc, Utf8};
 use super::{
     AUTHORIZED_PIPELINE_IDS, Batches, OPEN_TO_ALL_PIPELINES, RowContext, TableBuilder, TableDef,
-    TableError, TableRole, Value, optional, required,
+    TableError, TableRole, Value, Watch, optional, required,
 };
 use crate::crawl::OrganizationInventory;
 
@@ -22,6 +22,11 @@ pub const AGENT_POOLS: TableDef = TableDef {
     doc: "One row per agent pool of the organization.",
     project_scoped: false,
     role: TableRole::Inventory,
+    watch: Some(Watch {
+        key: &["pool_id"],
+        name: "pool",
+        attributes: &["is_hosted", "auto_provision"],
+    }),
     columns: &[
         required("pool_id", Int64, "Agent pool id."),
         required("pool", Utf8, "Agent pool name."),
@@ -49,6 +54,11 @@ pub const AGENT_QUEUES: TableDef = TableDef {
     doc: "One row per agent queue of a project (a pool as the project uses it).",
     project_scoped: true,
     role: TableRole::Inventory,
+    watch: Some(Watch {
+        key: &["queue_id"],
+        name: "queue",
+        attributes: &["pool_id", "open_to_all_pipelines"],
+    }),
     columns: &[
         required(
             "queue_id",
@@ -73,6 +83,11 @@ pub const SECURE_FILES: TableDef = TableDef {
     doc: "One row per secure file of a project (certificates, keys, profiles); never its content.",
     project_scoped: true,
     role: TableRole::Inventory,
+    watch: Some(Watch {
+        key: &["secure_file_id"],
+        name: "secure_file",
+        attributes: &["open_to_all_pipelines"],
+    }),
     columns: &[
         required("secure_file_id", Utf8, "Secure file id (GUID)."),
         required("secure_file", Utf8, "Secure file name."),
@@ -92,6 +107,11 @@ pub const ENVIRONMENTS: TableDef = TableDef {
     doc: "One row per deployment environment of a project.",
     project_scoped: true,
     role: TableRole::Inventory,
+    watch: Some(Watch {
+        key: &["environment_id"],
+        name: "environment",
+        attributes: &["open_to_all_pipelines"],
+    }),
     columns: &[
         required("environment_id", Int64, "Environment id."),
         required("environment", Utf8, "Environment name."),
@@ -123,6 +143,7 @@ pub const DEPLOYMENT_GROUPS: TableDef = TableDef {
     doc: "One row per deployment group of a project (machines classic releases deploy to, each with an agent of the group's deployment pool).",
     project_scoped: true,
     role: TableRole::Inventory,
+    watch: None,
     columns: &[
         required("deployment_group_id", Int64, "Deployment group id."),
         required("deployment_group", Utf8, "Deployment group name."),

@@ -3,7 +3,8 @@
 
 use super::ColumnType::{Boolean, Int64, Utf8};
 use super::{
-    Batches, RowContext, TableBuilder, TableDef, TableError, TableRole, Value, optional, required,
+    Batches, RowContext, TableBuilder, TableDef, TableError, TableRole, Value, Watch, optional,
+    required,
 };
 use crate::crawl::{OrganizationInventory, Outcome};
 
@@ -15,6 +16,17 @@ pub const CHECKS: TableDef = TableDef {
     doc: "One row per check or approval configured on a protected resource of a project: service connection, environment, agent queue, variable group, secure file or repository. A service connection shared with several projects has its checks once, under its owning project (they are the connection's; each project it is shared with lists them again).",
     project_scoped: true,
     role: TableRole::Inventory,
+    watch: Some(Watch {
+        key: &["check_id"],
+        name: "check_type",
+        attributes: &[
+            "check_type_id",
+            "resource_type",
+            "resource_id",
+            "requester_cannot_be_approver",
+            "min_required_approvers",
+        ],
+    }),
     columns: &[
         required("check_id", Int64, "Check configuration id."),
         required(
@@ -66,6 +78,11 @@ pub const ORGANIZATION_POLICIES: TableDef = TableDef {
     doc: "One row per organization security policy the crawl asks for (public projects, third-party OAuth, SSH, audit log, guest access), read or not.",
     project_scoped: false,
     role: TableRole::Inventory,
+    watch: Some(Watch {
+        key: &["policy"],
+        name: "policy",
+        attributes: &["status", "value"],
+    }),
     columns: &[
         required(
             "policy",

@@ -12,13 +12,14 @@ use crate::crawl::{CrawlError, OrganizationInventory};
 use crate::rules::{self, Finding};
 
 /// This module's tables, in the order of [`super::ALL_TABLES`].
-pub const TABLES: &[&TableDef] = &[&FINDINGS, &CRAWL_ERRORS, &CRAWL_COVERAGE, &RUNS];
+pub const TABLES: &[&TableDef] = &[&FINDINGS, &CRAWL_ERRORS, &CRAWL_COVERAGE, &RUNS, &CHANGES];
 
 pub const FINDINGS: TableDef = TableDef {
     name: "findings",
     doc: "One row per (rule, resource) that fails a recommendation in the snapshot, could not be evaluated, or was failing in the previous snapshot and no longer is (`resolved`).",
     project_scoped: false,
     role: TableRole::Findings,
+    watch: None,
     columns: &[
         optional(
             "project_id",
@@ -92,6 +93,7 @@ pub const CRAWL_ERRORS: TableDef = TableDef {
     doc: "One row per part of the estate the run could not read (after retries); its data is missing from this snapshot.",
     project_scoped: false,
     role: TableRole::CrawlGaps,
+    watch: None,
     columns: &[
         required(
             "kind",
@@ -120,6 +122,7 @@ pub const CRAWL_COVERAGE: TableDef = TableDef {
     doc: "One row per (project, resource kind) the crawl reads: whether it was read, not evaluated (403) or not available (404).",
     project_scoped: true,
     role: TableRole::CrawlGaps,
+    watch: None,
     columns: &[
         required(
             "resource_kind",
@@ -145,6 +148,7 @@ pub const RUNS: TableDef = TableDef {
     doc: "One row per (run, organization) the run attempted: whether it was crawled, and the run's own figures (the JSON manifest in `_runs/` has the API statistics too).",
     project_scoped: false,
     role: TableRole::Runs,
+    watch: None,
     columns: &[
         required("started_at", TimestampUtc, "When the run started."),
         required(
@@ -191,6 +195,50 @@ pub const RUNS: TableDef = TableDef {
             "Open (failing, not exempt) findings of the whole run.",
         ),
         required("tool_version", Utf8, "ado-posture version that ran."),
+    ],
+};
+
+pub const CHANGES: TableDef = TableDef {
+    name: "changes",
+    doc: "The change feed: every security-relevant change of the estate since the previous snapshot, one row per resource added or removed and per watched attribute that changed, with its value before and after. The watched attributes of each table are declared beside it (`Watch` in `src/tables/`); `ado-posture schema` lists them. Empty on the first snapshot.",
+    project_scoped: false,
+    role: TableRole::Changes,
+    watch: None,
+    columns: &[
+        required("table_name", Utf8, "The table whose resource changed."),
+        required(
+            "resource_key",
+            Utf8,
+            "The resource's key in that table (its key columns joined with `/`; a project's id for a per-project table such as pipeline_settings).",
+        ),
+        optional(
+            "resource_name",
+            Utf8,
+            "Its name (the latest one for a change).",
+        ),
+        optional(
+            "project_id",
+            Utf8,
+            "Its project, for a project-scoped table.",
+        ),
+        optional("project", Utf8, "That project's name."),
+        required("change", Utf8, "`added`, `removed` or `modified`."),
+        optional(
+            "attribute",
+            Utf8,
+            "For `modified`: the watched column that changed.",
+        ),
+        optional(
+            "before",
+            Utf8,
+            "Its value in the previous snapshot, as text.",
+        ),
+        optional("after", Utf8, "Its value now, as text."),
+        required(
+            "previous_snapshot_date",
+            Date,
+            "The snapshot compared with.",
+        ),
     ],
 };
 

@@ -3,7 +3,8 @@
 
 use super::ColumnType::{Boolean, Int64, TimestampUtc, Utf8};
 use super::{
-    Batches, RowContext, TableBuilder, TableDef, TableError, TableRole, Value, optional, required,
+    Batches, RowContext, TableBuilder, TableDef, TableError, TableRole, Value, Watch, optional,
+    required,
 };
 use crate::crawl::OrganizationInventory;
 
@@ -15,6 +16,7 @@ pub const ORGANIZATIONS: TableDef = TableDef {
     doc: "One row per organization (Server: project collection) crawled in the run.",
     project_scoped: false,
     role: TableRole::Inventory,
+    watch: None,
     columns: &[
         optional(
             "organization_id",
@@ -40,6 +42,11 @@ pub const PROJECTS: TableDef = TableDef {
     doc: "One row per project the connector's include/exclude patterns select.",
     project_scoped: true,
     role: TableRole::Inventory,
+    watch: Some(Watch {
+        key: &["project_id"],
+        name: "project",
+        attributes: &["visibility", "state"],
+    }),
     columns: &[
         optional("state", Utf8, "Project state, e.g. `wellFormed`."),
         optional("visibility", Utf8, "`private`, `public` or `organization`."),
@@ -58,6 +65,11 @@ pub const REPOSITORIES: TableDef = TableDef {
     doc: "One row per Git repository, including disabled and empty ones.",
     project_scoped: true,
     role: TableRole::Inventory,
+    watch: Some(Watch {
+        key: &["repository_id"],
+        name: "repository",
+        attributes: &["default_branch", "is_disabled"],
+    }),
     columns: &[
         required("repository_id", Utf8, "Repository id (GUID)."),
         required("repository", Utf8, "Repository name."),
@@ -97,6 +109,23 @@ pub const BRANCH_POLICIES: TableDef = TableDef {
     doc: "One row per (policy configuration, scope entry): a policy with three scopes gives three rows.",
     project_scoped: true,
     role: TableRole::Inventory,
+    watch: Some(Watch {
+        key: &["policy_id", "scope_index"],
+        name: "policy_type",
+        attributes: &[
+            "is_enabled",
+            "is_blocking",
+            "is_deleted",
+            "scope_repository_id",
+            "scope_ref_name",
+            "scope_match_kind",
+            "min_approver_count",
+            "creator_vote_counts",
+            "reset_on_source_push",
+            "block_last_pusher_vote",
+            "allow_downvotes",
+        ],
+    }),
     columns: &[
         required(
             "policy_id",

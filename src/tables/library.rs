@@ -5,7 +5,7 @@
 use super::ColumnType::{Boolean, Int64, Utf8};
 use super::{
     AUTHORIZED_PIPELINE_IDS, Batches, OPEN_TO_ALL_PIPELINES, RowContext, TableBuilder, TableDef,
-    TableError, TableRole, Value, optional, required,
+    TableError, TableRole, Value, Watch, optional, required,
 };
 use crate::crawl::OrganizationInventory;
 
@@ -21,6 +21,20 @@ pub const SERVICE_CONNECTIONS: TableDef = TableDef {
     doc: "One row per service connection (service endpoint), under its owning project: a connection shared with several projects is one connection (the service lists it in each; `service_connection_projects` keeps what differs per project). The owning project is the first of its `serviceEndpointProjectReferences` the crawl read it in (the service lists the creating project first), else the first project that listed it. `open_to_all_pipelines` and `authorized_pipeline_ids` are the owning project's.",
     project_scoped: true,
     role: TableRole::Inventory,
+    watch: Some(Watch {
+        key: &["service_connection_id"],
+        name: "service_connection",
+        attributes: &[
+            "type",
+            "authorization_scheme",
+            "scope_level",
+            "azure_scope",
+            "is_shared",
+            "is_ready",
+            "project_reference_count",
+            "open_to_all_pipelines",
+        ],
+    }),
     columns: &[
         required(
             "service_connection_id",
@@ -80,6 +94,11 @@ pub const SERVICE_CONNECTION_PROJECTS: TableDef = TableDef {
     doc: "One row per project a service connection is available in: its owning project and each project it is shared with, with what holds in that project (its name there, whether every pipeline of that project may use it).",
     project_scoped: true,
     role: TableRole::Inventory,
+    watch: Some(Watch {
+        key: &["service_connection_id"],
+        name: "service_connection",
+        attributes: &["open_to_all_pipelines"],
+    }),
     columns: &[
         required(
             "service_connection_id",
@@ -106,6 +125,17 @@ pub const VARIABLE_GROUPS: TableDef = TableDef {
     doc: "One row per variable group of a project. Variable values are never stored, only names and whether they are secret.",
     project_scoped: true,
     role: TableRole::Inventory,
+    watch: Some(Watch {
+        key: &["variable_group_id"],
+        name: "variable_group",
+        attributes: &[
+            "secret_variable_count",
+            "plaintext_variable_names",
+            "key_vault",
+            "is_shared",
+            "open_to_all_pipelines",
+        ],
+    }),
     columns: &[
         required(
             "variable_group_id",

@@ -130,6 +130,17 @@ pub const PROJECT_COLUMNS: &[Column] = &[
     required("project", ColumnType::Utf8, "Project name."),
 ];
 
+/// What the change feed watches in a table: the columns that identify a resource (besides the
+/// connector, the organization and, in a project-scoped table, the project), the column that
+/// names it, and the security-relevant attributes whose changes it lists with their before and
+/// after values. Declared beside each table, so a new table's changes cost one declaration.
+#[derive(Debug, Clone, Copy)]
+pub struct Watch {
+    pub key: &'static [&'static str],
+    pub name: &'static str,
+    pub attributes: &'static [&'static str],
+}
+
 /// What a table is for: who writes it, and whether rules read it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TableRole {
@@ -142,6 +153,8 @@ pub enum TableRole {
     Findings,
     /// One row per organization a run attempted.
     Runs,
+    /// What changed since the previous snapshot (`changes`).
+    Changes,
 }
 
 impl TableRole {
@@ -203,6 +216,8 @@ pub struct TableDef {
     pub project_scoped: bool,
     /// Who writes it and who reads it.
     pub role: TableRole,
+    /// What the change feed (`changes`) watches in it, if anything.
+    pub watch: Option<Watch>,
     /// The table's own columns, after the context columns.
     pub columns: &'static [Column],
 }
@@ -279,8 +294,35 @@ pub fn markdown() -> String {
                 c.doc
             ));
         }
+        if let Some(watch) = t.watch {
+            out.push_str(&format!("\n{}\n", watch.describe()));
+        }
     }
     out
+}
+
+impl Watch {
+    /// One line for the docs and `schema`: what the change feed compares in the table.
+    pub fn describe(&self) -> String {
+        let key = if self.key.is_empty() {
+            "the project".to_string()
+        } else {
+            self.key
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let attributes = self
+            .attributes
+            .iter()
+            .map(|a| format!("`{a}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "Change feed (`changes`): a resource is identified by {key}; watched: {attributes}."
+        )
+    }
 }
 
 /// `ado-posture schema`: the tables with what their rows are, or one table's columns with
@@ -321,6 +363,9 @@ pub fn describe(name: Option<&str>) -> Option<String> {
             if c.nullable { "yes" } else { "no" },
             c.doc
         ));
+    }
+    if let Some(watch) = t.watch {
+        out.push_str(&format!("\n{}\n", watch.describe()));
     }
     Some(out)
 }

@@ -2,7 +2,8 @@
 
 use super::ColumnType::{Boolean, Int64, Utf8};
 use super::{
-    Batches, RowContext, TableBuilder, TableDef, TableError, TableRole, Value, optional, required,
+    Batches, RowContext, TableBuilder, TableDef, TableError, TableRole, Value, Watch, optional,
+    required,
 };
 use crate::ado::models::Parsed;
 use crate::crawl::{OrganizationInventory, Outcome};
@@ -15,6 +16,19 @@ pub const PIPELINES: TableDef = TableDef {
     doc: "One row per pipeline (build definition) of a project.",
     project_scoped: true,
     role: TableRole::Inventory,
+    watch: Some(Watch {
+        key: &["pipeline_id"],
+        name: "pipeline",
+        attributes: &[
+            "forks_enabled",
+            "forks_allow_secrets",
+            "forks_allow_full_access_token",
+            "job_authorization_scope",
+            "secret_variable_count",
+            "plaintext_variable_names",
+            "pr_comment_required",
+        ],
+    }),
     columns: &[
         required(
             "pipeline_id",
@@ -128,6 +142,21 @@ pub const PIPELINE_SETTINGS: TableDef = TableDef {
     doc: "One row per project: its pipeline general settings (`_apis/build/generalsettings`), or why they could not be read.",
     project_scoped: true,
     role: TableRole::Inventory,
+    watch: Some(Watch {
+        key: &[],
+        name: "project",
+        attributes: &[
+            "enforce_job_auth_scope",
+            "enforce_job_auth_scope_for_releases",
+            "enforce_referenced_repo_scoped_token",
+            "enforce_settable_var",
+            "disable_classic_pipeline_creation",
+            "fork_protection_enabled",
+            "builds_enabled_for_forks",
+            "enforce_no_access_to_secrets_from_forks",
+            "enable_shell_tasks_args_sanitizing",
+        ],
+    }),
     columns: &[
         required(
             "status",

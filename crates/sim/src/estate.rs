@@ -2,6 +2,8 @@
 //! known rates, and computes its ground truth (counts and the findings a correct crawl + rule
 //! engine must report).
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 /// Policy type ids (see ../shared/ado-api/README.md §4.1).
@@ -719,6 +721,10 @@ fn rebuild_policies(org: &mut SimOrganization) {
         let project = &mut org.projects[repo.project_index];
         let branch = repo.default_branch.as_deref().unwrap_or("refs/heads/main");
         let id = Some(repo.id.as_str());
+        // Stable ids per repository and kind, as the service keeps them: a policy added or
+        // removed one day leaves every other policy's id as it was.
+        let base = 1_000_000 + index as u64 * 16;
+        next_id = base;
         let next = &mut next_id;
         let policy = match repo.protection {
             Protection::ExactTwoReviewers => {
@@ -783,6 +789,7 @@ fn rebuild_policies(org: &mut SimOrganization) {
                 ..p
             }
         }));
+        next_id = base + 1;
         for (present, type_id) in [
             (extras.comment_resolution, COMMENTS_TYPE),
             (extras.work_item_linking, WORK_ITEMS_TYPE),
@@ -811,8 +818,7 @@ fn rebuild_policies(org: &mut SimOrganization) {
             }
         }
         if let Some(definition) = repo.build_policy {
-            let policy_id = next_id;
-            next_id += 1;
+            let policy_id = base + 8;
             project.policies.push(SimPolicy {
                 id: policy_id,
                 type_id: BUILD_TYPE,
@@ -832,6 +838,82 @@ fn rebuild_policies(org: &mut SimOrganization) {
                 allow_downvotes: None,
             });
         }
+    }
+}
+
+/// One branch-policy row (a policy's scope) as the change feed compares it: its watched
+/// attributes as the server serves them (see `policy_json`).
+fn policy_row(p: &SimPolicy, s: &SimScope) -> BTreeMap<&'static str, Option<String>> {
+    let text = |v: Option<String>| v;
+    let reviewers = p.min_approvers.is_some();
+    let flag = |b: Option<bool>| reviewers.then(|| b.unwrap_or(false).to_string());
+    let ranged = !s.match_kind.is_empty();
+    BTreeMap::from([
+        ("is_enabled", Some(p.enabled.to_string())),
+        ("is_blocking", Some(p.blocking.to_string())),
+        ("is_deleted", Some("false".to_string())),
+        ("scope_repository_id", text(s.repository_id.clone())),
+        (
+            "scope_ref_name",
+            ranged.then(|| s.ref_name.clone()).flatten(),
+        ),
+        ("scope_match_kind", ranged.then(|| s.match_kind.to_string())),
+        ("min_approver_count", p.min_approvers.map(|n| n.to_string())),
+        ("creator_vote_counts", flag(p.creator_vote_counts)),
+        ("reset_on_source_push", flag(p.reset_on_source_push)),
+        ("block_last_pusher_vote", flag(p.block_last_pusher_vote)),
+        ("allow_downvotes", flag(p.allow_downvotes)),
+    ])
+}
+
+impl Estate {
+    /// Branch-policy rows by (organization, `policy_id/scope_index`).
+    fn policy_rows(&self) -> BTreeMap<(String, String), BTreeMap<&'static str, Option<String>>> {
+        let mut rows = BTreeMap::new();
+        for org in &self.organizations {
+            for p in org.projects.iter().flat_map(|project| &project.policies) {
+                for (k, s) in p.scopes.iter().enumerate() {
+                    rows.insert(
+                        (org.name.clone(), format!("{}/{k}", p.id)),
+                        policy_row(p, s),
+                    );
+                }
+            }
+        }
+        rows
+    }
+
+    /// The branch-policy changes from `before` to this estate, as (organization, key, change,
+    /// attribute): what the drift of [`Estate::on_day`] did, in the change feed's terms.
+    pub fn policy_changes_since(
+        &self,
+        before: &Estate,
+    ) -> std::collections::BTreeSet<(String, String, String, Option<String>)> {
+        let (old, new) = (before.policy_rows(), self.policy_rows());
+        let mut out = std::collections::BTreeSet::new();
+        for (key, row) in &new {
+            match old.get(key) {
+                None => {
+                    out.insert((key.0.clone(), key.1.clone(), "added".into(), None));
+                }
+                Some(was) => {
+                    for (attribute, value) in row {
+                        if was.get(attribute) != Some(value) {
+                            out.insert((
+                                key.0.clone(),
+                                key.1.clone(),
+                                "modified".into(),
+                                Some(attribute.to_string()),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        for key in old.keys().filter(|k| !new.contains_key(*k)) {
+            out.insert((key.0.clone(), key.1.clone(), "removed".into(), None));
+        }
+        out
     }
 }
 
