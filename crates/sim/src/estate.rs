@@ -329,6 +329,7 @@ impl Estate {
                 })
                 .collect();
             org.controls = super::controls::generate(seed, o, org.repositories.len(), &resources);
+            inject_fork_exposed_secure_file(&mut org);
             rebuild_policies(&mut org);
             organizations.push(org);
         }
@@ -691,6 +692,26 @@ fn min_reviewers(
         require_vote_on_each_iteration: Some(false),
         block_last_pusher_vote: Some(false),
         allow_downvotes: Some(false),
+    }
+}
+
+/// A toxic combination the rates alone may leave out: in the first project whose fork builds get
+/// secrets and that has a secure file, that file is open to all pipelines (ADO-TOX-006). It
+/// flips a flag, drawing nothing, so the rest of the estate is unchanged.
+fn inject_fork_exposed_secure_file(org: &mut SimOrganization) {
+    let organization = org.pipeline_settings;
+    let exposed = org.projects.iter_mut().find(|p| {
+        let e = p.pipelines.settings.effective(&organization);
+        let secrets = p
+            .pipelines
+            .pipelines
+            .iter()
+            .filter_map(|x| x.pull_request)
+            .any(|f| f.enabled && e.builds_enabled_for_forks && f.allow_secrets);
+        secrets && !e.enforce_no_access_to_secrets_from_forks && !p.agents.secure_files.is_empty()
+    });
+    if let Some(file) = exposed.and_then(|p| p.agents.secure_files.first_mut()) {
+        file.open_to_all = true;
     }
 }
 

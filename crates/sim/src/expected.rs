@@ -103,6 +103,7 @@ pub fn expected_findings(estate: &Estate, server_mode: bool) -> Vec<ExpectedFind
         for (p, project) in org.projects.iter().enumerate() {
             pipeline_rules(&mut out, project, &org_settings);
             resource_rules(&mut out, org, p, project);
+            toxic_rules(&mut out, org, project, &org_settings);
             out.fail_if(
                 "ADO-PROJ-001",
                 &project.name,
@@ -235,6 +236,26 @@ fn advsec_rules(
                 && (!severe_only || matches!(x.severity, "high" | "critical"))
         })
     };
+    // A published secret: an open secret alert in a public project (as ADO-REPO-011 judges it).
+    if a.secret_protection && project.visibility == "public" {
+        if a.alerts_forbidden {
+            out.push(
+                "ADO-TOX-002",
+                &project.name,
+                repo.id.clone(),
+                &repo.name,
+                "not_evaluated",
+            );
+        } else {
+            out.fail_if(
+                "ADO-TOX-002",
+                &project.name,
+                &repo.id,
+                &repo.name,
+                open("secret", false),
+            );
+        }
+    }
     for (rule, feature, kind, severe_only) in [
         ("ADO-REPO-011", a.secret_protection, "secret", false),
         ("ADO-REPO-012", a.code_security, "code", true),
@@ -325,6 +346,100 @@ fn pipeline_rules(out: &mut Out<'_>, project: &SimProject, organization: &SimGen
         ),
     ] {
         out.fail_if(rule, &project.name, &project.id, &project.name, !passes);
+    }
+}
+
+/// The toxic combinations: attack paths across resources of one project, each restated from
+/// the simulator's own model (not from the SQL).
+fn toxic_rules(
+    out: &mut Out<'_>,
+    org: &SimOrganization,
+    project: &SimProject,
+    organization: &SimGeneralSettings,
+) {
+    let e = project.pipelines.settings.effective(organization);
+    let forks = || {
+        project
+            .pipelines
+            .pipelines
+            .iter()
+            .filter_map(|p| p.pull_request)
+            .filter(|f| f.enabled && e.builds_enabled_for_forks)
+    };
+    let fork_builds_run = forks().next().is_some();
+    let fork_secrets =
+        forks().any(|f| f.allow_secrets) && !e.enforce_no_access_to_secrets_from_forks;
+    let public = project.visibility == "public";
+    // Connections available in this project (its own, and those shared with it), each open here
+    // or not; gated by the connection's own checks (kept with its owning project).
+    for (owner, endpoints) in org
+        .projects
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i, &p.library.endpoints))
+    {
+        for (k, c) in endpoints.iter().enumerate() {
+            let own = org.projects[owner].id == project.id;
+            let open_here = if own {
+                c.open_to_all
+            } else if c.shared_with.contains(&project.id) {
+                c.open_in_shared_projects()
+            } else {
+                continue;
+            };
+            let checked = gated(
+                org.controls
+                    .projects
+                    .get(owner)
+                    .and_then(|controls| controls.endpoint_checks.get(k)),
+            );
+            let id = format!("{}/{}", project.id, c.id);
+            out.fail_if(
+                "ADO-TOX-001",
+                &project.name,
+                &id,
+                &c.name,
+                fork_secrets && open_here && !checked,
+            );
+            out.fail_if(
+                "ADO-TOX-005",
+                &project.name,
+                &id,
+                &c.name,
+                public && open_here,
+            );
+        }
+    }
+    for q in &project.agents.queues {
+        let Some(pool) = org.pools.get(q.pool) else {
+            continue;
+        };
+        out.fail_if(
+            "ADO-TOX-003",
+            &project.name,
+            &q.id.to_string(),
+            &pool.name,
+            fork_builds_run && q.open_to_all && !pool.is_hosted,
+        );
+    }
+    for g in &project.library.variable_groups {
+        let secrets = g.variables.iter().any(|(_, secret)| *secret) || g.key_vault.is_some();
+        out.fail_if(
+            "ADO-TOX-004",
+            &project.name,
+            &g.id.to_string(),
+            &g.name,
+            secrets && g.open_to_all && !e.disable_classic_build_pipeline_creation,
+        );
+    }
+    for f in &project.agents.secure_files {
+        out.fail_if(
+            "ADO-TOX-006",
+            &project.name,
+            &f.id,
+            &f.name,
+            fork_secrets && f.open_to_all,
+        );
     }
 }
 
