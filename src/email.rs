@@ -55,8 +55,9 @@ pub async fn send(
     let csv = read(&paths.findings_csv)?;
     let subject = summary.subject(&settings.subject_prefix);
     let text = format!(
-        "{subject}\n\nOpen findings: {} high, {} medium, {} low; {} new and {} resolved since the previous snapshot.\n\
+        "{subject}\n\nOpen findings: {} critical, {} high, {} medium, {} low; {} new and {} resolved since the previous snapshot.\n\
          The full report: {}\nAll findings are attached as findings.csv.\n",
+        summary.counts.critical,
         summary.counts.high,
         summary.counts.medium,
         summary.counts.low,

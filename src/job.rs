@@ -502,6 +502,7 @@ fn findings_summary(counts: &FindingCounts) -> FindingTotals {
     FindingTotals {
         open: counts.open.total,
         by_severity: [
+            ("critical".to_string(), counts.open.critical),
             ("high".to_string(), counts.open.high),
             ("medium".to_string(), counts.open.medium),
             ("low".to_string(), counts.open.low),

@@ -64,7 +64,7 @@ fn pyarrow_and_duckdb_read_every_table_with_its_hive_partition() {
     }
     assert_eq!(
         read["duckdb"]["findings"]["severities"],
-        serde_json::json!(["high", "low", "medium"])
+        serde_json::json!(["critical", "high", "low", "medium"])
     );
     // Read as docs/dataset.md says, snapshot_date is a date and nullable integers stay integers.
     assert_eq!(

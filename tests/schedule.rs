@@ -369,13 +369,13 @@ fn logs_are_json_lines_off_a_terminal_and_end_with_a_summary_that_agrees_with_th
     // The summary line and the manifest say the same thing: one count, two places.
     let manifest = manifest(&out.join("dataset"));
     let findings = &manifest["findings"];
-    for severity in ["high", "medium", "low"] {
+    for severity in ["critical", "high", "medium", "low"] {
         assert_eq!(
             summary[severity], findings["by_severity"][severity],
             "{severity}: {summary} vs {findings}"
         );
     }
-    let open: u64 = ["high", "medium", "low"]
+    let open: u64 = ["critical", "high", "medium", "low"]
         .iter()
         .map(|s| summary[*s].as_u64().unwrap())
         .sum();

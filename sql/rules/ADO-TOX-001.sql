@@ -1,6 +1,6 @@
 -- id: ADO-TOX-001
 -- title: Fork builds that get secrets cannot reach an ungated service connection open to all pipelines
--- severity: high
+-- severity: critical
 -- resource_kind: service_connection
 -- description: Attack path across resources. A pipeline of the project builds pull requests from forks with secrets made available, and the service connection is open to every pipeline of that project with no approval or check: a fork's author changes the pipeline in the pull request and runs it with the connection's credentials. Each of ADO-PIPE-001, ADO-SC-001 and ADO-SC-004 sees one side; this is the path they make together, judged per project the connection is available in.
 -- remediation: Close the path at any step, best at all: stop making secrets available to fork builds (Project settings > Pipelines > Settings > "Limit secrets to fork builds", or the pipeline's trigger); remove "Open access" from the service connection (Pipeline permissions); add an Approval or a Branch control check to it.

@@ -1,6 +1,6 @@
 -- id: ADO-TOX-002
 -- title: Public projects hold no open secret-scanning alert
--- severity: high
+-- severity: critical
 -- resource_kind: repository
 -- description: Attack path across resources. The repository is in a public project, so anyone on the internet can read it and its history, and secret scanning reports a leaked credential in it that is still open: the secret is published, not just stored. ADO-REPO-011 reports the open alert and ADO-PROJ-001 the public project; together they are an exposed credential.
 -- remediation: Revoke and rotate the secret at once (closing the alert does not remove it from the history), then close the alert; make the project private unless it must be public.

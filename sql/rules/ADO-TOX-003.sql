@@ -1,6 +1,6 @@
 -- id: ADO-TOX-003
 -- title: Self-hosted agent queues open to all pipelines are not reachable from fork builds
--- severity: high
+-- severity: critical
 -- resource_kind: agent_queue
 -- description: Attack path across resources. The self-hosted agent queue is open to every pipeline of a project in which fork builds run: a fork's author changes the pipeline in the pull request to run on this queue, and executes code on the organization's own machines (and their network, credentials and caches). ADO-AQ-001 and ADO-PIPE-016 each see one side.
 -- remediation: Block fork builds, or require a team member's comment before they run; remove "Open access" from the queue (Project settings > Agent pools > (queue) > Security > Pipeline permissions); run untrusted builds on Microsoft-hosted agents only.

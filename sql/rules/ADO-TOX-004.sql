@@ -1,6 +1,6 @@
 -- id: ADO-TOX-004
 -- title: Variable groups with secrets are not open to all pipelines where anyone may create classic pipelines
--- severity: high
+-- severity: critical
 -- resource_kind: variable_group
 -- description: Attack path across resources. The variable group holds secrets and is open to every pipeline of the project, and classic build pipelines can still be created there: any project member with pipeline-create rights makes a classic pipeline (no YAML review, no repository change) that prints the secrets. ADO-VG-001 and ADO-PIPE-007 each see one side.
 -- remediation: Remove "Open access" from the variable group (Library > (group) > Pipeline permissions) and authorize the pipelines that need it; disable the creation of classic build pipelines (Organization or Project settings > Pipelines > Settings).

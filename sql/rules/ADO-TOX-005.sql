@@ -1,6 +1,6 @@
 -- id: ADO-TOX-005
 -- title: Service connections open to all pipelines are not in public projects
--- severity: high
+-- severity: critical
 -- resource_kind: service_connection
 -- description: Attack path across resources. The project is public (anyone can read its pipelines, their definitions and logs) and the service connection is open to every one of its pipelines: the connection's target and how it is used are published, and any pipeline a contributor adds can use it. ADO-PROJ-001 and ADO-SC-001 each see one side. Judged per project the connection is available in.
 -- remediation: Remove "Open access" from the service connection (Pipeline permissions) and authorize the pipelines that need it; keep deployment credentials out of public projects; make the project private unless it must be public.

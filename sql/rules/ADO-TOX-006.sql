@@ -1,6 +1,6 @@
 -- id: ADO-TOX-006
 -- title: Secure files open to all pipelines are not reachable from fork builds that get secrets
--- severity: high
+-- severity: critical
 -- resource_kind: secure_file
 -- description: Attack path across resources. The secure file (a signing certificate or key) is open to every pipeline of a project whose fork builds get secrets: a fork's author downloads it in a modified pipeline and signs with it. ADO-SF-001 and ADO-PIPE-001 each see one side.
 -- remediation: Stop making secrets available to fork builds; remove "Open access" from the secure file (Library > Secure files > (file) > Pipeline permissions) and authorize the pipelines that need it.

@@ -70,6 +70,7 @@ impl Serialize for FindingRow {
 /// Findings counted by severity.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct SeverityCounts {
+    pub critical: u64,
     pub high: u64,
     pub medium: u64,
     pub low: u64,
@@ -79,6 +80,7 @@ pub struct SeverityCounts {
 impl SeverityCounts {
     pub fn add(&mut self, severity: &str) {
         match severity {
+            "critical" => self.critical += 1,
             "high" => self.high += 1,
             "medium" => self.medium += 1,
             "low" => self.low += 1,
@@ -306,10 +308,11 @@ const TREND_SNAPSHOTS: usize = 60;
 
 fn severity_rank(severity: &str) -> u8 {
     match severity {
-        "high" => 0,
-        "medium" => 1,
-        "low" => 2,
-        _ => 3,
+        "critical" => 0,
+        "high" => 1,
+        "medium" => 2,
+        "low" => 3,
+        _ => 4,
     }
 }
 
@@ -581,12 +584,12 @@ fn scopes(
     let mut projects: Vec<ScopeRow> = projects.into_values().collect();
     projects.sort_by(|a, b| {
         (
-            std::cmp::Reverse((a.counts.high, a.counts.total)),
+            std::cmp::Reverse((a.counts.critical, a.counts.high, a.counts.total)),
             &a.organization,
             &a.project,
         )
             .cmp(&(
-                std::cmp::Reverse((b.counts.high, b.counts.total)),
+                std::cmp::Reverse((b.counts.critical, b.counts.high, b.counts.total)),
                 &b.organization,
                 &b.project,
             ))
@@ -681,13 +684,13 @@ fn repositories(
     }
     rows.sort_by(|a, b| {
         (
-            std::cmp::Reverse((a.counts.high, a.counts.total)),
+            std::cmp::Reverse((a.counts.critical, a.counts.high, a.counts.total)),
             &a.organization,
             &a.project,
             &a.repository,
         )
             .cmp(&(
-                std::cmp::Reverse((b.counts.high, b.counts.total)),
+                std::cmp::Reverse((b.counts.critical, b.counts.high, b.counts.total)),
                 &b.organization,
                 &b.project,
                 &b.repository,
@@ -721,6 +724,7 @@ fn trend(
         for i in 0..df.height() {
             let k = n.get(i).unwrap_or(0);
             match severities.get(i) {
+                Some("critical") => counts.critical += k,
                 Some("high") => counts.high += k,
                 Some("medium") => counts.medium += k,
                 Some("low") => counts.low += k,

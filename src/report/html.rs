@@ -112,7 +112,13 @@ fn chart(trend: &[TrendPoint]) -> Chart {
     let (width, height, pad) = (640u32, 180u32, 24.0f64);
     let y_max = trend
         .iter()
-        .map(|p| p.counts.high.max(p.counts.medium).max(p.counts.low))
+        .map(|p| {
+            p.counts
+                .critical
+                .max(p.counts.high)
+                .max(p.counts.medium)
+                .max(p.counts.low)
+        })
         .max()
         .unwrap_or(0)
         .max(1);
@@ -127,10 +133,17 @@ fn chart(trend: &[TrendPoint]) -> Chart {
     let y = |v: u64| {
         f64::from(height) - pad - (f64::from(height) - 2.0 * pad) * v as f64 / y_max as f64
     };
-    let series = [("high", 0), ("medium", 1), ("low", 2)]
+    let series = [("critical", 0), ("high", 1), ("medium", 2), ("low", 3)]
         .into_iter()
         .map(|(severity, k)| {
-            let value = |p: &TrendPoint| [p.counts.high, p.counts.medium, p.counts.low][k];
+            let value = |p: &TrendPoint| {
+                [
+                    p.counts.critical,
+                    p.counts.high,
+                    p.counts.medium,
+                    p.counts.low,
+                ][k]
+            };
             let dots: Vec<(f64, f64, u64, String)> = trend
                 .iter()
                 .enumerate()
@@ -193,7 +206,7 @@ pub fn write_report(
     data: &ReportData,
     options: &ReportOptions,
 ) -> Result<(), ReportError> {
-    let sections: Vec<Value> = ["high", "medium", "low"]
+    let sections: Vec<Value> = ["critical", "high", "medium", "low"]
         .into_iter()
         .map(|severity| {
             let findings = by_severity(&data.findings, severity);
@@ -232,7 +245,7 @@ pub fn write_email(
     let new_high: Vec<&FindingRow> = data
         .findings
         .iter()
-        .filter(|f| f.get("severity") == "high" && f.get("status") == "new")
+        .filter(|f| matches!(f.get("severity"), "critical" | "high") && f.get("status") == "new")
         .collect();
     let top: Vec<_> = data
         .recommendations
@@ -290,6 +303,7 @@ mod tests {
             TrendPoint {
                 date: "2026-01-02".into(),
                 counts: super::super::SeverityCounts {
+                    critical: 0,
                     high: 3,
                     medium: 1,
                     low: 0,
@@ -298,7 +312,7 @@ mod tests {
             },
         ];
         let c = chart(&trend);
-        assert_eq!(c.series.len(), 3);
+        assert_eq!(c.series.len(), 4);
         assert!(
             c.series[0]
                 .points

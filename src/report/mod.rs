@@ -72,11 +72,12 @@ pub struct ReportSummary {
 }
 
 impl ReportSummary {
-    /// The e-mail subject, e.g. `[ado-posture] 2026-11-22: 12 high, 3 medium, 0 low (5 new, 2 resolved)`.
+    /// The e-mail subject, e.g. `[ado-posture] 2026-11-22: 1 critical, 12 high, 3 medium, 0 low (5 new, 2 resolved)`.
     pub fn subject(&self, prefix: &str) -> String {
         format!(
-            "{prefix} {}: {} high, {} medium, {} low ({} new, {} resolved)",
+            "{prefix} {}: {} critical, {} high, {} medium, {} low ({} new, {} resolved)",
             self.snapshot_date,
+            self.counts.critical,
             self.counts.high,
             self.counts.medium,
             self.counts.low,

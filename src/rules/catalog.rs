@@ -19,6 +19,8 @@ pub enum RuleError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Toxic combinations: attack paths across resources, above any single misconfiguration.
+    Critical,
     High,
     Medium,
     Low,
@@ -27,6 +29,7 @@ pub enum Severity {
 impl Severity {
     pub fn as_str(self) -> &'static str {
         match self {
+            Severity::Critical => "critical",
             Severity::High => "high",
             Severity::Medium => "medium",
             Severity::Low => "low",
@@ -35,6 +38,7 @@ impl Severity {
 
     pub fn parse(text: &str) -> Option<Self> {
         match text.trim().to_ascii_lowercase().as_str() {
+            "critical" => Some(Severity::Critical),
             "high" => Some(Severity::High),
             "medium" => Some(Severity::Medium),
             "low" => Some(Severity::Low),
@@ -131,7 +135,7 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
     let severity_text = take("severity")?;
     let severity = Severity::parse(&severity_text).ok_or_else(|| {
         header_error(format!(
-            "severity '{severity_text}' is not high, medium or low"
+            "severity '{severity_text}' is not critical, high, medium or low"
         ))
     })?;
     let resource_kind = take("resource_kind")?;

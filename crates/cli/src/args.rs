@@ -77,6 +77,7 @@ pub enum QueryFormat {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum FailOn {
+    Critical,
     High,
     Medium,
     Low,
@@ -85,6 +86,7 @@ pub enum FailOn {
 impl FailOn {
     pub fn severity(self) -> Severity {
         match self {
+            FailOn::Critical => Severity::Critical,
             FailOn::High => Severity::High,
             FailOn::Medium => Severity::Medium,
             FailOn::Low => Severity::Low,

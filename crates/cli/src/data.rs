@@ -26,8 +26,9 @@ pub fn report(data: &Path, out: Option<PathBuf>) -> anyhow::Result<u8> {
     };
     let (paths, summary) = latest_reports(&root, &out, None)?;
     println!(
-        "Reports of snapshot {} ({} high, {} medium, {} low):\n  {}\n  {}",
+        "Reports of snapshot {} ({} critical, {} high, {} medium, {} low):\n  {}\n  {}",
         summary.snapshot_date,
+        summary.counts.critical,
         summary.counts.high,
         summary.counts.medium,
         summary.counts.low,
@@ -87,10 +88,11 @@ pub fn evaluate(
     )?;
     let counts = ado_posture::report::FindingCounts::of(&o.findings);
     println!(
-        "Evaluated {} rules over snapshot {}: {} open findings (high {}, medium {}, low {}), {} not evaluated, {} exempt, {} resolved",
+        "Evaluated {} rules over snapshot {}: {} open findings (critical {}, high {}, medium {}, low {}), {} not evaluated, {} exempt, {} resolved",
         o.rules,
         o.snapshot_date,
         counts.open.total,
+        counts.open.critical,
         counts.open.high,
         counts.open.medium,
         counts.open.low,

@@ -257,6 +257,7 @@ fn log_summary(outcome: Option<&JobOutcome>, code: u8, elapsed: Duration, commit
                 organizations_failed = o.crawl_errors.len(),
                 projects,
                 repositories,
+                critical = counts.critical,
                 high = counts.high,
                 medium = counts.medium,
                 low = counts.low,
@@ -270,9 +271,10 @@ fn log_summary(outcome: Option<&JobOutcome>, code: u8, elapsed: Duration, commit
                 duration_s = seconds,
                 exit_code = code,
                 exit_reason = reason,
-                "summary: {} organizations ({} failed), {projects} projects, {repositories} repositories, findings {} high / {} medium / {} low ({} new, {} resolved), {} API calls ({} failed, {} retries; throttling: {} blocked, {:.1} s delayed), {seconds} s, exit {code} ({reason})",
+                "summary: {} organizations ({} failed), {projects} projects, {repositories} repositories, findings {} critical / {} high / {} medium / {} low ({} new, {} resolved), {} API calls ({} failed, {} retries; throttling: {} blocked, {:.1} s delayed), {seconds} s, exit {code} ({reason})",
                 o.organizations,
                 o.crawl_errors.len(),
+                counts.critical,
                 counts.high,
                 counts.medium,
                 counts.low,
@@ -369,7 +371,7 @@ fn print_outcome(o: &JobOutcome) {
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(
         stdout,
-        "Run {} ({}) — snapshot {}\n  dataset:  {}  ({rows} rows)\n  manifest: {}\n  reports:  {}\n            {} (findings.csv, recommendations.csv, summary.csv, email.html)\n  findings: {} (high {}, medium {}, low {}), {} new, {} resolved",
+        "Run {} ({}) — snapshot {}\n  dataset:  {}  ({rows} rows)\n  manifest: {}\n  reports:  {}\n            {} (findings.csv, recommendations.csv, summary.csv, email.html)\n  findings: {} (critical {}, high {}, medium {}, low {}), {} new, {} resolved",
         o.run_id,
         match o.status {
             RunStatus::Success => "success",
@@ -381,6 +383,7 @@ fn print_outcome(o: &JobOutcome) {
         o.reports.report_html.display(),
         o.reports.dir.display(),
         counts.open.total,
+        counts.open.critical,
         counts.open.high,
         counts.open.medium,
         counts.open.low,
