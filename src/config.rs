@@ -70,6 +70,8 @@ pub struct ConfigFile {
     /// Rules judged only for some resources.
     #[serde(default, rename = "rule_scope")]
     pub rule_scopes: Vec<RuleScopeConfig>,
+    #[serde(default, rename = "owner")]
+    pub owners: Vec<OwnerConfig>,
     #[serde(default)]
     pub rules: RulesConfig,
 }
@@ -90,6 +92,16 @@ pub struct ExemptionConfig {
 #[derive(Debug, Deserialize)]
 pub struct RuleScopeConfig {
     pub rule: String,
+    /// `organization/project/resource` patterns (name or id), `*` and `?` wildcards.
+    pub resources: Vec<String>,
+}
+
+/// `[[owner]]`: a team, its e-mail address, and the resources it owns by pattern; the first
+/// entry that matches a finding owns it.
+#[derive(Debug, Deserialize)]
+pub struct OwnerConfig {
+    pub team: String,
+    pub email: String,
     /// `organization/project/resource` patterns (name or id), `*` and `?` wildcards.
     pub resources: Vec<String>,
 }
@@ -122,6 +134,9 @@ pub struct EmailConfig {
     /// Overall deadline of one send (connect, greeting, STARTTLS, login, message), in
     /// seconds: default 60, 1 to 3600. Signed so that a negative value gets a clear message.
     pub timeout_seconds: Option<i64>,
+    /// Also send each `[[owner]]` a digest of its own open findings (default: false).
+    #[serde(default)]
+    pub owner_digests: bool,
 }
 
 /// `[email] timeout_seconds` when absent.
@@ -142,6 +157,8 @@ pub struct EmailSettings {
     pub report_url: Option<String>,
     /// The whole send, from connecting to the server's last answer, ends within this.
     pub timeout: std::time::Duration,
+    /// Send each `[[owner]]` a digest of its own open findings.
+    pub owner_digests: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -440,6 +457,8 @@ pub struct ResolvedConfig {
     pub exemptions: Vec<crate::rules::Exemption>,
     /// `[[rule_scope]]` entries.
     pub rule_scopes: Vec<crate::rules::RuleScope>,
+    /// `[[owner]]` entries, in order (the first match owns a finding).
+    pub owners: Vec<crate::rules::Owner>,
     /// Users' rules folder, if any.
     pub rules_dir: Option<PathBuf>,
 }
@@ -975,6 +994,7 @@ fn resolve_with(
         .and_then(|e| resolve_email(e, &env, &mut problems));
     let exemptions = resolve_exemptions(file.exemptions, &mut problems);
     let rule_scopes = resolve_rule_scopes(file.rule_scopes, &mut problems);
+    let owners = resolve_owners(file.owners, &mut problems);
     if !problems.is_empty() {
         return Err(ConfigError::Problems(problems));
     }
@@ -986,8 +1006,43 @@ fn resolve_with(
         email,
         exemptions,
         rule_scopes,
+        owners,
         rules_dir: file.rules.directory,
     })
+}
+
+/// Validates `[[owner]]` entries: a team, an e-mail address and at least one pattern.
+fn resolve_owners(
+    entries: Vec<OwnerConfig>,
+    problems: &mut Vec<String>,
+) -> Vec<crate::rules::Owner> {
+    let mut out = Vec::new();
+    for (i, o) in entries.into_iter().enumerate() {
+        let key = format!("[[owner]] #{} ({})", i + 1, o.team);
+        let before = problems.len();
+        if o.team.trim().is_empty() {
+            problems.push(format!("{key}: team is empty"));
+        }
+        if o.email.trim().parse::<lettre::Address>().is_err() {
+            problems.push(format!(
+                "{key}: email '{}' is not an e-mail address",
+                o.email
+            ));
+        }
+        if o.resources.is_empty() || o.resources.iter().any(|r| r.trim().is_empty()) {
+            problems.push(format!(
+                "{key}: resources must list patterns like \"contoso/Payments*/*\" (organization/project/resource)"
+            ));
+        }
+        if problems.len() == before {
+            out.push(crate::rules::Owner {
+                team: o.team.trim().to_string(),
+                email: o.email.trim().to_string(),
+                resources: o.resources.iter().map(|r| r.trim().to_string()).collect(),
+            });
+        }
+    }
+    out
 }
 
 /// `value` as a `T` when it lies in `range`; else a problem naming `key` and the bounds.
@@ -1251,6 +1306,7 @@ fn resolve_email(
             .unwrap_or_else(|| "[ado-posture]".to_string()),
         report_url: e.report_url,
         timeout: std::time::Duration::from_secs(timeout_seconds),
+        owner_digests: e.owner_digests,
     })
 }
 
@@ -1509,6 +1565,31 @@ fn read_secret(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `[[owner]]` entries are checked like the rest: a team, an address, patterns.
+    #[test]
+    fn owner_entries_need_a_team_an_address_and_patterns() {
+        let mut problems = Vec::new();
+        let owners = resolve_owners(
+            vec![
+                OwnerConfig {
+                    team: "Payments".into(),
+                    email: "payments@contoso.com".into(),
+                    resources: vec!["contoso/Payments*/*".into()],
+                },
+                OwnerConfig {
+                    team: "".into(),
+                    email: "not an address".into(),
+                    resources: Vec::new(),
+                },
+            ],
+            &mut problems,
+        );
+        assert_eq!(owners.len(), 1);
+        assert_eq!(owners[0].team, "Payments");
+        assert_eq!(problems.len(), 3, "{problems:#?}");
+        assert!(problems.iter().any(|p| p.contains("not an e-mail address")));
+    }
 
     fn parse(text: &str) -> ConfigFile {
         toml::from_str(text).unwrap()

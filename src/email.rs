@@ -96,6 +96,16 @@ pub async fn send(
         )
         .map_err(|e| EmailError::Build(e.to_string()))?;
 
+    deliver(settings, message).await?;
+    tracing::info!(
+        recipients = settings.to.len() + settings.cc.len(),
+        "summary e-mail sent"
+    );
+    Ok(())
+}
+
+/// Sends one message through the configured relay within the overall deadline.
+async fn deliver(settings: &EmailSettings, message: Message) -> Result<(), EmailError> {
     let send_error = |message: String| EmailError::Send {
         host: settings.host.clone(),
         port: settings.port,
@@ -131,11 +141,96 @@ pub async fn send(
             timeout: settings.timeout,
         })?
         .map_err(|e| send_error(e.to_string()))?;
-    tracing::info!(
-        recipients = settings.to.len() + settings.cc.len(),
-        "summary e-mail sent"
-    );
     Ok(())
+}
+
+/// Rows of findings one owner's digest lists; the rest are counted and left to the report.
+const DIGEST_ROWS: usize = 100;
+
+/// Sends each `[[owner]]` a digest of its own open findings of the snapshot (new ones first,
+/// at most [`DIGEST_ROWS`] rows, plain text, no attachment); owners with none get nothing.
+/// Returns how many digests were sent.
+pub async fn send_digests(
+    settings: &EmailSettings,
+    owners: &[crate::rules::Owner],
+    findings: &[crate::rules::Finding],
+    snapshot_date: chrono::NaiveDate,
+    report_location: &str,
+) -> Result<usize, EmailError> {
+    use crate::ado::error::sanitize_message as clean;
+    let mut sent = 0;
+    for owner in owners {
+        let mut mine: Vec<&crate::rules::Finding> = findings
+            .iter()
+            .filter(|f| f.is_open())
+            .filter(|f| {
+                crate::rules::owners::owner_of(owners, f).is_some_and(|o| o.team == owner.team)
+            })
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let is_new = |f: &crate::rules::Finding| f.status == crate::rules::FindingStatus::New;
+        mine.sort_by(|a, b| {
+            (!is_new(a), a.severity, &a.rule_id, &a.resource_name).cmp(&(
+                !is_new(b),
+                b.severity,
+                &b.rule_id,
+                &b.resource_name,
+            ))
+        });
+        let new = mine.iter().filter(|f| is_new(f)).count();
+        let subject = format!(
+            "{} {}: {} open findings ({new} new) on {snapshot_date}",
+            settings.subject_prefix,
+            clean(&owner.team),
+            mine.len()
+        );
+        let mut text = format!(
+            "Open findings of {} in the snapshot of {snapshot_date}: {} ({new} new).\n\n",
+            clean(&owner.team),
+            mine.len()
+        );
+        for f in mine.iter().take(DIGEST_ROWS) {
+            text.push_str(&format!(
+                "- [{}] {} {}: {}/{} {} ({})\n",
+                f.severity,
+                f.rule_id,
+                clean(&f.title),
+                clean(&f.organization),
+                clean(if f.project.is_empty() {
+                    "-"
+                } else {
+                    &f.project
+                }),
+                clean(&f.resource_name),
+                f.status.as_str()
+            ));
+        }
+        if mine.len() > DIGEST_ROWS {
+            text.push_str(&format!(
+                "\nand {} more in the report.\n",
+                mine.len() - DIGEST_ROWS
+            ));
+        }
+        text.push_str(&format!("\nThe full report: {report_location}\n"));
+        let to = owner.email.parse::<Mailbox>().map_err(|e| {
+            EmailError::Build(format!("'{}' is not an e-mail address: {e}", owner.email))
+        })?;
+        let from = settings.from.parse::<Mailbox>().map_err(|e| {
+            EmailError::Build(format!("'{}' is not an e-mail address: {e}", settings.from))
+        })?;
+        let message = Message::builder()
+            .from(from)
+            .to(to)
+            .subject(subject)
+            .singlepart(SinglePart::plain(text))
+            .map_err(|e| EmailError::Build(e.to_string()))?;
+        deliver(settings, message).await?;
+        sent += 1;
+    }
+    tracing::info!(digests = sent, "owner digests sent");
+    Ok(sent)
 }
 
 #[cfg(test)]
@@ -172,6 +267,7 @@ mod tests {
             subject_prefix: "[posture]".into(),
             report_url: None,
             timeout,
+            owner_digests: false,
         }
     }
 

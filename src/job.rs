@@ -16,8 +16,8 @@ use crate::dataset::{Dataset, DatasetError, SnapshotWriter, TableWritten, scan_f
 use crate::report::{self, FindingCounts, ReportError, ReportOptions, ReportPaths, ReportSummary};
 use crate::rules::{self, Finding, Rule, RuleError};
 use crate::tables::findings::{
-    self as run_tables, CHANGES, CRAWL_COVERAGE, CRAWL_ERRORS, CrawledOrganization, FINDINGS, RUNS,
-    RunRow,
+    self as run_tables, CHANGES, CRAWL_COVERAGE, CRAWL_ERRORS, CrawledOrganization, FINDING_OWNERS,
+    FINDINGS, RUNS, RunRow,
 };
 use crate::tables::inventory::ORGANIZATIONS;
 use crate::tables::{TableError, TableRole};
@@ -235,6 +235,14 @@ pub async fn run_with_progress(
     )?;
     rule_errors.extend(catalog_errors);
     writer.write_table(&FINDINGS, &[run_tables::findings(&run_id, &findings)?])?;
+    writer.write_table(
+        &FINDING_OWNERS,
+        &[run_tables::finding_owners(
+            &run_id,
+            &findings,
+            &config.owners,
+        )?],
+    )?;
     let counts = FindingCounts::of(&findings);
     let run_row = RunRow {
         run_id: &run_id,
@@ -422,7 +430,8 @@ fn manifest(f: &RunFacts<'_>) -> RunManifest {
 /// What a nightly run does once the snapshot is committed.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Delivery {
-    /// E-mail the summary (when the config has an `[email]` section).
+    /// E-mail the summary (when the config has an `[email]` section), and each owner its digest
+    /// (`[email] owner_digests`).
     pub email: bool,
     /// Remove the reports of snapshots before this date (the dataset's were removed in the
     /// commit).
@@ -437,6 +446,8 @@ pub struct Delivered {
     /// Why the e-mail was not sent, when it was wanted and failed; the dataset and reports are kept.
     pub email_error: Option<crate::email::EmailError>,
     pub reports_pruned: usize,
+    /// Owner digests sent (`[email] owner_digests`).
+    pub digests: usize,
     /// Open findings at or above `fail_on`.
     pub failing: usize,
 }
@@ -455,6 +466,28 @@ pub async fn deliver(
         && let Err(e) = crate::email::send(email, &outcome.summary, &outcome.reports).await
     {
         delivered.email_error = Some(e);
+    }
+    if delivery.email
+        && delivered.email_error.is_none()
+        && let Some(email) = &config.email
+        && email.owner_digests
+    {
+        let report = email
+            .report_url
+            .clone()
+            .unwrap_or_else(|| outcome.reports.report_html.display().to_string());
+        match crate::email::send_digests(
+            email,
+            &config.owners,
+            &outcome.findings,
+            outcome.snapshot_date,
+            &report,
+        )
+        .await
+        {
+            Ok(sent) => delivered.digests = sent,
+            Err(e) => delivered.email_error = Some(e),
+        }
     }
     if let Some(cutoff) = delivery.retain_from
         && outcome.status == RunStatus::Success
@@ -630,6 +663,7 @@ pub fn evaluate_committed(
     custom_dir: Option<&Path>,
     exemptions: &[rules::Exemption],
     scopes: &[rules::RuleScope],
+    owners: &[rules::Owner],
 ) -> Result<EvaluateOutcome, JobError> {
     let dataset = Dataset::new(data);
     let dates = dataset.snapshot_dates(ORGANIZATIONS.name)?;
@@ -654,6 +688,10 @@ pub fn evaluate_committed(
     let run_id = new_run_id();
     let mut writer = SnapshotWriter::begin_tables(&dataset, &run_id, date)?;
     writer.write_table(&FINDINGS, &[run_tables::findings(&run_id, &findings)?])?;
+    writer.write_table(
+        &FINDING_OWNERS,
+        &[run_tables::finding_owners(&run_id, &findings, owners)?],
+    )?;
     writer.commit()?;
     Ok(EvaluateOutcome {
         snapshot_date: date,

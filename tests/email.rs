@@ -285,3 +285,111 @@ fn sigterm_during_the_email_says_the_snapshot_was_committed() {
         1
     );
 }
+
+/// With `[[owner]]` entries and `owner_digests = true`, every open finding has an owner in
+/// `finding_owners`, and each owner gets one digest of its own open findings, to its address.
+#[test]
+fn each_owner_gets_a_digest_of_its_own_open_findings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mail = tmp.path().join("mail");
+    let sink = start_smtp_sink(&mail);
+    let sim = start_simulator(&["--organizations", "2", "--projects", "3"]);
+    let config = config_with_email(
+        tmp.path(),
+        &sim.url,
+        &format!("smtp://127.0.0.1:{}?tls=none", sink.port),
+        "owner_digests = true",
+    );
+    let mut text_config = std::fs::read_to_string(&config).unwrap();
+    text_config.push_str(
+        r#"
+[[owner]]
+team = "Org zero"
+email = "org-zero@contoso.example"
+resources = ["sim-org-00/*", "sim-org-00/*/*"]
+
+[[owner]]
+team = "Security"
+email = "security@contoso.example"
+resources = ["*"]
+"#,
+    );
+    std::fs::write(&config, text_config).unwrap();
+    let out = tmp.path().join("out");
+    let output = run_config(&config, &out, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+
+    // The summary, then one digest per owner, in the config's order.
+    let summary = wait_for_message(&mail, 1);
+    assert!(summary["rcpt_tos"].as_array().unwrap().len() == 3);
+    let zero = wait_for_message(&mail, 2);
+    let security = wait_for_message(&mail, 3);
+    assert!(!mail.join("4.json").exists(), "one digest per owner");
+    assert_eq!(
+        zero["rcpt_tos"],
+        serde_json::json!(["org-zero@contoso.example"])
+    );
+    assert_eq!(
+        security["rcpt_tos"],
+        serde_json::json!(["security@contoso.example"])
+    );
+
+    // Every open finding has an owner, and each digest lists only its owner's.
+    let findings = findings_of(&out.join("dataset"), chrono::Utc::now().date_naive());
+    let open: Vec<_> = findings.iter().filter(|f| f.3 == "fail").collect();
+    let owned = query_json(
+        &out,
+        "SELECT finding_id, owner, organization FROM latest_finding_owners \
+         WHERE status IN ('new', 'persisting') AND NOT exempt",
+    );
+    assert_eq!(owned.len(), open.len(), "every open finding has an owner");
+    let count = |team: &str| owned.iter().filter(|r| r["owner"] == team).count();
+    for r in &owned {
+        let expected = if r["organization"] == "sim-org-00" {
+            "Org zero"
+        } else {
+            "Security"
+        };
+        assert_eq!(r["owner"], expected, "{r}");
+    }
+    for (message, team) in [(&zero, "Org zero"), (&security, "Security")] {
+        let subject = message["subject"].as_str().unwrap();
+        assert!(
+            subject.starts_with(&format!("[posture] {team}: {} open findings", count(team))),
+            "{subject}"
+        );
+        let body = message["text"].as_str().unwrap();
+        let listed = body.lines().filter(|l| l.starts_with("- [")).count();
+        assert_eq!(listed, count(team).min(100), "{body}");
+        let other = if team == "Org zero" {
+            "sim-org-01/"
+        } else {
+            "sim-org-00/"
+        };
+        assert!(
+            !body.contains(other),
+            "{team} got another owner's findings: {body}"
+        );
+        assert!(message["attachments"].as_array().unwrap().is_empty());
+    }
+}
+
+/// Rows of a query over the run's dataset, as JSON objects.
+fn query_json(out: &Path, sql: &str) -> Vec<serde_json::Value> {
+    let output = run(
+        &[
+            "query",
+            "--data",
+            out.to_str().unwrap(),
+            "--format",
+            "ndjson",
+            sql,
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    text(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}

@@ -18,6 +18,7 @@ mod catalog;
 mod evaluate;
 pub mod exemptions;
 pub mod history;
+pub mod owners;
 pub mod scope;
 
 use std::collections::{BTreeMap, HashSet};
@@ -31,6 +32,7 @@ pub use catalog::{
 };
 pub use evaluate::{Finding, FindingStatus, RULE_OUTPUT_COLUMNS, evaluate};
 pub use exemptions::Exemption;
+pub use owners::Owner;
 pub use scope::RuleScope;
 
 /// Everything the engine needs besides the snapshot's tables.

@@ -12,7 +12,14 @@ use crate::crawl::{CrawlError, OrganizationInventory};
 use crate::rules::{self, Finding};
 
 /// This module's tables, in the order of [`super::ALL_TABLES`].
-pub const TABLES: &[&TableDef] = &[&FINDINGS, &CRAWL_ERRORS, &CRAWL_COVERAGE, &RUNS, &CHANGES];
+pub const TABLES: &[&TableDef] = &[
+    &FINDINGS,
+    &FINDING_OWNERS,
+    &CRAWL_ERRORS,
+    &CRAWL_COVERAGE,
+    &RUNS,
+    &CHANGES,
+];
 
 pub const FINDINGS: TableDef = TableDef {
     name: "findings",
@@ -195,6 +202,29 @@ pub const RUNS: TableDef = TableDef {
             "Open (failing, not exempt) findings of the whole run.",
         ),
         required("tool_version", Utf8, "ado-posture version that ran."),
+    ],
+};
+
+pub const FINDING_OWNERS: TableDef = TableDef {
+    name: "finding_owners",
+    doc: "Who owns each finding of the snapshot, from the config's `[[owner]]` entries (the first whose patterns match its `organization/project/resource`); a finding no entry matches has no row. Join on `finding_id`.",
+    project_scoped: false,
+    role: TableRole::Findings,
+    watch: None,
+    columns: &[
+        required("finding_id", Utf8, "The finding (`findings.finding_id`)."),
+        required("rule_id", Utf8, "Its rule."),
+        optional("project", Utf8, "Its project, when it has one."),
+        required("resource_name", Utf8, "Its resource."),
+        required("severity", Utf8, "Its severity."),
+        required(
+            "status",
+            Utf8,
+            "Its status in the snapshot (`new`, `persisting`, `resolved`, `not_evaluated`).",
+        ),
+        required("exempt", Boolean, "Whether an exemption covers it."),
+        required("owner", Utf8, "The owning team (`[[owner]] team`)."),
+        required("owner_email", Utf8, "Its address (`[[owner]] email`)."),
     ],
 };
 
@@ -416,4 +446,39 @@ impl CrawledOrganization {
             repositories: org.repositories.len(),
         }
     }
+}
+
+/// The run's `finding_owners` rows: each finding an `[[owner]]` entry owns.
+pub fn finding_owners(
+    run_id: &str,
+    findings: &[Finding],
+    owners: &[rules::Owner],
+) -> Result<RecordBatch, TableError> {
+    let mut builder = TableBuilder::new(&FINDING_OWNERS);
+    for f in findings {
+        let Some(owner) = rules::owners::owner_of(owners, f) else {
+            continue;
+        };
+        let ctx = RowContext {
+            run_id,
+            connector: &f.connector,
+            organization: &f.organization,
+            project: None,
+        };
+        builder.push(
+            &ctx,
+            &[
+                Value::Str(Some(&f.finding_id)),
+                Value::Str(Some(&f.rule_id)),
+                Value::Str(non_empty(&f.project)),
+                Value::Str(Some(&f.resource_name)),
+                Value::Str(Some(f.severity.as_str())),
+                Value::Str(Some(f.status.as_str())),
+                Value::Bool(Some(f.exemption.is_some())),
+                Value::Str(Some(&owner.team)),
+                Value::Str(Some(&owner.email)),
+            ],
+        )?;
+    }
+    builder.finish()
 }

@@ -164,6 +164,7 @@ pub async fn snapshot(
         email: None,
         exemptions: Vec::new(),
         rule_scopes: Vec::new(),
+        owners: Vec::new(),
         rules_dir: None,
     };
     let options = JobOptions {

@@ -71,8 +71,8 @@ pub fn evaluate(
 ) -> anyhow::Result<u8> {
     let config = config.map(config::load).transpose()?;
     let rules_dir = rules_dir.or(config.as_ref().and_then(|c| c.rules_dir.clone()));
-    let (exemptions, scopes) = config
-        .map(|c| (c.exemptions, c.rule_scopes))
+    let (exemptions, scopes, owners) = config
+        .map(|c| (c.exemptions, c.rule_scopes, c.owners))
         .unwrap_or_default();
     let (root, dataset_dir) = output_root(data)?;
     let _lock = match lock_output(&root) {
@@ -85,6 +85,7 @@ pub fn evaluate(
         rules_dir.as_deref(),
         &exemptions,
         &scopes,
+        &owners,
     )?;
     let counts = ado_posture::report::FindingCounts::of(&o.findings);
     println!(

@@ -318,6 +318,7 @@ pub async fn demo(
         email: None,
         exemptions: Vec::new(),
         rule_scopes: Vec::new(),
+        owners: Vec::new(),
         rules_dir: None,
     };
     let options = JobOptions {
