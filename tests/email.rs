@@ -372,6 +372,15 @@ resources = ["*"]
         );
         assert!(message["attachments"].as_array().unwrap().is_empty());
     }
+    // owners.csv: the summary per owner, the same counts.
+    let date = chrono::Utc::now().date_naive().to_string();
+    let csv = std::fs::read_to_string(out.join("reports").join(&date).join("owners.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 2, "{csv}");
+    for r in &rows {
+        assert_eq!(r[7].parse::<usize>().unwrap(), count(&r[1]), "{csv}");
+    }
 }
 
 /// Rows of a query over the run's dataset, as JSON objects.

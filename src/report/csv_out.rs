@@ -106,6 +106,38 @@ pub fn write_recommendations(path: &Path, data: &ReportData) -> Result<(), Repor
     )
 }
 
+/// Columns of owners.csv: one row per `[[owner]]` with open findings.
+pub const OWNER_COLUMNS: &[&str] = &[
+    "snapshot_date",
+    "owner",
+    "owner_email",
+    "critical",
+    "high",
+    "medium",
+    "low",
+    "open",
+    "new",
+];
+
+/// owners.csv: the summary per owner (written when the snapshot has owned findings).
+pub fn write_owners(path: &Path, data: &ReportData) -> Result<(), ReportError> {
+    let date = data.snapshot_date.to_string();
+    let rows = data.owners.iter().map(|o| {
+        vec![
+            date.clone(),
+            o.owner.clone(),
+            o.owner_email.clone(),
+            o.counts.critical.to_string(),
+            o.counts.high.to_string(),
+            o.counts.medium.to_string(),
+            o.counts.low.to_string(),
+            o.counts.total.to_string(),
+            o.new.to_string(),
+        ]
+    });
+    write_rows(path, OWNER_COLUMNS, rows)
+}
+
 pub fn write_summary(path: &Path, data: &ReportData) -> Result<(), ReportError> {
     let date = data.snapshot_date.to_string();
     let row = |organization: &str,

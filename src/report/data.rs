@@ -239,6 +239,48 @@ pub struct ReportData {
     /// The change feed of the snapshot (`changes`): what changed since the previous one.
     #[serde(skip)]
     pub changes: Vec<ChangeRow>,
+    /// Open findings per owner (`finding_owners`), when the config names owners.
+    #[serde(skip)]
+    pub owners: Vec<OwnerRow>,
+}
+
+/// One owner's open findings.
+#[derive(Debug, Clone, Serialize)]
+pub struct OwnerRow {
+    pub owner: String,
+    pub owner_email: String,
+    pub counts: SeverityCounts,
+    pub new: u64,
+}
+
+/// Open findings per owner of the snapshot, in team order (empty without `finding_owners`).
+fn owners(dataset: &Dataset, date: NaiveDate) -> Result<Vec<OwnerRow>, ReportError> {
+    let rows = read_rows(
+        dataset,
+        crate::tables::findings::FINDING_OWNERS.name,
+        date,
+        &["owner", "owner_email", "severity", "status", "exempt"],
+    )?;
+    let mut by_owner: std::collections::BTreeMap<(String, String), OwnerRow> =
+        std::collections::BTreeMap::new();
+    for r in rows {
+        let cell = |i: usize| r.get(i).cloned().unwrap_or_default();
+        let status = cell(3);
+        if !matches!(status.as_str(), "new" | "persisting") || cell(4) == "true" {
+            continue;
+        }
+        let row = by_owner
+            .entry((cell(0), cell(1)))
+            .or_insert_with(|| OwnerRow {
+                owner: cell(0),
+                owner_email: cell(1),
+                counts: SeverityCounts::default(),
+                new: 0,
+            });
+        row.counts.add(&cell(2));
+        row.new += u64::from(status == "new");
+    }
+    Ok(by_owner.into_values().collect())
 }
 
 /// One row of the change feed, as the report and the e-mail show it.
@@ -438,6 +480,7 @@ impl ReportData {
         let trend = trend(dataset, &dates, date)?;
         let health = health(dataset, date)?;
         let changes = changes(dataset, date)?;
+        let owners = owners(dataset, date)?;
         Ok(ReportData {
             snapshot_date: date,
             previous_date,
@@ -455,6 +498,7 @@ impl ReportData {
             trend,
             health,
             changes,
+            owners,
         })
     }
 }

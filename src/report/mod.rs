@@ -121,6 +121,9 @@ pub fn build(
     csv_out::write_findings(&paths.findings_csv, &data)?;
     csv_out::write_recommendations(&paths.recommendations_csv, &data)?;
     csv_out::write_summary(&paths.summary_csv, &data)?;
+    if !data.owners.is_empty() {
+        csv_out::write_owners(&out_dir.join("owners.csv"), &data)?;
+    }
     html::write_report(&paths.report_html, &data, options)?;
     html::write_email(&paths.email_html, &data, options, &paths)?;
     let summary = ReportSummary {
