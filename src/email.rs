@@ -158,15 +158,15 @@ pub async fn send_digests(
     report_location: &str,
 ) -> Result<usize, EmailError> {
     use crate::ado::error::sanitize_message as clean;
+    // Each open finding to its owner, once.
+    let mut owned: Vec<Vec<&crate::rules::Finding>> = vec![Vec::new(); owners.len()];
+    for f in findings.iter().filter(|f| f.is_open()) {
+        if let Some(i) = crate::rules::owners::owner_index(owners, f) {
+            owned[i].push(f);
+        }
+    }
     let mut sent = 0;
-    for owner in owners {
-        let mut mine: Vec<&crate::rules::Finding> = findings
-            .iter()
-            .filter(|f| f.is_open())
-            .filter(|f| {
-                crate::rules::owners::owner_of(owners, f).is_some_and(|o| o.team == owner.team)
-            })
-            .collect();
+    for (owner, mut mine) in owners.iter().zip(owned) {
         if mine.is_empty() {
             continue;
         }

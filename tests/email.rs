@@ -100,18 +100,28 @@ report_url = "https://reports.contoso.example/ado-posture/"
     path
 }
 
-#[test]
-fn run_sends_the_summary_with_findings_attached_and_email_resends_it() {
-    let tmp = tempfile::tempdir().unwrap();
-    let mail = tmp.path().join("mail");
+/// An SMTP sink (messages under `dir/mail`), a simulator of 2 organizations × 3 projects and a
+/// config sending to the sink with `email_extra` in `[email]`; keep the sink and simulator alive.
+fn sink_simulator_and_config(
+    dir: &Path,
+    email_extra: &str,
+) -> (std::path::PathBuf, SmtpSink, Simulator, std::path::PathBuf) {
+    let mail = dir.join("mail");
     let sink = start_smtp_sink(&mail);
     let sim = start_simulator(&["--organizations", "2", "--projects", "3"]);
     let config = config_with_email(
-        tmp.path(),
+        dir,
         &sim.url,
         &format!("smtp://127.0.0.1:{}?tls=none", sink.port),
-        "",
+        email_extra,
     );
+    (mail, sink, sim, config)
+}
+
+#[test]
+fn run_sends_the_summary_with_findings_attached_and_email_resends_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mail, _sink, _sim, config) = sink_simulator_and_config(tmp.path(), "");
     let out = tmp.path().join("out");
     let output = run_config(&config, &out, &[]);
     assert_eq!(
@@ -291,15 +301,7 @@ fn sigterm_during_the_email_says_the_snapshot_was_committed() {
 #[test]
 fn each_owner_gets_a_digest_of_its_own_open_findings() {
     let tmp = tempfile::tempdir().unwrap();
-    let mail = tmp.path().join("mail");
-    let sink = start_smtp_sink(&mail);
-    let sim = start_simulator(&["--organizations", "2", "--projects", "3"]);
-    let config = config_with_email(
-        tmp.path(),
-        &sim.url,
-        &format!("smtp://127.0.0.1:{}?tls=none", sink.port),
-        "owner_digests = true",
-    );
+    let (mail, _sink, _sim, config) = sink_simulator_and_config(tmp.path(), "owner_digests = true");
     let mut text_config = std::fs::read_to_string(&config).unwrap();
     text_config.push_str(
         r#"

@@ -9,23 +9,14 @@
 -- azsk: none
 -- psrule: none
 --
--- As ADO-REPO-011 (where secret protection is on; unreadable alerts are not evaluated), in public projects.
-WITH open_alerts AS (
-    SELECT connector, organization, repository_id, COUNT(*) AS n
-    FROM advsec_alerts
-    WHERE LOWER(state) = 'active' AND LOWER(alert_type) = 'secret'
-    GROUP BY connector, organization, repository_id
-)
-SELECT a.connector, a.organization, a.project_id, a.project,
-       a.repository_id AS resource_id, a.repository AS resource_name,
-       CASE WHEN a.alerts_status = 'read' THEN 'fail' ELSE 'not_evaluated' END AS result,
-       CASE WHEN a.alerts_status = 'read' THEN CAST(o.n AS STRING) || ' open secret-scanning alert(s) in a public project: the secret is published'
-            ELSE 'the alerts of a repository in a public project could not be read' || COALESCE(': ' || a.alerts_reason, '') END AS details
-FROM advanced_security_repositories a
+-- As ADO-REPO-011 (secret_scanning_exposure: where secret protection is on; unreadable alerts are
+-- not evaluated), in public projects.
+SELECT x.connector, x.organization, x.project_id, x.project,
+       x.repository_id AS resource_id, x.repository AS resource_name,
+       CASE WHEN x.alerts_status = 'read' THEN 'fail' ELSE 'not_evaluated' END AS result,
+       CASE WHEN x.alerts_status = 'read' THEN CAST(x.open_secret_alerts AS STRING) || ' open secret-scanning alert(s) in a public project: the secret is published'
+            ELSE 'the alerts of a repository in a public project could not be read' || COALESCE(': ' || x.alerts_reason, '') END AS details
+FROM secret_scanning_exposure x
 JOIN projects p
-  ON p.connector = a.connector AND p.organization = a.organization AND p.project_id = a.project_id
-LEFT JOIN open_alerts o
-  ON o.connector = a.connector AND o.organization = a.organization AND o.repository_id = a.repository_id
+  ON p.connector = x.connector AND p.organization = x.organization AND p.project_id = x.project_id
 WHERE LOWER(COALESCE(p.visibility, '')) = 'public'
-  AND LOWER(a.status) IN ('on', 'partial') AND COALESCE(a.secret_protection_enabled, false)
-  AND (o.n IS NOT NULL OR a.alerts_status <> 'read')

@@ -30,7 +30,12 @@ impl Owner {
 
 /// The owner of a finding: the first `[[owner]]` entry whose patterns match its resource.
 pub fn owner_of<'a>(owners: &'a [Owner], f: &Finding) -> Option<&'a Owner> {
-    owners.iter().find(|o| o.owns(f))
+    owner_index(owners, f).and_then(|i| owners.get(i))
+}
+
+/// [`owner_of`] as the entry's position.
+pub fn owner_index(owners: &[Owner], f: &Finding) -> Option<usize> {
+    owners.iter().position(|o| o.owns(f))
 }
 
 #[cfg(test)]

@@ -59,6 +59,16 @@ pub struct RowContext<'a> {
 }
 
 impl<'a> RowContext<'a> {
+    /// The context of a finding's rows (the run's own tables carry project columns of their own).
+    pub fn of_finding(run_id: &'a str, f: &'a crate::rules::Finding) -> Self {
+        RowContext {
+            run_id,
+            connector: &f.connector,
+            organization: &f.organization,
+            project: None,
+        }
+    }
+
     /// The context of one project's rows.
     pub fn of_project(
         run_id: &'a str,

@@ -325,12 +325,7 @@ pub fn findings(run_id: &str, findings: &[Finding]) -> Result<RecordBatch, Table
     let mut builder = TableBuilder::new(&FINDINGS);
     let days = |d: NaiveDate| d.num_days_from_ce() - rules::history::UNIX_EPOCH_DAYS_FROM_CE;
     for f in findings {
-        let ctx = RowContext {
-            run_id,
-            connector: &f.connector,
-            organization: &f.organization,
-            project: None,
-        };
+        let ctx = RowContext::of_finding(run_id, f);
         builder.push(
             &ctx,
             &[
@@ -459,12 +454,7 @@ pub fn finding_owners(
         let Some(owner) = rules::owners::owner_of(owners, f) else {
             continue;
         };
-        let ctx = RowContext {
-            run_id,
-            connector: &f.connector,
-            organization: &f.organization,
-            project: None,
-        };
+        let ctx = RowContext::of_finding(run_id, f);
         builder.push(
             &ctx,
             &[
