@@ -4,7 +4,7 @@
 //! the previous snapshot is byte-identical when the new one did not commit, and the next run
 //! succeeds and leaves nothing behind.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! in clear text, a number outside its bounds, an unknown key inside `auth`. Each is a config
 //! error (exit 2) that names its key, and every problem is reported in the same run.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

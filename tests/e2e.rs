@@ -1,6 +1,6 @@
 //! End-to-end: the real binary crawls the simulator (its own process) over HTTP on loopback.
 
-mod common;
+use crate::common;
 
 use ado_posture::dataset::{Dataset, scan_files};
 use common::*;

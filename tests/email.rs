@@ -1,6 +1,6 @@
 //! The summary e-mail, sent to a real SMTP server on loopback (aiosmtpd, from tests/run.sh).
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

@@ -4,7 +4,7 @@
 //! (tests/python/engines.py); it needs Java and pyspark, which `.ci/run` and `bash tests/run.sh`
 //! install.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

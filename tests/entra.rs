@@ -4,7 +4,7 @@
 //! prints). Each crawls the same estate as a PAT would, tokens are renewed before they expire,
 //! and the client secret and the App Service header secret appear nowhere.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,6 @@
 //! The dataset read by real analyst tools: pyarrow and DuckDB (installed by tests/run.sh).
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

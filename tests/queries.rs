@@ -3,7 +3,7 @@
 //! an output file; `schema`, shell completions and the man page. (That sql/analyst/ and
 //! sql/rules/ answer the same as DuckDB and Spark is tests/engines.rs.)
 
-mod common;
+use crate::common;
 
 use std::io::Write as _;
 use std::path::Path;

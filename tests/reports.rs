@@ -1,7 +1,7 @@
 //! Reports of a small fixed estate over two snapshots (snapshot tests with insta), and reports
 //! of an estate full of hostile names.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

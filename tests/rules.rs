@@ -2,7 +2,7 @@
 //! persisting, resolved, first seen), exemptions and their expiry, custom rules, `evaluate`
 //! and `--fail-on`.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -41,5 +41,5 @@ else
   echo "systemd-analyze is not installed: skipped (CI installs it; apt-get install systemd)"
 fi
 
-echo "== cargo test --workspace"
-cargo test --workspace --locked
+echo "== cargo test --workspace --tests (examples are checked by clippy, not linked)"
+cargo test --workspace --locked --tests

@@ -1,7 +1,7 @@
 //! Unattended operation: every exit code of `ado-posture run`, driven against the simulator,
 //! the lock, signals, retention, config checking and the logs a scheduler keeps.
 
-mod common;
+use crate::common;
 
 use std::fs::OpenOptions;
 use std::path::Path;

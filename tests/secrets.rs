@@ -1,7 +1,7 @@
 //! Secrets (the PAT, the SMTP password) never reach logs, errors, the manifest, the dataset or
 //! the reports, whatever happens: success, a wrong PAT, a failed e-mail.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
