@@ -255,6 +255,13 @@ pub struct ConnectorConfig {
     pub vssps_url: Option<String>,
     /// GitHub Advanced Security for Azure DevOps; derived from `url` when absent.
     pub advsec_url: Option<String>,
+    /// Graph (users, groups, memberships) of each organization, `{graph_url}/{organization}`:
+    /// `https://vssps.dev.azure.com` on Azure DevOps Services; `url` itself for a Services URL
+    /// that is not a cloud host (a simulator, a proxy); none on Server.
+    pub graph_url: Option<String>,
+    /// User entitlements (access levels, last access), `{entitlements_url}/{organization}`:
+    /// `https://vsaex.dev.azure.com` on Azure DevOps Services; like `graph_url` otherwise.
+    pub entitlements_url: Option<String>,
     #[serde(default = "all_organizations")]
     pub organizations: Vec<String>,
     #[serde(default)]
@@ -471,6 +478,10 @@ pub struct Connector {
     pub url: Url,
     pub vssps_url: Option<Url>,
     pub advsec_url: Option<Url>,
+    /// Graph host (organization-scoped); `None` where the deployment has none (Server).
+    pub graph_url: Option<Url>,
+    /// User entitlements host; `None` where the deployment has none (Server).
+    pub entitlements_url: Option<Url>,
     pub deployment: Deployment,
     /// `None` = discover every organization the identity can reach.
     pub organizations: Option<Vec<String>>,
@@ -1425,6 +1436,14 @@ fn resolve_connector(
         .advsec_url
         .as_deref()
         .map(|v| parse_base_url(&c.name, "advsec_url", v, problems));
+    let graph_override = c
+        .graph_url
+        .as_deref()
+        .map(|v| parse_base_url(&c.name, "graph_url", v, problems));
+    let entitlements_override = c
+        .entitlements_url
+        .as_deref()
+        .map(|v| parse_base_url(&c.name, "entitlements_url", v, problems));
     for (key, patterns) in [
         ("include_projects", &c.include_projects),
         ("exclude_projects", &c.exclude_projects),
@@ -1488,6 +1507,20 @@ fn resolve_connector(
         None if is_cloud => Url::parse("https://advsec.dev.azure.com").ok(),
         None => None,
     };
+    // Identity hosts: the cloud's own, or the connector's URL for a Services stand-in.
+    let identity_host = |cloud: &str| match deployment {
+        Deployment::Services if is_cloud => Url::parse(cloud).ok(),
+        Deployment::Services => Some(url.clone()),
+        Deployment::Server => None,
+    };
+    let graph_url = match graph_override {
+        Some(v) => v,
+        None => identity_host("https://vssps.dev.azure.com"),
+    };
+    let entitlements_url = match entitlements_override {
+        Some(v) => v,
+        None => identity_host("https://vsaex.dev.azure.com"),
+    };
     let organizations = if c.organizations.iter().any(|o| o == "*") {
         if vssps_url.is_none() {
             problems.push(format!(
@@ -1522,6 +1555,8 @@ fn resolve_connector(
         url,
         vssps_url,
         advsec_url,
+        graph_url,
+        entitlements_url,
         deployment,
         organizations,
         include_projects: c.include_projects,
@@ -1921,7 +1956,13 @@ auth = { kind = "pat", token_env = "ADO_POSTURE_TEST_SURELY_UNSET" }
 
     #[test]
     fn plain_http_to_a_remote_host_is_refused_for_every_connector_url() {
-        for key in ["url", "vssps_url", "advsec_url"] {
+        for key in [
+            "url",
+            "vssps_url",
+            "advsec_url",
+            "graph_url",
+            "entitlements_url",
+        ] {
             let remote = "http://ado.contoso.local/tfs";
             let keys = if key == "url" {
                 format!("url = \"{remote}\"")

@@ -124,6 +124,21 @@ fn crawl_matches_ground_truth_and_findings_match_injected_misconfigurations() {
         sum("environments_open_to_all")
     );
     assert_eq!(rows("organization_policies"), sum("organization_policies"));
+    // Identities: every user (Graph and entitlements, each once), group, effective member of
+    // the administrators groups (nested and Entra groups, a cycle) and permission entry.
+    let identity = |key: &str| {
+        truth_orgs
+            .iter()
+            .map(|o| o["identity"][key].as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert_eq!(rows("users"), identity("users"));
+    assert_eq!(count_true("users", "is_guest"), identity("guests"));
+    assert_eq!(rows("groups"), identity("groups"));
+    assert_eq!(rows("group_members"), identity("group_members"));
+    assert_eq!(rows("permissions"), identity("permissions"));
+    assert!(identity("group_members") > 0 && identity("permissions") > 0);
+    assert_eq!(rows("identity_coverage"), 6 * truth_orgs.len() as u64);
     assert_eq!(rows("runs"), truth_orgs.len() as u64);
     // Plain-text variable values (the simulator serves "value of NAME") are never stored, while
     // the raw JSON keeps the variables' names.

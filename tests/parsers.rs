@@ -1214,6 +1214,8 @@ const CONFIG_KEYS: &[&str] = &[
     "deployment",
     "vssps_url",
     "advsec_url",
+    "graph_url",
+    "entitlements_url",
     "organizations",
     "include_projects",
     "exclude_projects",

@@ -278,6 +278,50 @@ impl AdoClient {
         }
     }
 
+    /// GETs every page of `userentitlements`, whose continuation token travels in the body
+    /// (`continuationToken`, empty or null on the last page) rather than in a header. A token
+    /// seen twice stops the list with an error rather than looping.
+    pub async fn get_entitlements(
+        &self,
+        organization: &str,
+        endpoint: &str,
+        url: Url,
+    ) -> Result<PagedList, AdoError> {
+        let mut items = Vec::new();
+        let mut seen_tokens = HashSet::new();
+        let mut next: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let mut page_url = url.clone();
+            if let Some(token) = &next {
+                page_url
+                    .query_pairs_mut()
+                    .append_pair("continuationToken", token);
+            }
+            let page: super::identity::EntitlementPage = self
+                .fetch(organization, endpoint, &page_url, Verb::Get, |body, _| {
+                    decode(organization, &page_url, body)
+                })
+                .await?;
+            pages += 1;
+            let (entries, token) = page.into_parts();
+            items.extend(entries);
+            match token {
+                None => return Ok(PagedList { items, pages }),
+                Some(token) => {
+                    if !seen_tokens.insert(token.clone()) {
+                        return Err(AdoError::RepeatedContinuationToken {
+                            organization: organization.to_string(),
+                            url: url.to_string(),
+                            token: sanitize_message(&token),
+                        });
+                    }
+                    next = Some(token);
+                }
+            }
+        }
+    }
+
     /// One request with everything around it: the key's pace and the rate limiter before, the
     /// concurrency bound during, adaptation to the rate-limit headers after, and retries with
     /// exponential backoff and jitter for what may pass on a second try (429, 5xx, timeouts,

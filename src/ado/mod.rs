@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod identity;
 pub mod models;
 pub mod pace;
 pub mod pem;

@@ -76,8 +76,22 @@ pub const ROUTE_SCOPES: &[(&[&str], Scope)] = &[
     (&["management"], ADVANCED_SECURITY),
     (&["alert"], ADVANCED_SECURITY),
     (&["reporting"], ADVANCED_SECURITY),
-    (&["graph"], scope("vso.graph", "Graph: read")),
-    (&["identities"], scope("vso.graph", "Graph: read")),
+    (
+        &["graph"],
+        scope(
+            "vso.graph",
+            "Graph: read; users, groups and memberships (identity rules)",
+        ),
+    ),
+    // The spec names vso.identity for `identities` (research §0.9); the crawl does not call it.
+    (&["identities"], scope("vso.identity", "Identity: read")),
+    (
+        &["userentitlements"],
+        scope(
+            "vso.memberentitlementmanagement",
+            "Member Entitlement Management: read; access levels and last sign-in (identity rules)",
+        ),
+    ),
     (
         &["profile"],
         scope(

@@ -7,6 +7,7 @@ pub mod advsec;
 pub mod agents;
 pub mod controls;
 mod discovery;
+pub mod identity;
 pub mod inventory;
 pub mod library;
 mod organization;
@@ -48,6 +49,8 @@ pub struct OrganizationInventory {
     /// The organization's pipeline settings (same keys as a project's general settings), or
     /// why they could not be read.
     pub organization_pipeline_settings: Outcome<Parsed<serde_json::Value>>,
+    /// Users, groups, memberships and permissions.
+    pub identity: identity::IdentityResources,
 }
 
 /// Whether one resource kind (named by its table) of a project could be read.

@@ -7,7 +7,7 @@ use tokio::task::JoinSet;
 use super::discovery::OrganizationRef;
 use super::read::{API_VERSION, PAGE_SIZE, ProjectScope, parse};
 use super::{OrganizationInventory, ProjectLibrary, ProjectPolicies};
-use super::{advsec, agents, controls, inventory, library, pipelines};
+use super::{advsec, agents, controls, identity, inventory, library, pipelines};
 use crate::ado::client::api_url;
 use crate::ado::models::{GitRepository, Parsed, Project};
 use crate::ado::{AdoClient, AdoError};
@@ -127,6 +127,7 @@ pub async fn organization(
     let organization_policies = controls::organization_policies(client, &org.name, &base).await?;
     let organization_pipeline_settings =
         pipelines::organization_settings(client, connector, &org.name, &base).await;
+    let identity = identity::collect(client, connector, org, &base).await?;
 
     Ok(OrganizationInventory {
         connector: connector.name.clone(),
@@ -144,6 +145,7 @@ pub async fn organization(
         agent_pools,
         organization_policies,
         organization_pipeline_settings,
+        identity,
     })
 }
 

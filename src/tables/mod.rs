@@ -10,6 +10,7 @@ pub mod agents;
 mod builder;
 pub mod controls;
 pub mod findings;
+pub mod identity;
 pub mod inventory;
 pub mod library;
 pub mod pipelines;
@@ -179,6 +180,7 @@ pub const ORGANIZATION_TABLES: &[OrganizationBuilder] = &[
     agents::build,
     advsec::build,
     controls::build,
+    identity::build,
     findings::coverage,
 ];
 
@@ -254,6 +256,7 @@ pub static ALL_TABLES: std::sync::LazyLock<Vec<&'static TableDef>> =
             agents::TABLES,
             advsec::TABLES,
             controls::TABLES,
+            identity::TABLES,
             findings::TABLES,
         ]
         .concat()
@@ -399,6 +402,7 @@ mod tests {
             agent_pools: Vec::new(),
             organization_policies: Vec::new(),
             organization_pipeline_settings: crate::crawl::Outcome::NotAvailable(String::new()),
+            identity: crate::crawl::identity::IdentityResources::not_available(""),
         }
     }
 
@@ -418,7 +422,7 @@ mod tests {
         built.sort_unstable();
         let mut expected: Vec<&str> = tables_of(TableRole::Inventory)
             .map(|t| t.name)
-            .chain(["crawl_coverage"])
+            .chain(["crawl_coverage", "identity_coverage"])
             .collect();
         expected.sort_unstable();
         assert_eq!(built, expected);

@@ -122,6 +122,8 @@ pub struct SimOrganization {
     pub controls: super::controls::OrganizationControls,
     /// The organization's pipeline settings (in force in every project when on).
     pub pipeline_settings: super::pipelines::SimGeneralSettings,
+    /// Users, groups, memberships and access control lists.
+    pub identity: super::identity::OrganizationIdentity,
 }
 
 #[derive(Debug, Clone)]
@@ -285,9 +287,24 @@ impl Estate {
                 pools: Vec::new(),
                 controls: Default::default(),
                 pipeline_settings: super::pipelines::generate_organization(seed, o),
+                identity: Default::default(),
                 projects,
                 repositories,
             };
+            let named: Vec<(String, String)> = org
+                .projects
+                .iter()
+                .map(|p| (p.id.clone(), p.name.clone()))
+                .collect();
+            org.identity = super::identity::generate(seed, o, &org.name, &org.id, &named);
+            // One repository in every fifth project gets a list of its own.
+            for (p, (project_id, _)) in named.iter().enumerate() {
+                if p % 5 == 4
+                    && let Some(repo) = org.repositories.iter().find(|r| r.project_index == p)
+                {
+                    super::identity::add_repository_acl(&mut org.identity, project_id, &repo.id);
+                }
+            }
             let project_ids: Vec<String> = org.projects.iter().map(|p| p.id.clone()).collect();
             for (project, library) in
                 org.projects
@@ -486,11 +503,27 @@ impl Estate {
                 // settings (one data-provider query).
                 + super::controls::ORG_POLICY_NAMES.len()
                 + usize::from(!server_mode);
+            // Identities (cloud only): Graph users and groups, the entitlements (each paged),
+            // one membership call per expanded group, and one access-control-list call per
+            // namespace.
+            let identity = if server_mode {
+                super::identity::IdentityCounts::default()
+            } else {
+                org.identity.counts()
+            };
+            if !server_mode {
+                truth.minimal_calls += pages(identity.graph_users)
+                    + pages(identity.groups)
+                    + pages(identity.entitlements)
+                    + identity.expanded_groups
+                    + 2;
+            }
             truth.organizations.push(OrganizationTruth {
                 name: org.name.clone(),
                 id: org.id.clone(),
                 projects: org.projects.len(),
                 repositories: org.repositories.len(),
+                identity,
                 policies,
                 policy_scope_rows: scopes,
                 service_connections: org.projects.iter().map(|p| p.library.endpoints.len()).sum(),
@@ -959,6 +992,8 @@ pub struct OrganizationTruth {
     pub id: String,
     pub projects: usize,
     pub repositories: usize,
+    /// Rows of the identity tables (0 on Azure DevOps Server, which has no Graph).
+    pub identity: super::identity::IdentityCounts,
     /// Policy configurations of every type.
     pub policies: usize,
     /// Rows the branch_policies table must hold (one per scope entry).

@@ -130,6 +130,7 @@ pub fn expected_findings(estate: &Estate, server_mode: bool) -> Vec<ExpectedFind
                 out.fail_if(rule, "", &org.name, &org.name, failing);
             }
         }
+        identity_rules(&mut out, org, server_mode);
         for pool in &org.pools {
             out.fail_if(
                 "ADO-AQ-002",
@@ -579,5 +580,219 @@ fn resource_rules(out: &mut Out<'_>, org: &SimOrganization, p: usize, project: &
             "",
             true,
         );
+    }
+}
+
+/// The identity rules (ADO-IAM-*), restated over the simulator's identities. On Azure DevOps
+/// Server nothing of it can be read: each rule is not evaluated for the organization.
+fn identity_rules(out: &mut Out<'_>, org: &SimOrganization, server_mode: bool) {
+    const RULES: [&str; 15] = [
+        "ADO-IAM-001",
+        "ADO-IAM-002",
+        "ADO-IAM-003",
+        "ADO-IAM-004",
+        "ADO-IAM-005",
+        "ADO-IAM-006",
+        "ADO-IAM-007",
+        "ADO-IAM-008",
+        "ADO-IAM-009",
+        "ADO-IAM-010",
+        "ADO-IAM-011",
+        "ADO-IAM-012",
+        "ADO-IAM-013",
+        "ADO-IAM-014",
+        "ADO-IAM-015",
+    ];
+    if server_mode {
+        for rule in RULES {
+            out.push(rule, "", org.name.clone(), &org.name, "not_evaluated");
+        }
+        return;
+    }
+    use super::identity::{build, git};
+    let id = &org.identity;
+    let people = |g: &super::identity::SimGroup| -> usize {
+        id.effective_users(g).iter().filter(|u| !u.service).count()
+    };
+    let project_name = |p: Option<usize>| p.map_or("", |p| org.projects[p].name.as_str());
+    for g in &id.groups {
+        let project = project_name(g.project);
+        match g.well_known {
+            Some("project_collection_administrators") => {
+                out.fail_if(
+                    "ADO-IAM-001",
+                    project,
+                    &g.descriptor,
+                    &g.principal_name,
+                    people(g) < 2,
+                );
+                out.fail_if(
+                    "ADO-IAM-002",
+                    project,
+                    &g.descriptor,
+                    &g.principal_name,
+                    people(g) > 6,
+                );
+            }
+            Some("project_administrators") => {
+                out.fail_if(
+                    "ADO-IAM-009",
+                    project,
+                    &g.descriptor,
+                    &g.principal_name,
+                    people(g) < 2,
+                );
+                out.fail_if(
+                    "ADO-IAM-010",
+                    project,
+                    &g.descriptor,
+                    &g.principal_name,
+                    people(g) > 4,
+                );
+            }
+            _ => {}
+        }
+    }
+    // Members of administrators groups, once per (scope, member).
+    let mut judged = std::collections::BTreeSet::new();
+    for g in &id.groups {
+        let Some(key) = g.well_known else { continue };
+        let organization_admin = matches!(
+            key,
+            "project_collection_administrators"
+                | "project_collection_build_administrators"
+                | "project_collection_service_accounts"
+        );
+        let project_admin = matches!(
+            key,
+            "project_administrators"
+                | "build_administrators"
+                | "endpoint_administrators"
+                | "release_administrators"
+        );
+        if !organization_admin && !project_admin {
+            continue;
+        }
+        let project = project_name(g.project);
+        for u in id.effective_users(g) {
+            let mut fail = |rule: &str, failing: bool| {
+                if failing
+                    && judged.insert((rule.to_string(), project.to_string(), u.descriptor.clone()))
+                {
+                    out.push(
+                        rule,
+                        project,
+                        u.descriptor.clone(),
+                        &u.principal_name,
+                        "fail",
+                    );
+                }
+            };
+            if organization_admin {
+                fail("ADO-IAM-003", u.guest);
+                fail("ADO-IAM-005", u.inactive());
+            } else {
+                fail("ADO-IAM-004", u.guest);
+                fail("ADO-IAM-006", u.inactive());
+            }
+            if key == "project_collection_service_accounts" {
+                fail("ADO-IAM-011", !u.service);
+            }
+        }
+    }
+    for u in &id.users {
+        out.fail_if(
+            "ADO-IAM-007",
+            "",
+            &u.descriptor,
+            &u.principal_name,
+            u.entitled && u.paid() && !u.guest && !u.service && u.inactive(),
+        );
+        out.fail_if(
+            "ADO-IAM-008",
+            "",
+            &u.descriptor,
+            &u.principal_name,
+            u.entitled && u.guest && u.inactive(),
+        );
+    }
+    // Permissions: broad groups and build services granted what they should not have.
+    let broad = |d: &str, keys: &[&str]| {
+        id.groups.iter().any(|g| {
+            g.well_known.is_some_and(|k| keys.contains(&k))
+                && g.sid.as_ref().is_some_and(|sid| d.ends_with(sid.as_str()))
+        })
+    };
+    let project_of = |token: &str| {
+        let id = token
+            .trim_start_matches("repoV2/")
+            .split('/')
+            .next()
+            .unwrap_or_default();
+        org.projects
+            .iter()
+            .find(|p| p.id == id)
+            .map_or("", |p| p.name.as_str())
+    };
+    let git_danger = git::FORCE_PUSH
+        | git::POLICY_EXEMPT
+        | git::PR_BYPASS
+        | git::MANAGE_PERMISSIONS
+        | 2048
+        | 512
+        | 4096;
+    let build_service_danger =
+        git::FORCE_PUSH | git::POLICY_EXEMPT | git::PR_BYPASS | git::MANAGE_PERMISSIONS | 2048;
+    let all_broad = [
+        "contributors",
+        "readers",
+        "project_valid_users",
+        "project_collection_valid_users",
+    ];
+    let read_only = [
+        "readers",
+        "project_valid_users",
+        "project_collection_valid_users",
+    ];
+    for (acls, namespace) in [(&id.git_acls, "git"), (&id.build_acls, "build")] {
+        for acl in acls {
+            for ace in &acl.aces {
+                let allowed = (ace.allow | ace.effective_allow) & !ace.deny;
+                let resource = format!("{} {}", ace.descriptor.to_ascii_lowercase(), acl.token);
+                let project = project_of(&acl.token);
+                if namespace == "git" {
+                    out.fail_if(
+                        "ADO-IAM-012",
+                        project,
+                        &resource,
+                        "",
+                        broad(&ace.descriptor, &all_broad) && allowed & git_danger != 0,
+                    );
+                    out.fail_if(
+                        "ADO-IAM-013",
+                        project,
+                        &resource,
+                        "",
+                        broad(&ace.descriptor, &read_only) && allowed & git::CONTRIBUTE != 0,
+                    );
+                    out.fail_if(
+                        "ADO-IAM-015",
+                        project,
+                        &resource,
+                        "",
+                        ace.descriptor.contains(":Build:") && allowed & build_service_danger != 0,
+                    );
+                } else {
+                    let danger = build::ADMINISTER | 32 | 8192 | 256;
+                    out.fail_if(
+                        "ADO-IAM-014",
+                        project,
+                        &resource,
+                        "",
+                        broad(&ace.descriptor, &all_broad) && allowed & danger != 0,
+                    );
+                }
+            }
+        }
     }
 }

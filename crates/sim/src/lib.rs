@@ -11,6 +11,7 @@ pub mod controls;
 pub mod entra;
 pub mod estate;
 pub mod expected;
+pub mod identity;
 pub mod library;
 pub mod pipelines;
 pub mod server;

@@ -7,6 +7,7 @@ mod advsec_routes;
 mod agents_routes;
 mod controls_routes;
 mod core_routes;
+mod identity_routes;
 mod library_routes;
 mod pipelines_routes;
 
@@ -158,7 +159,9 @@ impl SimServer {
             name: name.to_string(),
             url: url.clone(),
             vssps_url: Some(url.clone()),
-            advsec_url: Some(url),
+            advsec_url: Some(url.clone()),
+            graph_url: Some(url.clone()),
+            entitlements_url: Some(url),
             deployment: Deployment::Services,
             organizations: None,
             include_projects: Vec::new(),
@@ -489,6 +492,7 @@ enum Area {
     Agents,
     Advsec,
     Controls,
+    Identity,
 }
 
 /// The area serving a route (the two path segments after `_apis`, any case).
@@ -504,6 +508,7 @@ fn route_area(route: &str) -> Option<Area> {
         ("distributedtask", _) => Area::Agents,
         ("management" | "reporting" | "alert", _) => Area::Advsec,
         ("pipelines" | "organizationpolicy", _) => Area::Controls,
+        ("graph" | "userentitlements" | "accesscontrollists", _) => Area::Identity,
         _ => return None,
     })
 }
@@ -577,6 +582,7 @@ fn route_request(
         Some(Area::Agents) => agents_routes::route(&request),
         Some(Area::Advsec) => advsec_routes::route(&request),
         Some(Area::Controls) => controls_routes::route(&request),
+        Some(Area::Identity) => identity_routes::route(&request),
         None => not_found_route(parts.uri.path()),
     }
 }
@@ -800,6 +806,7 @@ fn scope_of_route(route: &str) -> Option<&'static str> {
         ("build" | "pipelines", _) => "vso.build",
         ("management" | "alert" | "reporting", _) => "vso.advsec",
         ("graph", _) => "vso.graph",
+        ("userentitlements", _) => "vso.memberentitlementmanagement",
         ("profile" | "accounts", _) => "vso.profile",
         _ => return None,
     })

@@ -1,0 +1,43 @@
+-- id: ADO-IAM-006
+-- title: No inactive account is a project administrator
+-- severity: medium
+-- resource_kind: user
+-- description: An account that has not signed in for more than 90 days (or never, 90 days after it was added) is still a member of a project administrators group.
+-- remediation: Project settings > Permissions: remove the account from the group.
+-- references: https://learn.microsoft.com/azure/devops/organizations/accounts/delete-organization-users
+-- defender: none
+-- azsk: ADO_Project_AuthZ_Revoke_Admin_Access_for_Inactive_Users (Medium)
+-- psrule: none
+--
+-- One finding per (project, inactive member) of the project's administrators groups.
+WITH gaps AS (
+    SELECT connector, organization, MIN(details) AS details
+    FROM identity_gaps
+    WHERE resource_kind IN ('groups', 'users', 'user_entitlements')
+    GROUP BY connector, organization
+),
+flagged AS (
+    SELECT connector, organization, project_id, project, member_descriptor, MIN(member) AS member, MIN(group_name) AS group_name, COUNT(*) AS n
+    FROM administrator_members
+    WHERE well_known IN ('project_administrators', 'build_administrators', 'endpoint_administrators', 'release_administrators') AND inactive
+    GROUP BY connector, organization, project_id, project, member_descriptor
+)
+SELECT a.connector, a.organization, a.project_id, a.project,
+       a.member_descriptor AS resource_id, COALESCE(a.member, a.member_descriptor) AS resource_name,
+       'fail' AS result,
+       'an account inactive for over 90 days is a member of ' || a.group_name
+         || CASE WHEN a.n > 1 THEN ' and ' || CAST(a.n - 1 AS STRING) || ' more administrators groups' ELSE '' END AS details
+FROM flagged a
+LEFT JOIN gaps x ON x.connector = a.connector AND x.organization = a.organization
+WHERE x.connector IS NULL
+UNION ALL
+SELECT g.connector, g.organization, g.project_id, g.project,
+       g.descriptor AS resource_id, g.principal_name AS resource_name,
+       'not_evaluated' AS result, 'the members of ' || g.principal_name || ' could not all be read' AS details
+FROM groups g
+WHERE g.well_known IN ('project_administrators', 'build_administrators', 'endpoint_administrators', 'release_administrators') AND g.members_status = 'not_evaluated'
+UNION ALL
+SELECT connector, organization, NULL AS project_id, NULL AS project,
+       organization AS resource_id, organization AS resource_name,
+       'not_evaluated' AS result, details
+FROM gaps

@@ -1,0 +1,42 @@
+-- id: ADO-IAM-013
+-- title: Readers and valid-users groups cannot push code
+-- severity: medium
+-- resource_kind: permission
+-- description: Readers, Project Valid Users or Project Collection Valid Users (every member of the project or organization) are allowed to contribute (push) to repositories.
+-- remediation: Project settings > Repositories > Security: set Contribute of the group to Not set or Deny.
+-- references: https://learn.microsoft.com/azure/devops/repos/git/set-git-repository-permissions
+-- defender: none
+-- azsk: ADO_Project_AuthZ_Restrict_Broader_Group_Access_on_Repo (High)
+-- psrule: Azure.DevOps.Project.MainRepositoryAcl.ProjectValidUsers (ADO-PRJ-004)
+--
+-- Contributors are meant to contribute; the read-only and valid-users groups are not. One finding per (group, token).
+WITH gaps AS (
+    SELECT connector, organization, MIN(details) AS details
+    FROM identity_gaps
+    WHERE resource_kind IN ('groups', 'git_repositories_permissions')
+    GROUP BY connector, organization
+),
+granted AS (
+    SELECT connector, organization, project_id, project, token, resource_id, identity_descriptor,
+           MIN(COALESCE(identity_name, identity_descriptor)) AS identity_name,
+           MIN(action) AS action, COUNT(*) AS n
+    FROM permissions
+    WHERE namespace = 'git_repositories' AND allowed AND well_known IN ('readers', 'project_valid_users', 'project_collection_valid_users')
+      AND action IN ('GenericContribute')
+    GROUP BY connector, organization, project_id, project, token, resource_id, identity_descriptor
+)
+SELECT p.connector, p.organization, p.project_id, p.project,
+       p.identity_descriptor || ' ' || p.token AS resource_id,
+       p.identity_name || ' on ' || CASE WHEN p.resource_id IS NULL THEN 'all repositories of the project' ELSE p.resource_id END AS resource_name,
+       'fail' AS result,
+       p.identity_name || ' is allowed ' || p.action
+         || CASE WHEN p.n > 1 THEN ' and ' || CAST(p.n - 1 AS STRING) || ' more of: GenericContribute' ELSE '' END
+         || ' on ' || p.token AS details
+FROM granted p
+LEFT JOIN gaps x ON x.connector = p.connector AND x.organization = p.organization
+WHERE x.connector IS NULL
+UNION ALL
+SELECT connector, organization, NULL AS project_id, NULL AS project,
+       organization AS resource_id, organization AS resource_name,
+       'not_evaluated' AS result, details
+FROM gaps
