@@ -437,6 +437,123 @@ mod tests {
         );
     }
 
+    /// The body of a recorded fixture (tests/fixtures/ado-api/).
+    fn recorded(name: &str) -> serde_json::Value {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/ado-api")
+            .join(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        doc["responses"]["200"]["body"].take()
+    }
+
+    #[test]
+    fn recorded_graph_groups_parse_and_name_their_well_known_groups() {
+        let body = recorded("graph.groups.list.recorded.json");
+        let groups: Vec<GraphSubject> = serde_json::from_value(body["value"].clone()).unwrap();
+        assert_eq!(groups.len(), 7);
+        let known: Vec<&str> = groups
+            .iter()
+            .filter_map(crate::crawl::identity::well_known)
+            .collect();
+        for key in [
+            "readers",
+            "contributors",
+            "project_valid_users",
+            "project_administrators",
+            "build_administrators",
+        ] {
+            assert!(known.contains(&key), "{key} not recognised in {known:?}");
+        }
+        assert!(
+            groups
+                .iter()
+                .all(|g| g.project_id().is_some() && g.is_group())
+        );
+        assert!(groups.iter().all(|g| group_sid(&g.descriptor).is_some()));
+    }
+
+    #[test]
+    fn recorded_user_entitlements_parse_with_both_lists_and_an_empty_last_token() {
+        let body = recorded("memberentitlementmanagement.userentitlements.list.recorded.json");
+        let page: EntitlementPage = serde_json::from_value(body).unwrap();
+        let (entries, token) = page.into_parts();
+        assert_eq!(token, None, "an empty token ends the list");
+        let entitlements: Vec<UserEntitlement> = entries
+            .into_iter()
+            .map(|e| serde_json::from_value(e).unwrap())
+            .collect();
+        assert_eq!(entitlements.len(), 7);
+        // The invited guest has no metaType, only #EXT# in its alias.
+        let guests: Vec<&UserEntitlement> =
+            entitlements.iter().filter(|e| e.user.is_guest()).collect();
+        assert_eq!(guests.len(), 1);
+        assert!(guests[0].user.meta_type.is_none());
+        assert_eq!(
+            guests[0].last_accessed_date.as_deref(),
+            Some("0001-01-01T00:00:00Z")
+        );
+        // The managed identity is a service, not a person.
+        let services: Vec<&UserEntitlement> = entitlements
+            .iter()
+            .filter(|e| e.user.is_service())
+            .collect();
+        assert_eq!(services.len(), 1);
+        assert_eq!(services[0].user.descriptor_type(), "aadsp");
+        // Seven fractional digits parse.
+        let last = entitlements[0].last_accessed_date.as_deref().unwrap();
+        assert!(chrono::DateTime::parse_from_rfc3339(last).is_ok(), "{last}");
+        assert!(entitlements[0].access_level.as_ref().unwrap().is_paid());
+    }
+
+    #[test]
+    fn recorded_memberships_and_access_control_lists_parse() {
+        let body = recorded("graph.memberships.list.recorded.json");
+        let edges: Vec<Membership> = serde_json::from_value(body["value"].clone()).unwrap();
+        assert!(!edges.is_empty());
+        assert!(
+            edges
+                .iter()
+                .all(|e| is_group_descriptor(&e.container_descriptor))
+        );
+        let body = recorded("security.accesscontrollists.query.recorded.json");
+        let acls: Vec<AccessControlList> = serde_json::from_value(body["value"].clone()).unwrap();
+        let ace = acls[0].aces_dictionary.values().next().unwrap();
+        assert_eq!(acl_identity_kind(&ace.descriptor), "user");
+        assert_eq!((ace.allowed_bits(), ace.denied_bits()), (0, 65536));
+    }
+
+    /// The action bits the crawl names equal the service's own list (recorded 2026).
+    #[test]
+    fn namespace_actions_equal_the_recorded_security_namespaces() {
+        let body = recorded("security.securitynamespaces.list.recorded.json");
+        for ns in NAMESPACES {
+            let recorded = body["value"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|n| n["namespaceId"] == ns.id)
+                .unwrap_or_else(|| panic!("{} missing", ns.name));
+            let actions: Vec<(i64, String)> = recorded["actions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| {
+                    (
+                        a["bit"].as_i64().unwrap(),
+                        a["name"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect();
+            let ours: Vec<(i64, String)> = ns
+                .actions
+                .iter()
+                .map(|(b, n)| (*b, n.to_string()))
+                .collect();
+            assert_eq!(ours, actions, "{}", ns.name);
+        }
+    }
+
     #[test]
     fn denied_bits_win_over_allowed_ones() {
         let ace: AccessControlEntry = serde_json::from_str(
@@ -444,5 +561,27 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ace.allowed_bits(), 11);
+    }
+
+    proptest::proptest! {
+        /// Descriptors and tokens are the service's text: any string ends in a value, never a
+        /// panic, and a decoded SID is short printable ASCII.
+        #[test]
+        fn descriptor_and_token_parsers_take_any_text(text in ".{0,300}") {
+            if let Some(sid) = group_sid(&text) {
+                proptest::prop_assert!(sid.len() <= 256 && sid.bytes().all(|b| b.is_ascii_graphic()));
+            }
+            let vssgp = format!("vssgp.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&text));
+            let _ = group_sid(&vssgp);
+            let _ = acl_identity_kind(&text);
+            let _ = descriptor_type(&text);
+            for ns in NAMESPACES {
+                let _ = ns.token_scope(&text);
+            }
+            let page = serde_json::json!({ "items": [], "continuationToken": text });
+            let page: EntitlementPage = serde_json::from_value(page).unwrap();
+            let (_, token) = page.into_parts();
+            proptest::prop_assert!(token.is_none_or(|t| !t.is_empty()));
+        }
     }
 }
