@@ -23,7 +23,7 @@ flagged AS (
     GROUP BY connector, organization, project_id, project, member_descriptor
 )
 SELECT a.connector, a.organization, a.project_id, a.project,
-       a.member_descriptor AS resource_id, COALESCE(a.member, a.member_descriptor) AS resource_name,
+       a.project_id || ' ' || a.member_descriptor AS resource_id, COALESCE(a.member, a.member_descriptor) AS resource_name,
        'fail' AS result,
        'a guest (external) user is a member of ' || a.group_name
          || CASE WHEN a.n > 1 THEN ' and ' || CAST(a.n - 1 AS STRING) || ' more administrators groups' ELSE '' END AS details

@@ -675,17 +675,16 @@ fn identity_rules(out: &mut Out<'_>, org: &SimOrganization, server_mode: bool) {
         }
         let project = project_name(g.project);
         for u in id.effective_users(g) {
+            // Project rules: one finding per (project, person).
+            let resource = match g.project {
+                Some(p) if !organization_admin => {
+                    format!("{} {}", org.projects[p].id, u.descriptor)
+                }
+                _ => u.descriptor.clone(),
+            };
             let mut fail = |rule: &str, failing: bool| {
-                if failing
-                    && judged.insert((rule.to_string(), project.to_string(), u.descriptor.clone()))
-                {
-                    out.push(
-                        rule,
-                        project,
-                        u.descriptor.clone(),
-                        &u.principal_name,
-                        "fail",
-                    );
+                if failing && judged.insert((rule.to_string(), resource.clone())) {
+                    out.push(rule, project, resource.clone(), &u.principal_name, "fail");
                 }
             };
             if organization_admin {
