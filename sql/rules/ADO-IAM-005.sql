@@ -9,36 +9,25 @@
 -- azsk: ADO_Organization_AuthZ_Revoke_Admin_Access_for_Inactive_Users (High)
 -- psrule: none
 --
--- Inactive: users.days_since_last_access > 90, or never signed in and users.days_since_created > 90 (the 90 is in the
--- administrator_members view). Not evaluated where groups, users or entitlements could not be read.
-WITH gaps AS (
-    SELECT connector, organization, MIN(details) AS details
-    FROM identity_gaps
-    WHERE resource_kind IN ('groups', 'users', 'user_entitlements')
-    GROUP BY connector, organization
-),
-flagged AS (
-    SELECT connector, organization, member_descriptor, MIN(member) AS member, MIN(group_name) AS group_name, COUNT(*) AS n
-    FROM administrator_members
-    WHERE well_known IN ('project_collection_administrators', 'project_collection_build_administrators', 'project_collection_service_accounts') AND inactive
-    GROUP BY connector, organization, member_descriptor
-)
-SELECT a.connector, a.organization, NULL AS project_id, NULL AS project,
-       a.member_descriptor AS resource_id, COALESCE(a.member, a.member_descriptor) AS resource_name,
-       'fail' AS result,
-       'an account inactive for over 90 days is a member of ' || a.group_name
-         || CASE WHEN a.n > 1 THEN ' and ' || CAST(a.n - 1 AS STRING) || ' more administrators groups' ELSE '' END AS details
-FROM flagged a
-LEFT JOIN gaps x ON x.connector = a.connector AND x.organization = a.organization
-WHERE x.connector IS NULL
+-- One finding per account among the effective members of the organization's administrators groups (Project Collection
+-- Administrators, Project Collection Build Administrators, Project Collection Service Accounts), from administrator_people.
+-- Inactive as account_activity defines it. Not evaluated where groups, users or entitlements could not be read.
+SELECT a.connector, a.organization, a.project_id, a.project,
+       a.member_descriptor AS resource_id, a.member AS resource_name, 'fail' AS result,
+       'an account inactive for over 90 days is a member of ' || a.first_group
+         || CASE WHEN a.group_count > 1 THEN ' and ' || CAST(a.group_count - 1 AS STRING) || ' more administrators groups' ELSE '' END AS details
+FROM administrator_people a
+LEFT JOIN identity_gaps x ON x.connector = a.connector AND x.organization = a.organization
+WHERE x.graph IS NULL AND x.entitlements IS NULL AND a.level = 'organization' AND a.inactive
 UNION ALL
-SELECT g.connector, g.organization, g.project_id, g.project,
-       g.descriptor AS resource_id, g.principal_name AS resource_name,
-       'not_evaluated' AS result, 'the members of ' || g.principal_name || ' could not all be read' AS details
-FROM groups g
-WHERE g.well_known IN ('project_collection_administrators', 'project_collection_build_administrators', 'project_collection_service_accounts') AND g.members_status = 'not_evaluated'
+SELECT s.connector, s.organization, s.project_id, s.project,
+       s.descriptor AS resource_id, s.principal_name AS resource_name,
+       'not_evaluated' AS result, 'the members of ' || s.principal_name || ' could not all be read' AS details
+FROM administrator_sizes s
+WHERE s.level = 'organization' AND s.members_status <> 'read'
 UNION ALL
 SELECT connector, organization, NULL AS project_id, NULL AS project,
        organization AS resource_id, organization AS resource_name,
-       'not_evaluated' AS result, details
-FROM gaps
+       'not_evaluated' AS result, COALESCE(graph, entitlements) AS details
+FROM identity_gaps
+WHERE COALESCE(graph, entitlements) IS NOT NULL

@@ -9,26 +9,20 @@
 -- azsk: ADO_Organization_AuthZ_Review_Inactive_Users (Medium)
 -- psrule: none
 --
--- users.paid_access: Basic, Basic + Test Plans, professional, early adopter, or a Visual Studio subscription. Guests are
--- ADO-IAM-008's. Not evaluated where users or entitlements could not be read.
-WITH gaps AS (
-    SELECT connector, organization, MIN(details) AS details
-    FROM identity_gaps
-    WHERE resource_kind IN ('users', 'user_entitlements')
-    GROUP BY connector, organization
-)
+-- Inactive as account_activity defines it; paid: Basic, Basic + Test Plans, professional, early adopter, or a Visual Studio
+-- subscription. Guests are ADO-IAM-008's. Not evaluated where users, groups or entitlements could not be read.
 SELECT u.connector, u.organization, NULL AS project_id, NULL AS project,
        u.descriptor AS resource_id, COALESCE(u.principal_name, u.descriptor) AS resource_name,
        'fail' AS result,
-       CASE WHEN COALESCE(u.never_signed_in, false)
+       CASE WHEN u.never_signed_in
             THEN 'never signed in, added ' || CAST(u.days_since_created AS STRING) || ' days ago'
             ELSE 'last signed in ' || CAST(u.days_since_last_access AS STRING) || ' days ago' END || ' and holds ' || COALESCE(u.access_level, u.license_type, 'paid access') AS details
-FROM users u
-LEFT JOIN gaps x ON x.connector = u.connector AND x.organization = u.organization
-WHERE x.connector IS NULL AND COALESCE(u.paid_access, false) AND NOT u.is_guest AND NOT u.is_service
-  AND (u.days_since_last_access > 90 OR (COALESCE(u.never_signed_in, false) AND u.days_since_created > 90))
+FROM account_activity u
+LEFT JOIN identity_gaps x ON x.connector = u.connector AND x.organization = u.organization
+WHERE x.graph IS NULL AND x.entitlements IS NULL AND u.inactive AND u.paid_access AND NOT u.is_guest AND NOT u.is_service
 UNION ALL
 SELECT connector, organization, NULL AS project_id, NULL AS project,
        organization AS resource_id, organization AS resource_name,
-       'not_evaluated' AS result, details
-FROM gaps
+       'not_evaluated' AS result, COALESCE(graph, entitlements) AS details
+FROM identity_gaps
+WHERE COALESCE(graph, entitlements) IS NOT NULL

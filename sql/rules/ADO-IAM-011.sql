@@ -10,35 +10,22 @@
 -- psrule: none
 --
 -- One finding per effective member of Project Collection Service Accounts that is not a build or service identity, an
--- application or a managed identity.
-WITH gaps AS (
-    SELECT connector, organization, MIN(details) AS details
-    FROM identity_gaps
-    WHERE resource_kind IN ('groups', 'users')
-    GROUP BY connector, organization
-),
-flagged AS (
-    SELECT connector, organization, member_descriptor, MIN(member) AS member, MIN(group_name) AS group_name, COUNT(*) AS n
-    FROM administrator_members
-    WHERE well_known IN ('project_collection_service_accounts') AND NOT is_service
-    GROUP BY connector, organization, member_descriptor
-)
+-- application or a managed identity (administrator_members).
 SELECT a.connector, a.organization, NULL AS project_id, NULL AS project,
-       a.member_descriptor AS resource_id, COALESCE(a.member, a.member_descriptor) AS resource_name,
-       'fail' AS result,
-       'a person (not a service identity) is a member of ' || a.group_name
-         || CASE WHEN a.n > 1 THEN ' and ' || CAST(a.n - 1 AS STRING) || ' more administrators groups' ELSE '' END AS details
-FROM flagged a
-LEFT JOIN gaps x ON x.connector = a.connector AND x.organization = a.organization
-WHERE x.connector IS NULL
+       a.member_descriptor AS resource_id, COALESCE(a.member, a.member_descriptor) AS resource_name, 'fail' AS result,
+       'a person (not a service identity) is a member of ' || a.group_name AS details
+FROM administrator_members a
+LEFT JOIN identity_gaps x ON x.connector = a.connector AND x.organization = a.organization
+WHERE x.graph IS NULL AND a.well_known = 'project_collection_service_accounts' AND NOT a.is_service
 UNION ALL
-SELECT g.connector, g.organization, g.project_id, g.project,
-       g.descriptor AS resource_id, g.principal_name AS resource_name,
-       'not_evaluated' AS result, 'the members of ' || g.principal_name || ' could not all be read' AS details
-FROM groups g
-WHERE g.well_known IN ('project_collection_service_accounts') AND g.members_status = 'not_evaluated'
+SELECT s.connector, s.organization, s.project_id, s.project,
+       s.descriptor AS resource_id, s.principal_name AS resource_name,
+       'not_evaluated' AS result, 'the members of ' || s.principal_name || ' could not all be read' AS details
+FROM administrator_sizes s
+WHERE s.well_known = 'project_collection_service_accounts' AND s.members_status <> 'read'
 UNION ALL
 SELECT connector, organization, NULL AS project_id, NULL AS project,
        organization AS resource_id, organization AS resource_name,
-       'not_evaluated' AS result, details
-FROM gaps
+       'not_evaluated' AS result, graph AS details
+FROM identity_gaps
+WHERE graph IS NOT NULL

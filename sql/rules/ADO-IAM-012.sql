@@ -12,13 +12,7 @@
 -- Reads permissions (Git repositories namespace; allowed = explicit or inherited allow, and no deny) of the well-known broad
 -- groups, on every token: all repositories of a project, or one repository. One finding per (group, token). Not evaluated
 -- where groups or the namespace's access control lists could not be read.
-WITH gaps AS (
-    SELECT connector, organization, MIN(details) AS details
-    FROM identity_gaps
-    WHERE resource_kind IN ('groups', 'git_repositories_permissions')
-    GROUP BY connector, organization
-),
-granted AS (
+WITH granted AS (
     SELECT connector, organization, project_id, project, token, resource_id, identity_descriptor,
            MIN(COALESCE(identity_name, identity_descriptor)) AS identity_name,
            MIN(action) AS action, COUNT(*) AS n
@@ -35,10 +29,11 @@ SELECT p.connector, p.organization, p.project_id, p.project,
          || CASE WHEN p.n > 1 THEN ' and ' || CAST(p.n - 1 AS STRING) || ' more of: ForcePush, PolicyExempt, PullRequestBypassPolicy, ManagePermissions, EditPolicies, DeleteRepository, RemoveOthersLocks' ELSE '' END
          || ' on ' || p.token AS details
 FROM granted p
-LEFT JOIN gaps x ON x.connector = p.connector AND x.organization = p.organization
-WHERE x.connector IS NULL
+LEFT JOIN identity_gaps x ON x.connector = p.connector AND x.organization = p.organization
+WHERE x.graph IS NULL AND x.git_permissions IS NULL
 UNION ALL
 SELECT connector, organization, NULL AS project_id, NULL AS project,
        organization AS resource_id, organization AS resource_name,
-       'not_evaluated' AS result, details
-FROM gaps
+       'not_evaluated' AS result, COALESCE(graph, git_permissions) AS details
+FROM identity_gaps
+WHERE COALESCE(graph, git_permissions) IS NOT NULL

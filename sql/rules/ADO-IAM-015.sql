@@ -11,13 +11,7 @@
 --
 -- Build service identities are recognised from the entry's descriptor (Microsoft.TeamFoundation.ServiceIdentity with
 -- :Build:), so this rule needs the access control lists only. One finding per (identity, token).
-WITH gaps AS (
-    SELECT connector, organization, MIN(details) AS details
-    FROM identity_gaps
-    WHERE resource_kind IN ('git_repositories_permissions')
-    GROUP BY connector, organization
-),
-granted AS (
+WITH granted AS (
     SELECT connector, organization, project_id, project, token, resource_id, identity_descriptor,
            MIN(COALESCE(identity_name, identity_descriptor)) AS identity_name,
            MIN(action) AS action, COUNT(*) AS n
@@ -34,10 +28,11 @@ SELECT p.connector, p.organization, p.project_id, p.project,
          || CASE WHEN p.n > 1 THEN ' and ' || CAST(p.n - 1 AS STRING) || ' more of: ForcePush, PolicyExempt, PullRequestBypassPolicy, ManagePermissions, EditPolicies' ELSE '' END
          || ' on ' || p.token AS details
 FROM granted p
-LEFT JOIN gaps x ON x.connector = p.connector AND x.organization = p.organization
-WHERE x.connector IS NULL
+LEFT JOIN identity_gaps x ON x.connector = p.connector AND x.organization = p.organization
+WHERE x.git_permissions IS NULL
 UNION ALL
 SELECT connector, organization, NULL AS project_id, NULL AS project,
        organization AS resource_id, organization AS resource_name,
-       'not_evaluated' AS result, details
-FROM gaps
+       'not_evaluated' AS result, git_permissions AS details
+FROM identity_gaps
+WHERE git_permissions IS NOT NULL

@@ -1,13 +1,13 @@
 -- view: administrator_members
--- description: One row per (administrators group, effective user member) with the member's flags: `is_guest`, `is_service` (build or service identity, application, managed identity) and `inactive` (last sign-in more than 90 days before the crawl, or never signed in and added more than 90 days before it; false when unknown). What the identity rules on administrators judge.
+-- description: One row per (administrators group, effective user member) with the member's flags from account_activity (`is_guest`, `is_service`, `inactive`; false when the user is unknown) and the group's `level`: `organization` (Project Collection Administrators, Project Collection Build Administrators, Project Collection Service Accounts) or `project` (Project Administrators, Build, Endpoint and Release Administrators).
 SELECT m.connector, m.organization, m.project_id, m.project, m.group_descriptor, m.group_name,
-       m.well_known, m.member_descriptor, m.member,
+       m.well_known,
+       CASE WHEN m.project_id IS NULL THEN 'organization' ELSE 'project' END AS level,
+       m.member_descriptor, m.member,
        COALESCE(u.is_guest, false) AS is_guest,
        COALESCE(u.is_service, false) AS is_service,
-       CASE WHEN u.days_since_last_access > 90 THEN true
-            WHEN COALESCE(u.never_signed_in, false) AND u.days_since_created > 90 THEN true
-            ELSE false END AS inactive
+       COALESCE(u.inactive, false) AS inactive
 FROM group_members m
-LEFT JOIN users u
+LEFT JOIN account_activity u
   ON u.connector = m.connector AND u.organization = m.organization AND u.descriptor = m.member_descriptor
 WHERE m.member_kind = 'user'

@@ -236,56 +236,41 @@ impl AdoClient {
         endpoint: &str,
         url: Url,
     ) -> Result<PagedList, AdoError> {
-        let mut items = Vec::new();
-        let mut seen_tokens = HashSet::new();
-        let mut next: Option<String> = None;
-        let mut pages = 0;
-        loop {
-            let mut page_url = url.clone();
-            if let Some(token) = &next {
-                page_url
-                    .query_pairs_mut()
-                    .append_pair("continuationToken", token);
-            }
-            let (envelope, token) = self
-                .fetch(
-                    organization,
-                    endpoint,
-                    &page_url,
-                    Verb::Get,
-                    |body, headers| {
-                        let envelope: Envelope<serde_json::Value> =
-                            decode(organization, &page_url, body)?;
-                        Ok((envelope, continuation_token(headers)))
-                    },
-                )
-                .await?;
-            pages += 1;
-            items.extend(envelope.value);
-            match token {
-                None => return Ok(PagedList { items, pages }),
-                Some(token) => {
-                    if !seen_tokens.insert(token.clone()) {
-                        return Err(AdoError::RepeatedContinuationToken {
-                            organization: organization.to_string(),
-                            url: url.to_string(),
-                            token: sanitize_message(&token),
-                        });
-                    }
-                    next = Some(token);
-                }
-            }
-        }
+        self.get_pages(organization, endpoint, url, |page_url, body, headers| {
+            let envelope: Envelope<serde_json::Value> = decode(organization, page_url, body)?;
+            Ok((envelope.value, continuation_token(headers)))
+        })
+        .await
     }
 
     /// GETs every page of `userentitlements`, whose continuation token travels in the body
-    /// (`continuationToken`, empty or null on the last page) rather than in a header. A token
-    /// seen twice stops the list with an error rather than looping.
+    /// (`continuationToken`, empty or null on the last page) rather than in a header.
     pub async fn get_entitlements(
         &self,
         organization: &str,
         endpoint: &str,
         url: Url,
+    ) -> Result<PagedList, AdoError> {
+        self.get_pages(organization, endpoint, url, |page_url, body, _| {
+            let page: super::identity::EntitlementPage = decode(organization, page_url, body)?;
+            Ok(page.into_parts())
+        })
+        .await
+    }
+
+    /// Follows a paged list to its last page: `page` turns one answer into its items and the
+    /// next page's token (sent back as `continuationToken`). A token seen twice stops the list
+    /// with an error rather than looping.
+    async fn get_pages(
+        &self,
+        organization: &str,
+        endpoint: &str,
+        url: Url,
+        page: impl Fn(
+            &Url,
+            &[u8],
+            &HeaderMap,
+        ) -> Result<(Vec<serde_json::Value>, Option<String>), AdoError>,
     ) -> Result<PagedList, AdoError> {
         let mut items = Vec::new();
         let mut seen_tokens = HashSet::new();
@@ -298,14 +283,17 @@ impl AdoClient {
                     .query_pairs_mut()
                     .append_pair("continuationToken", token);
             }
-            let page: super::identity::EntitlementPage = self
-                .fetch(organization, endpoint, &page_url, Verb::Get, |body, _| {
-                    decode(organization, &page_url, body)
-                })
+            let (values, token) = self
+                .fetch(
+                    organization,
+                    endpoint,
+                    &page_url,
+                    Verb::Get,
+                    |body, headers| page(&page_url, body, headers),
+                )
                 .await?;
             pages += 1;
-            let (entries, token) = page.into_parts();
-            items.extend(entries);
+            items.extend(values);
             match token {
                 None => return Ok(PagedList { items, pages }),
                 Some(token) => {

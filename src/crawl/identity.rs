@@ -118,6 +118,13 @@ pub fn well_known(group: &GraphSubject) -> Option<&'static str> {
         .map(|(_, _, key)| *key)
 }
 
+/// Whether a group's members are expanded: an administrators group of the organization, or of
+/// a project the connector crawls (`crawled` says which, by lower-case project id).
+pub fn is_expanded(group: &GraphSubject, crawled: impl Fn(&str) -> bool) -> bool {
+    well_known(group).is_some_and(|k| EXPANDED_GROUPS.contains(&k))
+        && group.project_id().is_none_or(|p| crawled(&p))
+}
+
 /// What the crawl read about identities in one organization.
 #[derive(Debug)]
 pub struct IdentityResources {
@@ -167,6 +174,7 @@ pub async fn collect(
     connector: &Connector,
     org: &OrganizationRef,
     organization_base: &url::Url,
+    projects: &[Parsed<crate::ado::models::Project>],
 ) -> Result<IdentityResources, AdoError> {
     let Some(graph_host) = &connector.graph_url else {
         return Ok(IdentityResources::not_available(
@@ -212,7 +220,16 @@ pub async fn collect(
 
     let members = match &groups {
         Outcome::Read(groups) => {
-            Outcome::Read(expand_members(client, &org.name, &graph, groups).await?)
+            let crawled: std::collections::HashSet<String> = projects
+                .iter()
+                .map(|p| p.item.id.to_ascii_lowercase())
+                .collect();
+            let roots: BTreeSet<String> = groups
+                .iter()
+                .filter(|g| is_expanded(&g.item, |p| crawled.contains(p)))
+                .map(|g| g.item.descriptor.clone())
+                .collect();
+            Outcome::Read(expand_members(client, &org.name, &graph, roots).await?)
         }
         Outcome::NotEvaluated(r) => Outcome::NotEvaluated(r.clone()),
         Outcome::NotAvailable(r) => Outcome::NotAvailable(r.clone()),
@@ -255,14 +272,10 @@ async fn expand_members(
     client: &AdoClient,
     org: &str,
     graph: &url::Url,
-    groups: &[Parsed<GraphSubject>],
+    roots: BTreeSet<String>,
 ) -> Result<HashMap<String, Result<Vec<Membership>, String>>, AdoError> {
     let mut read: HashMap<String, Result<Vec<Membership>, String>> = HashMap::new();
-    let mut level: BTreeSet<String> = groups
-        .iter()
-        .filter(|g| well_known(&g.item).is_some_and(|k| EXPANDED_GROUPS.contains(&k)))
-        .map(|g| g.item.descriptor.clone())
-        .collect();
+    let mut level = roots;
     while !level.is_empty() {
         let mut tasks = JoinSet::new();
         for descriptor in std::mem::take(&mut level) {
@@ -309,4 +322,46 @@ async fn expand_members(
         }
     }
     Ok(read)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(name: &str, domain: &str) -> GraphSubject {
+        serde_json::from_value(serde_json::json!({
+            "descriptor": "vssgp.x", "subjectKind": "group", "origin": "vsts",
+            "displayName": name, "domain": domain
+        }))
+        .unwrap()
+    }
+
+    /// Administrators groups are expanded in the organization and in the projects the connector
+    /// crawls, never in a project it leaves out; other groups never.
+    #[test]
+    fn only_administrators_groups_of_crawled_scopes_are_expanded() {
+        let crawled = |p: &str| p == "crawled";
+        let project = "vstfs:///Classification/TeamProject/";
+        let organization = "vstfs:///Framework/IdentityDomain/o";
+        assert!(is_expanded(
+            &group("Project Collection Administrators", organization),
+            crawled
+        ));
+        assert!(is_expanded(
+            &group("Project Administrators", &format!("{project}CRAWLED")),
+            crawled
+        ));
+        assert!(!is_expanded(
+            &group("Project Administrators", &format!("{project}left-out")),
+            crawled
+        ));
+        assert!(!is_expanded(
+            &group("Contributors", &format!("{project}crawled")),
+            crawled
+        ));
+        assert!(!is_expanded(
+            &group("Project Administrators", organization),
+            crawled
+        ));
+    }
 }

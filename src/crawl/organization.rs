@@ -127,7 +127,7 @@ pub async fn organization(
     let organization_policies = controls::organization_policies(client, &org.name, &base).await?;
     let organization_pipeline_settings =
         pipelines::organization_settings(client, connector, &org.name, &base).await;
-    let identity = identity::collect(client, connector, org, &base).await?;
+    let identity = identity::collect(client, connector, org, &base, &projects).await?;
 
     Ok(OrganizationInventory {
         connector: connector.name.clone(),

@@ -136,16 +136,8 @@ pub const CRAWL_COVERAGE: TableDef = TableDef {
             Utf8,
             "The table the resource kind fills, e.g. `service_connections`.",
         ),
-        required(
-            "status",
-            Utf8,
-            "`read`, `not_evaluated` (the identity may not read it) or `not_available` (no such API here).",
-        ),
-        optional(
-            "reason",
-            Utf8,
-            "The answer that made it not evaluated or not available.",
-        ),
+        super::COVERAGE_STATUS,
+        super::COVERAGE_REASON,
     ],
 };
 

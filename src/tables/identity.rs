@@ -14,7 +14,7 @@ use crate::ado::identity::{
     group_sid, is_group_descriptor,
 };
 use crate::crawl::OrganizationInventory;
-use crate::crawl::identity::{EXPANDED_GROUPS, IdentityResources, well_known};
+use crate::crawl::identity::{IdentityResources, is_expanded, well_known};
 
 /// This module's tables, in the order of [`super::ALL_TABLES`].
 pub const TABLES: &[&TableDef] = &[
@@ -297,16 +297,8 @@ pub const IDENTITY_COVERAGE: TableDef = TableDef {
             Utf8,
             "`users`, `groups`, `user_entitlements`, `group_members`, `git_repositories_permissions` or `build_permissions`.",
         ),
-        required(
-            "status",
-            Utf8,
-            "`read`, `not_evaluated` or `not_available`.",
-        ),
-        optional(
-            "reason",
-            Utf8,
-            "The answer that made it not evaluated or not available.",
-        ),
+        super::COVERAGE_STATUS,
+        super::COVERAGE_REASON,
     ],
 };
 
@@ -462,7 +454,7 @@ fn groups_and_members<'a>(
         } else {
             "organization"
         };
-        let expanded = known.filter(|k| EXPANDED_GROUPS.contains(k));
+        let expanded = known.filter(|_| is_expanded(group, |p| project_name(Some(p)).is_some()));
         let effective = match (expanded, read_members) {
             (Some(_), Some(read)) => effective_members(&descriptor, read),
             _ => None,

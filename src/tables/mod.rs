@@ -106,6 +106,20 @@ pub const AUTHORIZED_PIPELINE_IDS: Column = optional(
     "Comma-separated ids of the pipelines authorized one by one (pipelinePermissions); null unless the connector reads detailed pipeline permissions.",
 );
 
+/// `status` of the coverage tables (`crawl_coverage`, `identity_coverage`).
+pub const COVERAGE_STATUS: Column = required(
+    "status",
+    ColumnType::Utf8,
+    "`read`, `not_evaluated` (the identity may not read it) or `not_available` (no such API here).",
+);
+
+/// `reason` of the coverage tables.
+pub const COVERAGE_REASON: Column = optional(
+    "reason",
+    ColumnType::Utf8,
+    "The answer that made it not evaluated or not available.",
+);
+
 /// Columns every table starts with.
 pub const CONTEXT_COLUMNS: &[Column] = &[
     required(

@@ -737,11 +737,16 @@ fn identity_rules(out: &mut Out<'_>, org: &SimOrganization, server_mode: bool) {
         | git::POLICY_EXEMPT
         | git::PR_BYPASS
         | git::MANAGE_PERMISSIONS
-        | 2048
-        | 512
-        | 4096;
-    let build_service_danger =
-        git::FORCE_PUSH | git::POLICY_EXEMPT | git::PR_BYPASS | git::MANAGE_PERMISSIONS | 2048;
+        | git::EDIT_POLICIES
+        | git::DELETE_REPOSITORY
+        | git::REMOVE_OTHERS_LOCKS;
+    let build_service_danger = git::FORCE_PUSH
+        | git::POLICY_EXEMPT
+        | git::PR_BYPASS
+        | git::MANAGE_PERMISSIONS
+        | git::EDIT_POLICIES;
+    let build_danger =
+        build::ADMINISTER | build::DESTROY | build::OVERRIDE_CHECK_IN | build::MANAGE_QUEUE;
     let all_broad = [
         "contributors",
         "readers",
@@ -782,13 +787,12 @@ fn identity_rules(out: &mut Out<'_>, org: &SimOrganization, server_mode: bool) {
                         ace.descriptor.contains(":Build:") && allowed & build_service_danger != 0,
                     );
                 } else {
-                    let danger = build::ADMINISTER | 32 | 8192 | 256;
                     out.fail_if(
                         "ADO-IAM-014",
                         project,
                         &resource,
                         "",
-                        broad(&ace.descriptor, &all_broad) && allowed & danger != 0,
+                        broad(&ace.descriptor, &all_broad) && allowed & build_danger != 0,
                     );
                 }
             }

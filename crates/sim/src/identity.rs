@@ -22,6 +22,9 @@ pub mod git {
     pub const CREATE_TAG: i64 = 32;
     pub const MANAGE_NOTE: i64 = 64;
     pub const POLICY_EXEMPT: i64 = 128;
+    pub const DELETE_REPOSITORY: i64 = 512;
+    pub const EDIT_POLICIES: i64 = 2048;
+    pub const REMOVE_OTHERS_LOCKS: i64 = 4096;
     pub const MANAGE_PERMISSIONS: i64 = 8192;
     pub const PR_CONTRIBUTE: i64 = 16384;
     pub const PR_BYPASS: i64 = 32768;
@@ -31,11 +34,14 @@ pub mod git {
 /// Build permission bits used here.
 pub mod build {
     pub const VIEW_BUILDS: i64 = 1;
+    pub const DESTROY: i64 = 32;
     pub const QUEUE: i64 = 128;
+    pub const MANAGE_QUEUE: i64 = 256;
     pub const STOP: i64 = 512;
     pub const VIEW_DEFINITION: i64 = 1024;
     pub const EDIT_DEFINITION: i64 = 2048;
     pub const DELETE_DEFINITION: i64 = 4096;
+    pub const OVERRIDE_CHECK_IN: i64 = 8192;
     pub const ADMINISTER: i64 = 16384;
     pub const ALL: i64 = (1 << 19) - 1;
 }
@@ -143,42 +149,18 @@ impl OrganizationIdentity {
             .find(|g| g.well_known == Some(key) && g.project == project)
     }
 
-    /// Every user reachable from a group through nested groups, each once (cycles end).
-    pub fn effective_users(&self, group: &SimGroup) -> Vec<&SimUser> {
-        let mut seen = std::collections::HashSet::from([group.descriptor.clone()]);
+    /// Every subject reachable from a group through nested groups (not the group itself), each
+    /// once, nearest first: cycles end.
+    pub fn reachable<'a>(&'a self, group: &'a SimGroup) -> Vec<&'a str> {
+        let mut seen = std::collections::HashSet::from([group.descriptor.as_str()]);
         let mut queue = std::collections::VecDeque::from([group]);
-        let mut users = Vec::new();
-        while let Some(g) = queue.pop_front() {
-            for m in &g.members {
-                if !seen.insert(m.clone()) {
-                    continue;
-                }
-                if let Some(u) = self.user(m) {
-                    users.push(u);
-                } else if let Some(nested) = self.group(m) {
-                    queue.push_back(nested);
-                }
-            }
-        }
-        users
-    }
-
-    /// The groups whose members a crawler expands: the administrators groups and every group
-    /// nested in them.
-    pub fn expanded_groups(&self) -> Vec<&SimGroup> {
-        let mut seen = std::collections::HashSet::new();
-        let mut queue: std::collections::VecDeque<&SimGroup> = self
-            .groups
-            .iter()
-            .filter(|g| g.well_known.is_some_and(|k| ADMIN_KEYS.contains(&k)))
-            .collect();
         let mut out = Vec::new();
         while let Some(g) = queue.pop_front() {
-            if !seen.insert(g.descriptor.clone()) {
-                continue;
-            }
-            out.push(g);
             for m in &g.members {
+                if !seen.insert(m.as_str()) {
+                    continue;
+                }
+                out.push(m.as_str());
                 if let Some(nested) = self.group(m) {
                     queue.push_back(nested);
                 }
@@ -186,7 +168,49 @@ impl OrganizationIdentity {
         }
         out
     }
+
+    /// Every user reachable from a group.
+    pub fn effective_users(&self, group: &SimGroup) -> Vec<&SimUser> {
+        self.reachable(group)
+            .into_iter()
+            .filter_map(|d| self.user(d))
+            .collect()
+    }
+
+    /// The groups whose members a crawler expands: the administrators groups and every group
+    /// nested in them, each once.
+    pub fn expanded_groups(&self) -> Vec<&SimGroup> {
+        let admins = self
+            .groups
+            .iter()
+            .filter(|g| g.well_known.is_some_and(|k| ADMIN_KEYS.contains(&k)));
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for admin in admins {
+            let nested = self
+                .reachable(admin)
+                .into_iter()
+                .filter_map(|d| self.group(d));
+            for g in std::iter::once(admin).chain(nested) {
+                if seen.insert(g.descriptor.as_str()) {
+                    out.push(g);
+                }
+            }
+        }
+        out
+    }
 }
+
+/// The administrators groups (whose members are expanded).
+pub const ADMIN_KEYS: &[&str] = &[
+    "project_collection_administrators",
+    "project_collection_build_administrators",
+    "project_collection_service_accounts",
+    "project_administrators",
+    "build_administrators",
+    "endpoint_administrators",
+    "release_administrators",
+];
 
 /// How many rows each identity table must hold, and what a crawl must ask for.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -211,7 +235,7 @@ impl OrganizationIdentity {
             .groups
             .iter()
             .filter(|g| g.well_known.is_some_and(|k| ADMIN_KEYS.contains(&k)))
-            .map(|g| self.effective_subjects(g))
+            .map(|g| self.reachable(g).len())
             .sum();
         let permissions = self
             .git_acls
@@ -234,37 +258,7 @@ impl OrganizationIdentity {
             permissions,
         }
     }
-
-    /// Every subject (user or group) reachable from a group, each once.
-    fn effective_subjects(&self, group: &SimGroup) -> usize {
-        let mut seen = std::collections::HashSet::from([group.descriptor.clone()]);
-        let mut queue = std::collections::VecDeque::from([group]);
-        let mut count = 0;
-        while let Some(g) = queue.pop_front() {
-            for m in &g.members {
-                if !seen.insert(m.clone()) {
-                    continue;
-                }
-                count += 1;
-                if let Some(nested) = self.group(m) {
-                    queue.push_back(nested);
-                }
-            }
-        }
-        count
-    }
 }
-
-/// The administrators groups (whose members are expanded).
-pub const ADMIN_KEYS: &[&str] = &[
-    "project_collection_administrators",
-    "project_collection_build_administrators",
-    "project_collection_service_accounts",
-    "project_administrators",
-    "build_administrators",
-    "endpoint_administrators",
-    "release_administrators",
-];
 
 fn b64(text: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
