@@ -242,6 +242,110 @@ pub struct ReportData {
     /// Open findings per owner (`finding_owners`), when the config names owners.
     #[serde(skip)]
     pub owners: Vec<OwnerRow>,
+    /// Identity and access per organization (empty before the identity tables existed).
+    pub identity: Vec<IdentityRow>,
+}
+
+/// Identity and access of one organization, as the report's section shows it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IdentityRow {
+    pub organization: String,
+    /// Users that are people (not build or service identities, applications, managed identities).
+    pub people: u64,
+    pub guests: u64,
+    /// People among the effective members of Project Collection Administrators.
+    pub collection_administrators: u64,
+    /// Open findings of the rules below, by what they say.
+    pub guest_administrators: u64,
+    pub inactive_administrators: u64,
+    pub inactive_with_access: u64,
+    /// Some identity data of the organization could not be read (see `identity_coverage`).
+    pub incomplete: bool,
+}
+
+/// Which identity rules' open findings each count of [`IdentityRow`] adds up.
+const IDENTITY_RULES: [(&str, &[&str]); 3] = [
+    ("guest_administrators", &["ADO-IAM-003", "ADO-IAM-004"]),
+    ("inactive_administrators", &["ADO-IAM-005", "ADO-IAM-006"]),
+    ("inactive_with_access", &["ADO-IAM-007", "ADO-IAM-008"]),
+];
+
+/// Identity and access per organization: people, guests and collection administrators from
+/// the identity tables, and the open findings of the identity rules (so inactivity is defined
+/// once, by the rules).
+fn identity(
+    dataset: &Dataset,
+    date: NaiveDate,
+    findings: &[FindingRow],
+) -> Result<Vec<IdentityRow>, ReportError> {
+    use crate::tables::identity::{GROUP_MEMBERS, IDENTITY_COVERAGE, USERS};
+    let mut rows: std::collections::BTreeMap<String, IdentityRow> = Default::default();
+    fn row<'a>(
+        rows: &'a mut std::collections::BTreeMap<String, IdentityRow>,
+        org: &str,
+    ) -> &'a mut IdentityRow {
+        rows.entry(org.to_string()).or_insert_with(|| IdentityRow {
+            organization: org.to_string(),
+            ..Default::default()
+        })
+    }
+    let mut services = std::collections::HashSet::new();
+    for u in read_rows(
+        dataset,
+        USERS.name,
+        date,
+        &["organization", "descriptor", "is_guest", "is_service"],
+    )? {
+        let r = row(&mut rows, &u[0]);
+        if u[3] == "true" {
+            services.insert((u[0].clone(), u[1].clone()));
+            continue;
+        }
+        r.people += 1;
+        r.guests += u64::from(u[2] == "true");
+    }
+    for m in read_rows(
+        dataset,
+        GROUP_MEMBERS.name,
+        date,
+        &[
+            "organization",
+            "well_known",
+            "member_descriptor",
+            "member_kind",
+        ],
+    )? {
+        if m[1] == "project_collection_administrators"
+            && m[3] == "user"
+            && !services.contains(&(m[0].clone(), m[2].clone()))
+        {
+            row(&mut rows, &m[0]).collection_administrators += 1;
+        }
+    }
+    for c in read_rows(
+        dataset,
+        IDENTITY_COVERAGE.name,
+        date,
+        &["organization", "status"],
+    )? {
+        let r = row(&mut rows, &c[0]);
+        r.incomplete |= c[1] != "read";
+    }
+    for f in findings {
+        let Some((field, _)) = IDENTITY_RULES
+            .iter()
+            .find(|(_, rules)| rules.contains(&f.get("rule_id")))
+        else {
+            continue;
+        };
+        let r = row(&mut rows, f.get("organization"));
+        match *field {
+            "guest_administrators" => r.guest_administrators += 1,
+            "inactive_administrators" => r.inactive_administrators += 1,
+            _ => r.inactive_with_access += 1,
+        }
+    }
+    Ok(rows.into_values().collect())
 }
 
 /// One owner's open findings.
@@ -481,6 +585,7 @@ impl ReportData {
         let health = health(dataset, date)?;
         let changes = changes(dataset, date)?;
         let owners = owners(dataset, date)?;
+        let identity = identity(dataset, date, &findings)?;
         Ok(ReportData {
             snapshot_date: date,
             previous_date,
@@ -499,6 +604,7 @@ impl ReportData {
             health,
             changes,
             owners,
+            identity,
         })
     }
 }
