@@ -296,13 +296,16 @@ fn identity(
         date,
         &["organization", "descriptor", "is_guest", "is_service"],
     )? {
-        let r = row(&mut rows, &u[0]);
-        if u[3] == "true" {
-            services.insert((u[0].clone(), u[1].clone()));
+        let [org, descriptor, guest, service] = u.as_slice() else {
+            continue;
+        };
+        let r = row(&mut rows, org);
+        if service == "true" {
+            services.insert((org.clone(), descriptor.clone()));
             continue;
         }
         r.people += 1;
-        r.guests += u64::from(u[2] == "true");
+        r.guests += u64::from(guest == "true");
     }
     for m in read_rows(
         dataset,
@@ -315,11 +318,14 @@ fn identity(
             "member_kind",
         ],
     )? {
-        if m[1] == "project_collection_administrators"
-            && m[3] == "user"
-            && !services.contains(&(m[0].clone(), m[2].clone()))
+        let [org, group, member, kind] = m.as_slice() else {
+            continue;
+        };
+        if group == "project_collection_administrators"
+            && kind == "user"
+            && !services.contains(&(org.clone(), member.clone()))
         {
-            row(&mut rows, &m[0]).collection_administrators += 1;
+            row(&mut rows, org).collection_administrators += 1;
         }
     }
     for c in read_rows(
@@ -328,8 +334,9 @@ fn identity(
         date,
         &["organization", "status"],
     )? {
-        let r = row(&mut rows, &c[0]);
-        r.incomplete |= c[1] != "read";
+        if let [org, status] = c.as_slice() {
+            row(&mut rows, org).incomplete |= status != "read";
+        }
     }
     for f in findings {
         let Some((field, _)) = IDENTITY_RULES
