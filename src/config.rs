@@ -134,10 +134,17 @@ pub struct EmailConfig {
     /// Overall deadline of one send (connect, greeting, STARTTLS, login, message), in
     /// seconds: default 60, 1 to 3600. Signed so that a negative value gets a clear message.
     pub timeout_seconds: Option<i64>,
+    /// Largest findings attachment, in KiB: default 5120 (5 MiB), 0 (no attachment) to 51200.
+    /// Past it the CSV goes compressed, then only its new, critical and high findings.
+    pub attachment_max_kb: Option<i64>,
     /// Also send each `[[owner]]` a digest of its own open findings (default: false).
     #[serde(default)]
     pub owner_digests: bool,
 }
+
+/// `[email] attachment_max_kb` when absent: 5 MiB, which base64 makes about 6.8 MB, under the
+/// 10 MB message limit of most relays.
+pub const DEFAULT_ATTACHMENT_MAX_KB: u64 = 5120;
 
 /// `[email] timeout_seconds` when absent.
 pub const DEFAULT_EMAIL_TIMEOUT_SECONDS: u64 = 60;
@@ -159,6 +166,8 @@ pub struct EmailSettings {
     pub timeout: std::time::Duration,
     /// Send each `[[owner]]` a digest of its own open findings.
     pub owner_digests: bool,
+    /// The findings attachment is at most this many bytes (0: none).
+    pub attachment_max_bytes: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1281,6 +1290,16 @@ fn resolve_email(
             DEFAULT_EMAIL_TIMEOUT_SECONDS
         }
     };
+    let attachment_max_kb = match e.attachment_max_kb {
+        None => DEFAULT_ATTACHMENT_MAX_KB,
+        Some(kb @ 0..=51_200) => kb.unsigned_abs(),
+        Some(kb) => {
+            problem(format!(
+                "attachment_max_kb = {kb} is out of range: use 0 (no attachment) to 51200 (default {DEFAULT_ATTACHMENT_MAX_KB})"
+            ));
+            DEFAULT_ATTACHMENT_MAX_KB
+        }
+    };
     for (key, address) in std::iter::once(("from", &e.from))
         .chain(e.to.iter().map(|a| ("to", a)))
         .chain(e.cc.iter().map(|a| ("cc", a)))
@@ -1318,6 +1337,7 @@ fn resolve_email(
         report_url: e.report_url,
         timeout: std::time::Duration::from_secs(timeout_seconds),
         owner_digests: e.owner_digests,
+        attachment_max_bytes: attachment_max_kb.saturating_mul(1024),
     })
 }
 
@@ -1795,6 +1815,30 @@ auth = { kind = "pat", token_env = "X" }
                 err.to_string().contains(&format!(
                     "[email] timeout_seconds = {seconds} is out of range: use 1 to 3600"
                 )),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_attachment_bound_defaults_to_5_mib_and_is_checked() {
+        let text = |extra: &str| {
+            format!(
+                "[[connector]]\nname = \"c\"\nurl = \"https://dev.azure.com\"\norganizations = [\"o\"]\nauth = {{ kind = \"pat\", token_env = \"P\" }}\n[email]\nsmtp_url = \"smtps://mail.example.com\"\nfrom = \"a@b.c\"\nto = [\"d@e.f\"]\n{extra}"
+            )
+        };
+        let env = |_: &str| Some("x".to_string());
+        let bound = |extra: &str| {
+            resolve(parse(&text(extra)), env).map(|c| c.email.unwrap().attachment_max_bytes)
+        };
+        assert_eq!(bound("").unwrap(), 5 * 1024 * 1024);
+        assert_eq!(bound("attachment_max_kb = 0\n").unwrap(), 0);
+        assert_eq!(bound("attachment_max_kb = 64\n").unwrap(), 65_536);
+        for kb in ["-1", "51201"] {
+            let err = bound(&format!("attachment_max_kb = {kb}\n")).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains(&format!("[email] attachment_max_kb = {kb} is out of range")),
                 "{err}"
             );
         }

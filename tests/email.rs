@@ -189,6 +189,99 @@ fn run_sends_the_summary_with_findings_attached_and_email_resends_it() {
     assert_eq!(wait_for_message(&mail, 2)["subject"], message["subject"]);
 }
 
+/// Resends the summary of `out` with `[email] attachment_max_kb = kb`; returns message `n`.
+fn resend_with_attachment_bound(
+    config: &Path,
+    out: &Path,
+    mail: &Path,
+    kb: u64,
+    n: usize,
+) -> serde_json::Value {
+    let settings = std::fs::read_to_string(config)
+        .unwrap()
+        .replace("[email]\n", &format!("[email]\nattachment_max_kb = {kb}\n"));
+    let bounded = config.with_file_name(format!("bounded-{kb}.toml"));
+    std::fs::write(&bounded, settings).unwrap();
+    let resend = run(
+        &[
+            "email",
+            "--config",
+            bounded.to_str().unwrap(),
+            "--data",
+            out.to_str().unwrap(),
+        ],
+        &[("E2E_PAT", SIM_PAT)],
+    );
+    assert_eq!(resend.status.code(), Some(0), "{}", text(&resend.stderr));
+    wait_for_message(mail, n)
+}
+
+#[test]
+fn the_attachment_stays_within_its_bound_compressed_then_trimmed_to_what_needs_attention() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mail, _sink, _sim, config) = sink_simulator_and_config(tmp.path(), "");
+    let out = tmp.path().join("out");
+    let output = run_config(&config, &out, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let date = chrono::Utc::now().date_naive().to_string();
+    let on_disk =
+        std::fs::read_to_string(out.join("reports").join(&date).join("findings.csv")).unwrap();
+    let size = on_disk.len() as u64;
+    assert!(size > 8 * 1024, "the estate's findings.csv is {size} bytes");
+    let rows = csv::Reader::from_reader(on_disk.as_bytes())
+        .records()
+        .count();
+
+    // Under the bound but not as it is: compressed, the whole file.
+    let kb = size / 1024 - 1;
+    let message = resend_with_attachment_bound(&config, &out, &mail, kb, 2);
+    let attachment = &message["attachments"][0];
+    assert_eq!(attachment["filename"], "findings.csv.gz");
+    assert_eq!(attachment["content_type"], "application/gzip");
+    assert!(attachment["size"].as_u64().unwrap() <= kb * 1024);
+    assert_eq!(
+        attachment["content"]
+            .as_str()
+            .unwrap()
+            .replace("\r\n", "\n"),
+        on_disk.replace("\r\n", "\n")
+    );
+    let text_part = message["text"].as_str().unwrap();
+    assert!(
+        text_part.contains(&format!(
+            "All {rows} open findings are attached as findings.csv.gz"
+        )),
+        "{text_part}"
+    );
+
+    // Too small even compressed: the new, critical and high rows that fit.
+    let message = resend_with_attachment_bound(&config, &out, &mail, 2, 3);
+    let attachment = &message["attachments"][0];
+    assert_eq!(attachment["filename"], "findings-new-critical-high.csv.gz");
+    assert!(attachment["size"].as_u64().unwrap() <= 2 * 1024);
+    let content = attachment["content"].as_str().unwrap();
+    let mut reader = csv::Reader::from_reader(content.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (status, severity) = (column("status"), column("severity"));
+    let kept: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert!(!kept.is_empty() && kept.len() < rows);
+    assert!(
+        kept.iter()
+            .all(|r| &r[status] == "new" || matches!(&r[severity], "critical" | "high"))
+    );
+    let text_part = message["text"].as_str().unwrap();
+    assert!(
+        text_part.contains("attached are")
+            && text_part.contains("All findings: https://reports.contoso.example/ado-posture/"),
+        "{text_part}"
+    );
+
+    // None at all.
+    let message = resend_with_attachment_bound(&config, &out, &mail, 0, 4);
+    assert_eq!(message["attachments"].as_array().unwrap().len(), 0);
+}
+
 #[test]
 fn a_failed_send_has_its_own_exit_code_and_keeps_data_and_reports() {
     let tmp = tempfile::tempdir().unwrap();

@@ -1,9 +1,12 @@
 """A real SMTP server on loopback for the e-mail tests (aiosmtpd). Usage: smtp_sink.py OUTDIR
 
 Prints the port it listens on, then writes every message it receives to OUTDIR/<n>.json:
-{mail_from, rcpt_tos, subject, from, to, cc, html, text, attachments: [{filename, content_type, content}]}.
+{mail_from, rcpt_tos, subject, from, to, cc, html, text, attachments: [{filename, content_type, size,
+content}]} (size: the attachment's bytes as sent, decoded from base64; content: its text, gunzipped
+for application/gzip).
 Stops when its standard input closes (the test process ends) or after 10 minutes."""
 
+import gzip
 import json
 import socket
 import sys
@@ -24,14 +27,23 @@ class Sink:
         message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
         html = message.get_body(preferencelist=("html",))
         text = message.get_body(preferencelist=("plain",))
-        attachments = [
-            {
-                "filename": part.get_filename(),
-                "content_type": part.get_content_type(),
-                "content": part.get_content() if part.get_content_maintype() == "text" else None,
-            }
-            for part in message.iter_attachments()
-        ]
+        attachments = []
+        for part in message.iter_attachments():
+            payload = part.get_payload(decode=True) or b""
+            if part.get_content_maintype() == "text":
+                content = part.get_content()
+            elif part.get_content_type() == "application/gzip":
+                content = gzip.decompress(payload).decode("utf-8")
+            else:
+                content = None
+            attachments.append(
+                {
+                    "filename": part.get_filename(),
+                    "content_type": part.get_content_type(),
+                    "size": len(payload),
+                    "content": content,
+                }
+            )
         self.count += 1
         record = {
             "mail_from": envelope.mail_from,

@@ -1,5 +1,6 @@
-//! Sends the summary e-mail (`email.html`, with `findings.csv` attached) over SMTP with lettre.
-//! The last stage of a run: it only reads what the report stage wrote.
+//! Sends the summary e-mail (`email.html`, with the findings attached within a bound: see
+//! [`attachment`]) over SMTP with lettre. The last stage of a run: it only reads what the report
+//! stage wrote.
 //!
 //! One send has one overall deadline (`[email] timeout_seconds`): lettre's own timeout bounds
 //! only each TCP connect on its async transport, not the greeting, STARTTLS, login or message,
@@ -9,6 +10,8 @@ use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+pub mod attachment;
 
 use crate::config::{EmailSettings, SmtpTls};
 use crate::report::{ReportPaths, ReportSummary};
@@ -52,21 +55,30 @@ pub async fn send(
         })
     };
     let html = String::from_utf8_lossy(&read(&paths.email_html)?).into_owned();
-    let csv = read(&paths.findings_csv)?;
+    let report = settings
+        .report_url
+        .clone()
+        .unwrap_or_else(|| paths.report_html.display().to_string());
+    let full_list = settings
+        .report_url
+        .clone()
+        .unwrap_or_else(|| paths.findings_csv.display().to_string());
+    let attached = attachment::findings_attachment(
+        &paths.findings_csv,
+        settings.attachment_max_bytes,
+        &full_list,
+    )?;
     let subject = summary.subject(&settings.subject_prefix);
     let text = format!(
         "{subject}\n\nOpen findings: {} critical, {} high, {} medium, {} low; {} new and {} resolved since the previous snapshot.\n\
-         The full report: {}\nAll findings are attached as findings.csv.\n",
+         The full report: {report}\n{}\n",
         summary.counts.critical,
         summary.counts.high,
         summary.counts.medium,
         summary.counts.low,
         summary.new,
         summary.resolved,
-        settings
-            .report_url
-            .clone()
-            .unwrap_or_else(|| paths.report_html.display().to_string()),
+        attached.description,
     );
     let mailbox = |address: &str| {
         address
@@ -82,18 +94,19 @@ pub async fn send(
     for cc in &settings.cc {
         builder = builder.cc(mailbox(cc)?);
     }
-    let csv_type = ContentType::parse("text/csv; charset=utf-8")
-        .map_err(|e| EmailError::Build(e.to_string()))?;
+    let mut parts = MultiPart::mixed().multipart(
+        MultiPart::alternative()
+            .singlepart(SinglePart::plain(text))
+            .singlepart(SinglePart::html(html)),
+    );
+    if let Some(file) = attached.file {
+        let content_type =
+            ContentType::parse(file.content_type).map_err(|e| EmailError::Build(e.to_string()))?;
+        parts =
+            parts.singlepart(Attachment::new(file.name.to_string()).body(file.body, content_type));
+    }
     let message = builder
-        .multipart(
-            MultiPart::mixed()
-                .multipart(
-                    MultiPart::alternative()
-                        .singlepart(SinglePart::plain(text))
-                        .singlepart(SinglePart::html(html)),
-                )
-                .singlepart(Attachment::new("findings.csv".to_string()).body(csv, csv_type)),
-        )
+        .multipart(parts)
         .map_err(|e| EmailError::Build(e.to_string()))?;
 
     deliver(settings, message).await?;
@@ -268,6 +281,7 @@ mod tests {
             report_url: None,
             timeout,
             owner_digests: false,
+            attachment_max_bytes: 5 * 1024 * 1024,
         }
     }
 
