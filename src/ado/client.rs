@@ -332,7 +332,7 @@ impl AdoClient {
             // The semaphore is never closed, so acquiring only fails if that changes; go on unbounded then.
             // Pace after the permit: a start time is reserved only by a request about to go.
             let permit = self.concurrency.acquire().await.ok();
-            self.pace.wait(&key).await;
+            self.pace.wait(&key, endpoint).await;
             self.limiter.until_key_ready(&key).await;
             let started = Instant::now();
             let sent = self.send(organization, url, verb).await;

@@ -10,6 +10,7 @@ pub mod identity;
 pub mod models;
 pub mod pace;
 pub mod pem;
+pub mod route_costs;
 pub mod scopes;
 pub mod stats;
 pub mod versions;

@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
+use super::route_costs::RouteCosts;
+
 type Key = (String, String);
 
 /// Retries: how many attempts, and how long to wait between them.
@@ -60,8 +62,8 @@ struct Budget {
 /// The service's last word on our usage: `used` TSTUs (limit − remaining) counting our
 /// requests started up to `basis` (the answered request's start), of which `counted` were
 /// still in the window then. Between two words the client extrapolates: each counted request
-/// carries `used / counted` and leaves with its start time plus the window, each later request
-/// adds as much.
+/// carries its share of `used` (in proportion to its endpoint's learnt cost) and leaves with its
+/// start time plus the window, each later request adds its endpoint's cost.
 #[derive(Debug, Clone, Copy)]
 struct Report {
     used: f64,
@@ -70,23 +72,34 @@ struct Report {
     counted: usize,
 }
 
+/// A request of this key, as the pace remembers it.
+#[derive(Debug, Clone, Copy)]
+struct Sent {
+    at: Instant,
+    /// Its endpoint's id in [`KeyPace::routes`].
+    endpoint: usize,
+    /// Its share of the last report's usage, if that report counted it.
+    share: f64,
+}
+
 #[derive(Debug, Default)]
 struct KeyPace {
     /// Nothing starts before this (Retry-After).
     pause_until: Option<Instant>,
     /// Minimum time between two request starts, raised by delays and 429s, decaying after.
     interval: Duration,
-    /// Start times of this key's requests inside the window (or the default horizon), in order.
-    sent: VecDeque<Instant>,
+    /// This key's requests started inside the window (or the default horizon), in order.
+    sent: VecDeque<Sent>,
     /// Start times of requests not answered yet, oldest first: answers come back roughly in
     /// order, so the oldest stands for the one being answered.
     unanswered: VecDeque<Instant>,
     budget: Option<Budget>,
     report: Option<Report>,
-    /// Average TSTU cost of our requests over recent reports, for requests the service has
-    /// not counted yet (the last report's own average follows its requests' mix, which may be
-    /// a few heavy ones).
+    /// Average TSTU cost of our requests over recent reports, for endpoints no report has
+    /// counted yet.
     cost: f64,
+    /// The cost of each endpoint, learnt from the reports.
+    routes: RouteCosts,
     /// The lowest usage the service reported: it sends no headers below some threshold under
     /// it, so an answer without headers says usage is at most this.
     lowest_reported: Option<f64>,
@@ -107,7 +120,7 @@ impl KeyPace {
         while self
             .sent
             .front()
-            .is_some_and(|t| time.saturating_duration_since(*t) >= horizon)
+            .is_some_and(|s| time.saturating_duration_since(s.at) >= horizon)
         {
             self.sent.pop_front();
         }
@@ -137,64 +150,90 @@ impl KeyPace {
         Duration::from_secs_f64(window)
     }
 
-    /// TSTUs the service counts for this key's requests started up to `until` (all, if
-    /// `None`), if nothing else is sent: the last report's requests still in the window, each
-    /// at the report's average cost, plus ours started after it at the recent average cost.
-    /// Returns that usage and the cost of one more request. Call after `forget_before`.
-    fn projected_usage(&self, time: Instant, until: Option<Instant>) -> (f64, f64) {
-        let Some(report) = self.report else {
-            return (0.0, 0.0);
-        };
-        let window = self.horizon();
-        let sent = self
-            .sent
+    /// This key's requests still in the service's window at `time`.
+    fn in_window(&self, time: Instant) -> impl Iterator<Item = &Sent> {
+        let horizon = self.horizon();
+        self.sent
             .iter()
-            .take_while(|t| until.is_none_or(|until| **t <= until));
-        let mut counted_now = 0;
-        let mut later = 0;
-        for t in sent {
-            if *t <= report.basis {
-                counted_now += 1;
-            } else {
-                later += 1;
-            }
-        }
-        let counted_usage = if report.counted == 0 {
-            // Usage that is not ours (another tool with the same identity): it lasts at most a
-            // window.
-            if time < report.at + window {
-                report.used
-            } else {
-                0.0
-            }
-        } else {
-            report.used * counted_now as f64 / report.counted as f64
+            .skip_while(move |s| time.saturating_duration_since(s.at) >= horizon)
+    }
+
+    /// TSTUs the service counts at `time` for this key's requests started up to `until` (all,
+    /// if `None`), if nothing else is sent: the last report's requests still in the window,
+    /// each at its share of the report, plus ours started after it at their endpoints' costs.
+    fn projected_usage(&self, time: Instant, until: Option<Instant>) -> f64 {
+        let Some(report) = self.report else {
+            return 0.0;
         };
-        (counted_usage + self.cost * later as f64, self.cost)
+        let ours: f64 = self
+            .in_window(time)
+            .take_while(|s| until.is_none_or(|until| s.at <= until))
+            .map(|s| self.weight(s))
+            .sum();
+        // Usage that is not ours (another tool with the same identity) lasts at most a window.
+        let others = if report.counted == 0 && time < report.at + self.horizon() {
+            report.used
+        } else {
+            0.0
+        };
+        ours + others
     }
 
-    /// What the request started at `t` is estimated to cost.
-    fn weight(&self, t: Instant) -> f64 {
+    /// What a request is estimated to cost.
+    fn weight(&self, sent: &Sent) -> f64 {
         match self.report {
-            Some(report) if t <= report.basis && report.counted > 0 => {
-                report.used / report.counted as f64
-            }
-            Some(report) if t <= report.basis => 0.0,
-            _ => self.cost,
+            Some(report) if sent.at <= report.basis => sent.share,
+            _ => self.routes.cost(sent.endpoint, self.cost),
         }
     }
 
-    /// Takes the service's word on usage counting our requests started up to `basis`.
-    /// A `bound` is not a measurement: it does not teach the cost.
+    /// The first `n` remembered requests, counted per endpoint id.
+    fn counts_of_first(&self, n: usize) -> Vec<f64> {
+        let mut counts = vec![0.0; self.routes.len()];
+        for sent in self.sent.iter().take(n) {
+            if let Some(count) = counts.get_mut(sent.endpoint) {
+                *count += 1.0;
+            }
+        }
+        counts
+    }
+
+    /// How many remembered requests started up to `basis`.
+    fn started_until(&self, basis: Instant) -> usize {
+        self.sent.iter().take_while(|s| s.at <= basis).count()
+    }
+
+    /// Takes the service's word on usage counting our requests started up to `basis` (those
+    /// started at the same instant as the answered one included: the service charges a request
+    /// when it starts work on it, before it answers). A `bound` is not a measurement: it does
+    /// not teach the costs.
     fn report(&mut self, used: f64, basis: Instant, now: Instant, bound: bool) {
-        let counted = self.sent.iter().take_while(|t| **t <= basis).count();
+        let counted = self.started_until(basis);
+        let counts = self.counts_of_first(counted);
         if counted > 0 && !bound {
+            self.routes.learn(&counts, used);
             let cost = (used / counted as f64).max(1e-3);
             // About the last fifty reports (half a window when every answer carries them).
             self.cost = match self.report {
                 None => cost,
                 Some(_) => self.cost + (cost - self.cost) * 0.02,
             };
+        }
+        // Share the usage among the counted requests in proportion to their estimated costs.
+        let estimated: f64 = self
+            .sent
+            .iter()
+            .take(counted)
+            .map(|s| self.routes.cost(s.endpoint, self.cost))
+            .sum();
+        let scale = if estimated > 0.0 {
+            used / estimated
+        } else {
+            0.0
+        };
+        let (routes, fallback) = (&self.routes, self.cost);
+        for sent in self.sent.iter_mut().take(counted) {
+            sent.share = routes.cost(sent.endpoint, fallback) * scale;
         }
         self.report = Some(Report {
             used,
@@ -228,8 +267,8 @@ impl Pace {
     /// the previous start, and, once the budget is known, when the key's usage (the service's
     /// last report, extrapolated with our own requests) leaves room for one more under 95% of
     /// the budget. Call it only for a request about to be sent.
-    pub async fn wait(&self, key: &Key) {
-        let start = self.reserve(key, Instant::now());
+    pub async fn wait(&self, key: &Key, endpoint: &str) {
+        let start = self.reserve(key, endpoint, Instant::now());
         let wait = start.saturating_duration_since(Instant::now());
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
@@ -238,31 +277,37 @@ impl Pace {
 
     /// The start time of a request asked for at `now` (the clock is a parameter so that tests
     /// can drive it).
-    fn reserve(&self, key: &Key, now: Instant) -> Instant {
+    fn reserve(&self, key: &Key, endpoint: &str, now: Instant) -> Instant {
         let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
         let pace = keys.entry(key.clone()).or_default();
+        let endpoint = pace.routes.id(endpoint);
         let mut start = pace.pause_until.map_or(now, |until| until.max(now));
         if let Some(last) = pace.sent.back() {
-            start = start.max(*last + pace.interval);
+            start = start.max(last.at + pace.interval);
         }
-        pace.forget_before(start);
-        if let Some(budget) = pace.budget {
-            let (usage, cost) = pace.projected_usage(start, None);
+        // Forget only what the service has forgotten now: a report may still come that counts
+        // requests which will have left the window by `start`.
+        pace.forget_before(now);
+        if let Some(budget) = pace.budget
+            && pace.report.is_some()
+        {
+            let usage = pace.projected_usage(start, None);
+            let cost = pace.routes.cost(endpoint, pace.cost);
             let room = budget.limit * BUDGET_SHARE - cost;
-            if usage > room && !pace.sent.is_empty() {
+            if usage > room
+                && let Some(mut leaving) = pace.in_window(start).next().map(|s| s.at)
+            {
                 // Wait until enough of our requests leave the window: the oldest go first, each
                 // taking what it was estimated at.
                 let mut left = usage;
-                let mut leaving = pace.sent.len();
-                for (i, t) in pace.sent.iter().enumerate() {
-                    left -= pace.weight(*t);
+                for sent in pace.in_window(start) {
+                    left -= pace.weight(sent);
+                    leaving = sent.at;
                     if left <= room {
-                        leaving = i + 1;
                         break;
                     }
                 }
-                start = start.max(pace.sent[leaving - 1] + budget.window);
-                pace.forget_before(start);
+                start = start.max(leaving + budget.window);
             } else if usage > room {
                 // Only usage that is not ours: wait for its window to pass.
                 if let Some(report) = pace.report {
@@ -270,7 +315,11 @@ impl Pace {
                 }
             }
         }
-        pace.sent.push_back(start);
+        pace.sent.push_back(Sent {
+            at: start,
+            endpoint,
+            share: 0.0,
+        });
         pace.unanswered.push_back(start);
         start
     }
@@ -320,6 +369,7 @@ impl Pace {
             .pop_front()
             .filter(|t| *t <= now)
             .unwrap_or(now);
+
         if let Some(seconds) = retry_after {
             let until = now + Duration::from_secs_f64(seconds.min(3600.0));
             pace.pause_until = Some(pace.pause_until.map_or(until, |u| u.max(until)));
@@ -343,7 +393,7 @@ impl Pace {
                 // A delayed answer comes after later ones, so the oldest unanswered request is
                 // not it; and it says "0 left" whatever the excess. Count everything sent so
                 // far, and learn no cost from it.
-                let latest = pace.sent.iter().rev().find(|t| **t <= now).copied();
+                let latest = pace.sent.iter().rev().find(|s| s.at <= now).map(|s| s.at);
                 pace.report(used, latest.unwrap_or(basis), now, true);
             } else {
                 pace.report(used, basis, now, false);
@@ -356,14 +406,18 @@ impl Pace {
             // higher (it costs recent requests at an average that may be too high), take that
             // bound instead.
             pace.forget_before(now);
-            let (usage, _) = pace.projected_usage(now, Some(basis));
+            let usage = pace.projected_usage(now, Some(basis));
             if usage > lowest {
                 pace.report(lowest, basis, now, true);
             }
-            // Nor can our requests in the window cost more on average than that.
-            let counted = pace.sent.iter().take_while(|t| **t <= basis).count();
-            if counted > 0 {
-                pace.cost = pace.cost.min(lowest / counted as f64);
+            // Nor can our requests in the window cost more than that.
+            let counts = pace.counts_of_first(pace.started_until(basis));
+            let counted = counts.iter().sum::<f64>();
+            if counted > 0.0 {
+                pace.cost = pace.cost.min(lowest / counted);
+                if pace.routes.total(&counts, pace.cost) > lowest {
+                    pace.routes.learn(&counts, lowest);
+                }
             }
         }
         if let Some(resource) = resource
@@ -447,7 +501,7 @@ mod tests {
         let epoch0 = 1_800_000_000.0;
         // Ten requests go out at once (nothing known yet) and are answered 10 ms later...
         for _ in 0..10 {
-            assert_eq!(pace.reserve(&key(), t0), t0);
+            assert_eq!(pace.reserve(&key(), "e", t0), t0);
         }
         // ...the last one says: 12 TSTU per window, 2 left, usage back to zero in 1 s.
         let answered = t0 + Duration::from_millis(10);
@@ -458,8 +512,8 @@ mod tests {
         pace.observe_at(&key(), &headers, StatusCode::OK, answered, epoch0 + 0.01);
         // 95% of 12 = 11.4 TSTU per window at 1 TSTU each: one more now, the next when the
         // first ones leave the window (1 s after they started, as Reset says).
-        assert_eq!(pace.reserve(&key(), answered), answered);
-        let next = pace.reserve(&key(), answered);
+        assert_eq!(pace.reserve(&key(), "e", answered), answered);
+        let next = pace.reserve(&key(), "e", answered);
         let expected = t0 + Duration::from_secs(1);
         assert!(next.max(expected) - next.min(expected) < Duration::from_micros(1));
     }
@@ -481,7 +535,7 @@ mod tests {
                 .or_default()
                 .sent
                 .clear();
-            assert_eq!(pace.reserve(&key(), start), start);
+            assert_eq!(pace.reserve(&key(), "e", start), start);
             let charged = 0.13 * i as f64 + 0.01;
             let reset = (epoch0 + charged + window).ceil();
             let answered = start + Duration::from_millis(20);
@@ -506,7 +560,7 @@ mod tests {
         pace.keys.lock().unwrap().entry(key()).or_default().interval = Duration::from_millis(40);
         // (the interval spreads starts; it is not the budget)
         let t0 = Instant::now();
-        let starts: Vec<Instant> = (0..5).map(|_| pace.reserve(&key(), t0)).collect();
+        let starts: Vec<Instant> = (0..5).map(|_| pace.reserve(&key(), "e", t0)).collect();
         assert_eq!(starts[4], t0 + Duration::from_millis(160));
     }
 
@@ -522,14 +576,14 @@ mod tests {
 
     /// A discrete-time crawl of `requests` requests by `concurrency` workers through one key's
     /// pace, against a model of Azure DevOps' consumption limit: `budget` TSTU per sliding
-    /// `window` seconds, requests costing in turn the `costs` given, rate-limit headers only
+    /// `window` seconds, requests going in turn to the `routes` given (endpoint, cost), rate-limit headers only
     /// past `header_threshold` of the budget, Reset rounded up to the second, 500 ms delays past
     /// the budget and 429 past 1.5 times it, `latency` seconds from start to charge and answer.
     /// Time is simulated, so nothing here depends on the machine's speed.
     fn crawl_against(
         budget: f64,
         window: f64,
-        costs: &[f64],
+        routes: &[(&str, f64)],
         header_threshold: f64,
         requests: usize,
         concurrency: usize,
@@ -565,7 +619,7 @@ mod tests {
             match what {
                 What::Ready if issued < requests => {
                     issued += 1;
-                    let start = pace.reserve(&key(), at(now));
+                    let start = pace.reserve(&key(), routes[issued % routes.len()].0, at(now));
                     let start = start.duration_since(t0).as_secs_f64();
                     seq += 1;
                     events.push(Reverse((
@@ -582,7 +636,7 @@ mod tests {
                         spent.pop_front();
                     }
                     let used: f64 = spent.iter().map(|(_, c)| c).sum();
-                    let cost = costs[cost_index % costs.len()];
+                    let cost = routes[cost_index % routes.len()].1;
                     let mut headers = HeaderMap::new();
                     let mut answer = now + 0.001;
                     let status = if used >= budget * 1.5 {
@@ -645,31 +699,73 @@ mod tests {
         );
     }
 
-    /// Route costs of a crawl: mostly simple GETs, some large lists and alerts.
-    const CRAWL_COSTS: [f64; 14] = [
-        1.0, 3.0, 1.0, 1.0, 2.0, 1.0, 3.0, 1.0, 5.0, 1.0, 2.0, 3.0, 1.0, 1.0,
+    /// Routes of a crawl and their costs: mostly simple GETs, some large lists and alerts.
+    const CRAWL_ROUTES: [(&str, f64); 14] = [
+        ("get", 1.0),
+        ("list", 3.0),
+        ("get", 1.0),
+        ("get", 1.0),
+        ("checks", 2.0),
+        ("get", 1.0),
+        ("list", 3.0),
+        ("get", 1.0),
+        ("alerts", 5.0),
+        ("get", 1.0),
+        ("checks", 2.0),
+        ("list", 3.0),
+        ("get", 1.0),
+        ("get", 1.0),
     ];
+
+    /// A crawl in phases, as the real one goes: per-project GETs, then lists and policies, a
+    /// run of alerts, identity GETs, access control lists.
+    fn phased_crawl() -> Vec<(&'static str, f64)> {
+        let mut routes = vec![("projects", 1.0); 400];
+        for _ in 0..300 {
+            routes.extend([("git/repositories", 3.0), ("policy", 1.0)]);
+        }
+        routes.extend([("alerts", 5.0); 300]);
+        routes.extend([("graph", 1.0); 700]);
+        for _ in 0..250 {
+            routes.extend([("acl", 2.0), ("memberships", 1.0)]);
+        }
+        routes.extend(CRAWL_ROUTES.iter().cycle().take(500));
+        routes
+    }
 
     #[test]
     fn headers_only_from_80_percent_with_costs_by_route_keep_the_goals() {
-        let outcome = crawl_against(200.0, 10.0, &CRAWL_COSTS, 0.8, 3_000, 8, 0.05);
+        let outcome = crawl_against(200.0, 10.0, &CRAWL_ROUTES, 0.8, 3_000, 8, 0.05);
         assert_goals(&outcome, 200.0, 10.0);
     }
 
     #[test]
     fn headers_from_half_the_budget_keep_the_goals() {
-        let outcome = crawl_against(200.0, 10.0, &CRAWL_COSTS, 0.5, 3_000, 8, 0.05);
+        let outcome = crawl_against(200.0, 10.0, &CRAWL_ROUTES, 0.5, 3_000, 8, 0.05);
         assert_goals(&outcome, 200.0, 10.0);
+    }
+
+    #[test]
+    fn a_crawl_in_phases_of_different_costs_keeps_the_goals() {
+        let routes = phased_crawl();
+        for threshold in [0.8, 0.5] {
+            let outcome = crawl_against(200.0, 10.0, &routes, threshold, routes.len(), 8, 0.05);
+            eprintln!(
+                "threshold {threshold}: {:.3}x the floor, {outcome:?}",
+                outcome.elapsed / ((outcome.cost - 200.0) / 20.0)
+            );
+            assert_goals(&outcome, 200.0, 10.0);
+        }
     }
 
     #[test]
     fn heavy_requests_in_a_row_are_not_blocked() {
         // Alerts after a run of cheap GETs: the cost learnt from the cheap ones is too low for
         // the requests in flight when the switch comes, and the service's reports must correct
-        // it. (Safety only: such phases still cost speed, see docs/benchmarks.md.)
-        let mut costs = vec![1.0; 300];
-        costs.extend([5.0; 300]);
-        let outcome = crawl_against(200.0, 10.0, &costs, 0.8, 3_000, 8, 0.01);
+        // it.
+        let mut routes = vec![("get", 1.0); 300];
+        routes.extend([("alerts", 5.0); 300]);
+        let outcome = crawl_against(200.0, 10.0, &routes, 0.8, 3_000, 8, 0.01);
         assert_eq!(outcome.blocked, 0, "{outcome:?}");
         assert!(outcome.delayed * 100 <= outcome.requests, "{outcome:?}");
     }
