@@ -77,8 +77,9 @@ pub struct JobOutcome {
     pub summary: ReportSummary,
     pub tables: Vec<TableWritten>,
     /// How the findings count (open by severity, new, resolved, …), as every output shows them.
+    /// The findings themselves are in the dataset: they were written as each organization was
+    /// evaluated.
     pub counts: FindingCounts,
-    pub findings: Vec<Finding>,
     pub crawl_errors: Vec<CrawlError>,
     pub rule_errors: Vec<String>,
     /// Organizations crawled completely.
@@ -225,25 +226,17 @@ pub async fn run_with_progress(
     )?;
     writer.write_table(&CHANGES, &[changes])?;
     test_pause("rules");
-    let (findings, mut rule_errors) = assess_snapshot(
+    let (counts, mut rule_errors) = assess_snapshot(
         &dataset,
         snapshot_date,
         &tables,
         &catalog,
         &config.exemptions,
         &config.rule_scopes,
+        &mut |findings| write_findings(&mut writer, &run_id, findings, &config.owners),
     )?;
     rule_errors.extend(catalog_errors);
-    writer.write_table(&FINDINGS, &[run_tables::findings(&run_id, &findings)?])?;
-    writer.write_table(
-        &FINDING_OWNERS,
-        &[run_tables::finding_owners(
-            &run_id,
-            &findings,
-            &config.owners,
-        )?],
-    )?;
-    let counts = FindingCounts::of(&findings);
+    write_findings_end(&mut writer)?;
     let run_row = RunRow {
         run_id: &run_id,
         started_at,
@@ -290,7 +283,7 @@ pub async fn run_with_progress(
     options.stage.set(RunStage::COMMITTING);
     writer.commit()?;
     options.stage.set(RunStage::COMMITTED);
-    tracing::info!(run_id = %run_id, findings = findings.len(), "snapshot committed");
+    tracing::info!(run_id = %run_id, open_findings = counts.open.total, "snapshot committed");
     let manifest_path = dataset.root().join("_runs").join(format!("{run_id}.json"));
 
     let report_options = ReportOptions {
@@ -317,7 +310,6 @@ pub async fn run_with_progress(
         summary,
         tables,
         counts,
-        findings,
         organizations: crawled.len(),
         crawl_errors,
         rule_errors,
@@ -476,10 +468,16 @@ pub async fn deliver(
             .report_url
             .clone()
             .unwrap_or_else(|| outcome.reports.report_html.display().to_string());
+        let digests = report::digests::owner_digests(
+            &Dataset::new(out.join("dataset")),
+            outcome.snapshot_date,
+            &config.owners,
+            crate::email::DIGEST_ROWS,
+        )?;
         match crate::email::send_digests(
             email,
             &config.owners,
-            &outcome.findings,
+            &digests,
             outcome.snapshot_date,
             &report,
         )
@@ -500,17 +498,10 @@ pub async fn deliver(
         tracing::info!(%cutoff, reports = delivered.reports_pruned, "retention: removed snapshots and reports before {cutoff}");
     }
     if let Some(threshold) = delivery.fail_on {
-        delivered.failing = failing(&outcome.findings, threshold);
+        delivered.failing =
+            usize::try_from(outcome.counts.open.at_or_above(threshold)).unwrap_or(usize::MAX);
     }
     Ok(delivered)
-}
-
-/// Open (failing, not exempt) findings at or above `threshold`.
-pub fn failing(findings: &[Finding], threshold: rules::Severity) -> usize {
-    findings
-        .iter()
-        .filter(|f| f.is_open() && f.severity <= threshold)
-        .count()
 }
 
 /// The built-in rules and the users' rules of `custom_dir`; a custom rule that does not load
@@ -550,29 +541,164 @@ fn findings_summary(counts: &FindingCounts) -> FindingTotals {
     }
 }
 
-/// Evaluates the catalog over one snapshot's tables (staged or committed) and sets the findings
-/// against the newest snapshot before `date`.
+/// Evaluates the catalog over one snapshot's tables (staged or committed) one organization at a
+/// time, sets each organization's findings against its findings of the newest snapshot before
+/// `date`, and hands them to `sink` as they come: memory holds one organization's rule inputs and
+/// findings, not the estate's. Then the previous findings of organizations this snapshot did not
+/// read (carried as not evaluated), then the rules that compare organizations
+/// (`whole_snapshot`), once over every organization. Returns the counts of all findings and
+/// the rules that could not run (each named once, however many organizations it failed on).
 fn assess_snapshot(
     dataset: &Dataset,
     date: NaiveDate,
-    tables: &BTreeMap<String, LazyFrame>,
+    tables: &Frames,
     catalog: &[Rule],
     exemptions: &[rules::Exemption],
     scopes: &[rules::RuleScope],
-) -> Result<(Vec<Finding>, Vec<RuleError>), JobError> {
+    sink: &mut dyn FnMut(&[Finding]) -> Result<(), JobError>,
+) -> Result<(FindingCounts, Vec<RuleError>), JobError> {
     let previous = previous_findings(dataset, date)?;
     let crawled = crawled_organizations(tables)?;
-    Ok(rules::assess(
-        tables,
-        &rules::Assessment {
-            rules: catalog,
-            date,
-            previous: &previous,
-            crawled: &crawled,
-            exemptions,
-            scopes,
-        },
-    ))
+    let (whole, per_organization): (Vec<Rule>, Vec<Rule>) =
+        catalog.iter().cloned().partition(|r| r.whole_snapshot);
+    let whole_ids: Vec<&str> = whole.iter().map(|r| r.id.as_str()).collect();
+    let mut counts = FindingCounts::default();
+    let mut errors: Vec<RuleError> = Vec::new();
+    let mut record = |findings: &[Finding],
+                      new_errors: Vec<RuleError>,
+                      counts: &mut FindingCounts|
+     -> Result<(), JobError> {
+        for e in new_errors {
+            if !errors
+                .iter()
+                .any(|known| known.to_string() == e.to_string())
+            {
+                errors.push(e);
+            }
+        }
+        counts.add_findings(findings);
+        sink(findings)
+    };
+    let mut organizations: Vec<&(String, String)> = crawled.iter().collect();
+    organizations.sort();
+    for key @ (connector, organization) in organizations {
+        let only = |frame: &LazyFrame| {
+            frame
+                .clone()
+                .filter(of_organization(connector, organization))
+        };
+        let org_tables: Frames = tables.iter().map(|(n, f)| (n.clone(), only(f))).collect();
+        let org_previous = match &previous {
+            Some(frame) => {
+                rules::history::read_findings(only(frame).filter(not_rule_ids(&whole_ids)))?
+            }
+            None => Vec::new(),
+        };
+        let one = HashSet::from([key.clone()]);
+        let (findings, new_errors) = rules::assess(
+            &org_tables,
+            &rules::Assessment {
+                rules: &per_organization,
+                date,
+                previous: &org_previous,
+                crawled: &one,
+                exemptions,
+                scopes,
+            },
+        );
+        tracing::debug!(%connector, %organization, findings = findings.len(), "organization evaluated");
+        record(&findings, new_errors, &mut counts)?;
+    }
+    if let Some(frame) = &previous {
+        let not_read = crawled
+            .iter()
+            .fold(polars::prelude::lit(true), |keep, (c, o)| {
+                keep.and(of_organization(c, o).not())
+            });
+        let carried_previous = rules::history::read_findings(
+            frame
+                .clone()
+                .filter(not_read)
+                .filter(not_rule_ids(&whole_ids)),
+        )?;
+        let carried = rules::carry_over(
+            &carried_previous,
+            &rules::Assessment {
+                rules: &per_organization,
+                date,
+                previous: &carried_previous,
+                crawled: &crawled,
+                exemptions,
+                scopes,
+            },
+        );
+        record(&carried, Vec::new(), &mut counts)?;
+    }
+    if !whole.is_empty() {
+        let whole_previous = match &previous {
+            Some(frame) => {
+                rules::history::read_findings(frame.clone().filter(not_rule_ids(&whole_ids).not()))?
+            }
+            None => Vec::new(),
+        };
+        let (findings, new_errors) = rules::assess(
+            tables,
+            &rules::Assessment {
+                rules: &whole,
+                date,
+                previous: &whole_previous,
+                crawled: &crawled,
+                exemptions,
+                scopes,
+            },
+        );
+        record(&findings, new_errors, &mut counts)?;
+    }
+    Ok((counts, errors))
+}
+
+/// Rows of one organization.
+fn of_organization(connector: &str, organization: &str) -> polars::prelude::Expr {
+    use polars::prelude::{col, lit};
+    col("connector")
+        .eq(lit(connector.to_string()))
+        .and(col("organization").eq(lit(organization.to_string())))
+}
+
+/// Rows whose `rule_id` is none of `ids`.
+fn not_rule_ids(ids: &[&str]) -> polars::prelude::Expr {
+    use polars::prelude::{col, lit};
+    ids.iter().fold(lit(true), |keep, id| {
+        keep.and(col("rule_id").neq(lit(id.to_string())))
+    })
+}
+
+/// Writes one organization's findings (and their owners) as files of the snapshot.
+fn write_findings(
+    writer: &mut SnapshotWriter,
+    run_id: &str,
+    findings: &[Finding],
+    owners: &[rules::Owner],
+) -> Result<(), JobError> {
+    if findings.is_empty() {
+        return Ok(());
+    }
+    writer.write_table(&FINDINGS, &[run_tables::findings(run_id, findings)?])?;
+    let owned = run_tables::finding_owners(run_id, findings, owners)?;
+    if owned.num_rows() > 0 {
+        writer.write_table(&FINDING_OWNERS, &[owned])?;
+    }
+    Ok(())
+}
+
+/// The findings tables get a file even without rows, so readers always find their schema.
+fn write_findings_end(writer: &mut SnapshotWriter) -> Result<(), JobError> {
+    for def in [&FINDINGS, &FINDING_OWNERS] {
+        if !writer.written().iter().any(|w| w.table == def.name) {
+            writer.write_table(def, &[])?;
+        }
+    }
+    Ok(())
 }
 
 /// (connector, organization) pairs of the snapshot's organizations table.
@@ -630,27 +756,27 @@ fn previous_inventory(
     Ok(Some((previous, frames)))
 }
 
-/// Findings of the newest committed snapshot before `date`.
-fn previous_findings(dataset: &Dataset, date: NaiveDate) -> Result<Vec<Finding>, JobError> {
+/// The findings of the newest committed snapshot before `date`, as a lazy frame.
+fn previous_findings(dataset: &Dataset, date: NaiveDate) -> Result<Option<LazyFrame>, JobError> {
     let Some(previous) = dataset
         .snapshot_dates(FINDINGS.name)?
         .into_iter()
         .rfind(|d| *d < date)
     else {
-        return Ok(Vec::new());
+        return Ok(None);
     };
     let files = dataset.partition_files(FINDINGS.name, previous)?;
     if files.is_empty() {
-        return Ok(Vec::new());
+        return Ok(None);
     }
-    Ok(rules::history::read_findings(scan_files(&files)?)?)
+    Ok(Some(scan_files(&files)?))
 }
 
 /// What `evaluate` did.
 #[derive(Debug)]
 pub struct EvaluateOutcome {
     pub snapshot_date: NaiveDate,
-    pub findings: Vec<Finding>,
+    pub counts: FindingCounts,
     pub rule_errors: Vec<String>,
     pub rules: usize,
 }
@@ -682,20 +808,23 @@ pub fn evaluate_committed(
             tables.insert(def.name.to_string(), scan_files(&files)?);
         }
     }
-    let (findings, mut rule_errors) =
-        assess_snapshot(&dataset, date, &tables, &catalog, exemptions, scopes)?;
-    rule_errors.extend(catalog_errors);
     let run_id = new_run_id();
     let mut writer = SnapshotWriter::begin_tables(&dataset, &run_id, date)?;
-    writer.write_table(&FINDINGS, &[run_tables::findings(&run_id, &findings)?])?;
-    writer.write_table(
-        &FINDING_OWNERS,
-        &[run_tables::finding_owners(&run_id, &findings, owners)?],
+    let (counts, mut rule_errors) = assess_snapshot(
+        &dataset,
+        date,
+        &tables,
+        &catalog,
+        exemptions,
+        scopes,
+        &mut |findings| write_findings(&mut writer, &run_id, findings, owners),
     )?;
+    rule_errors.extend(catalog_errors);
+    write_findings_end(&mut writer)?;
     writer.commit()?;
     Ok(EvaluateOutcome {
         snapshot_date: date,
-        findings,
+        counts,
         rule_errors: rule_errors.iter().map(ToString::to_string).collect(),
         rules: catalog.len(),
     })

@@ -80,11 +80,13 @@ async fn hostile_names_neither_execute_nor_break_the_reports() {
     };
     let date = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
     let outcome = snapshot(Estate::generate(3, sizes), tmp.path(), date, "run-hostile").await;
-    let names: Vec<&str> = outcome
-        .findings
-        .iter()
-        .map(|f| f.resource_name.as_str())
-        .collect();
+    let dataset = ado_posture::dataset::Dataset::new(&outcome.dataset_dir);
+    let files = dataset.partition_files("findings", date).unwrap();
+    let findings = ado_posture::rules::history::read_findings(
+        ado_posture::dataset::scan_files(&files).unwrap(),
+    )
+    .unwrap();
+    let names: Vec<&str> = findings.iter().map(|f| f.resource_name.as_str()).collect();
     for hostile in [
         "<script>alert(1)</script>",
         "\"><img src=x onerror=alert(1)>",

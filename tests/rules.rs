@@ -210,6 +210,13 @@ fn evaluate_applies_exemptions_until_they_expire_runs_custom_rules_and_gates_on_
         "-- id: ACME-002\n-- title: Broken\n-- severity: high\n-- resource_kind: repository\n-- description: d\n-- remediation: r\n-- references: x\nSELECT nope FROM no_such_table\n",
     )
     .unwrap();
+    // A rule that compares organizations declares it: the others see one organization at a
+    // time, so without `whole_snapshot` it would never find more than one.
+    std::fs::write(
+        rules_dir.join("ACME-004.sql"),
+        "-- id: ACME-004\n-- title: One of several organizations\n-- severity: low\n-- resource_kind: organization\n-- description: d\n-- remediation: r\n-- references: x\n-- whole_snapshot: true\nSELECT o.connector, o.organization, '' AS project_id, '' AS project, o.organization AS resource_id, o.organization AS resource_name, 'one of several organizations' AS details FROM organizations o CROSS JOIN (SELECT COUNT(*) AS n FROM organizations) c WHERE c.n > 1\n",
+    )
+    .unwrap();
     std::fs::write(
         rules_dir.join("ACME-003.sql"),
         "-- id: ACME-003\n-- title: No severity\nSELECT 1\n",
@@ -226,6 +233,14 @@ fn evaluate_applies_exemptions_until_they_expire_runs_custom_rules_and_gates_on_
     );
     let after = statuses(&dataset, date);
     assert!(after.keys().any(|id| id.starts_with("ACME-001:")));
+    assert_eq!(
+        after
+            .keys()
+            .filter(|id| id.starts_with("ACME-004:"))
+            .count(),
+        3,
+        "the whole-snapshot rule sees the demo's 3 organizations"
+    );
     assert!(after.keys().any(|id| id.starts_with("ADO-REPO-001:")));
 
     // --fail-on: high findings are open in the demo estate → exit 5; `rules` lists the

@@ -158,53 +158,38 @@ async fn deliver(settings: &EmailSettings, message: Message) -> Result<(), Email
 }
 
 /// Rows of findings one owner's digest lists; the rest are counted and left to the report.
-const DIGEST_ROWS: usize = 100;
+pub const DIGEST_ROWS: usize = 100;
 
-/// Sends each `[[owner]]` a digest of its own open findings of the snapshot (new ones first,
-/// at most [`DIGEST_ROWS`] rows, plain text, no attachment); owners with none get nothing.
-/// Returns how many digests were sent.
+/// Sends each `[[owner]]` a digest of its own open findings of the snapshot (`digests`, one per
+/// owner in the same order, read by [`crate::report::digests::owner_digests`] with at most
+/// [`DIGEST_ROWS`] rows: new ones first; plain text, no attachment); owners with none get
+/// nothing. Returns how many digests were sent.
 pub async fn send_digests(
     settings: &EmailSettings,
     owners: &[crate::rules::Owner],
-    findings: &[crate::rules::Finding],
+    digests: &[crate::report::digests::OwnerDigest],
     snapshot_date: chrono::NaiveDate,
     report_location: &str,
 ) -> Result<usize, EmailError> {
     use crate::ado::error::sanitize_message as clean;
-    // Each open finding to its owner, once.
-    let mut owned: Vec<Vec<&crate::rules::Finding>> = vec![Vec::new(); owners.len()];
-    for f in findings.iter().filter(|f| f.is_open()) {
-        if let Some(i) = crate::rules::owners::owner_index(owners, f) {
-            owned[i].push(f);
-        }
-    }
     let mut sent = 0;
-    for (owner, mut mine) in owners.iter().zip(owned) {
-        if mine.is_empty() {
+    for (owner, digest) in owners.iter().zip(digests) {
+        if digest.open == 0 {
             continue;
         }
-        let is_new = |f: &crate::rules::Finding| f.status == crate::rules::FindingStatus::New;
-        mine.sort_by(|a, b| {
-            (!is_new(a), a.severity, &a.rule_id, &a.resource_name).cmp(&(
-                !is_new(b),
-                b.severity,
-                &b.rule_id,
-                &b.resource_name,
-            ))
-        });
-        let new = mine.iter().filter(|f| is_new(f)).count();
+        let new = digest.new;
         let subject = format!(
             "{} {}: {} open findings ({new} new) on {snapshot_date}",
             settings.subject_prefix,
             clean(&owner.team),
-            mine.len()
+            digest.open
         );
         let mut text = format!(
             "Open findings of {} in the snapshot of {snapshot_date}: {} ({new} new).\n\n",
             clean(&owner.team),
-            mine.len()
+            digest.open
         );
-        for f in mine.iter().take(DIGEST_ROWS) {
+        for f in &digest.rows {
             text.push_str(&format!(
                 "- [{}] {} {}: {}/{} {} ({})\n",
                 f.severity,
@@ -217,13 +202,14 @@ pub async fn send_digests(
                     &f.project
                 }),
                 clean(&f.resource_name),
-                f.status.as_str()
+                f.status
             ));
         }
-        if mine.len() > DIGEST_ROWS {
+        let listed = digest.rows.len() as u64;
+        if digest.open > listed {
             text.push_str(&format!(
                 "\nand {} more in the report.\n",
-                mine.len() - DIGEST_ROWS
+                digest.open - listed
             ));
         }
         text.push_str(&format!("\nThe full report: {report_location}\n"));

@@ -78,6 +78,20 @@ pub struct SeverityCounts {
 }
 
 impl SeverityCounts {
+    /// Those at or above `threshold` (`--fail-on`).
+    pub fn at_or_above(&self, threshold: Severity) -> u64 {
+        [
+            (Severity::Critical, self.critical),
+            (Severity::High, self.high),
+            (Severity::Medium, self.medium),
+            (Severity::Low, self.low),
+        ]
+        .into_iter()
+        .filter(|(severity, _)| *severity <= threshold)
+        .map(|(_, n)| n)
+        .sum()
+    }
+
     pub fn add(&mut self, severity: &str) {
         match severity {
             "critical" => self.critical += 1,
@@ -131,14 +145,19 @@ impl FindingCounts {
     /// The counts of a run's findings (as the job holds them before they are written).
     pub fn of(findings: &[crate::rules::Finding]) -> Self {
         let mut counts = FindingCounts::default();
+        counts.add_findings(findings);
+        counts
+    }
+
+    /// Counts findings as the job holds them before they are written.
+    pub fn add_findings(&mut self, findings: &[crate::rules::Finding]) {
         for f in findings {
-            counts.add(
+            self.add(
                 f.status.as_str(),
                 f.exemption.is_some(),
                 f.severity.as_str(),
             );
         }
-        counts
     }
 }
 

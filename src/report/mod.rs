@@ -7,6 +7,7 @@
 
 mod csv_out;
 mod data;
+pub mod digests;
 mod html;
 
 use std::path::{Path, PathBuf};

@@ -70,6 +70,9 @@ pub struct Rule {
     pub anchors: Anchors,
     /// `built-in`, or the file a custom rule came from.
     pub origin: String,
+    /// The rule compares organizations (`-- whole_snapshot: true`, custom rules only): it runs
+    /// once over every organization's rows, where the others run one organization at a time.
+    pub whole_snapshot: bool,
     #[serde(skip)]
     pub sql: String,
 }
@@ -94,8 +97,9 @@ impl Anchors {
 }
 
 /// Parses a rule file: `-- key: value` header lines, then the query. Header keys: id, title,
-/// severity, resource_kind, description, remediation, references (separated by ` | `), and the
-/// optional anchors defender, azsk, psrule (`Name (Severity)` or `none`).
+/// severity, resource_kind, description, remediation, references (separated by ` | `), the
+/// optional anchors defender, azsk, psrule (`Name (Severity)` or `none`), and the optional
+/// `whole_snapshot: true` of a rule that compares organizations.
 pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
     let header_error = |message: String| RuleError::Header {
         file: file.to_string(),
@@ -146,6 +150,15 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
         .map(|r| r.trim().to_string())
         .filter(|r| !r.is_empty())
         .collect();
+    let whole_snapshot = match fields.remove("whole_snapshot").as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(header_error(format!(
+                "whole_snapshot '{other}' is not true or false"
+            )));
+        }
+    };
     let anchors = Anchors {
         defender: fields.remove("defender").filter(|v| !v.is_empty()),
         azsk: fields.remove("azsk").filter(|v| !v.is_empty()),
@@ -161,6 +174,7 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
         references,
         anchors,
         origin: "built-in".into(),
+        whole_snapshot,
         sql: text.to_string(),
     })
 }

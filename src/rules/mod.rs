@@ -50,7 +50,9 @@ pub struct Assessment<'a> {
 }
 
 /// Evaluates the rules, sets the findings against the previous snapshot and applies the
-/// exemptions: the rows of the findings table, and the rules that could not run.
+/// exemptions: the rows of the findings table, and the rules that could not run. The job calls
+/// it one organization at a time (tables, previous findings and `crawled` of that organization
+/// only), so memory holds one organization's rows, not the estate's.
 pub fn assess(
     tables: &BTreeMap<String, LazyFrame>,
     a: &Assessment<'_>,
@@ -68,4 +70,17 @@ pub fn assess(
     let mut findings = history::classify(current, &previous, a.crawled);
     exemptions::apply(&mut findings, a.exemptions, a.date);
     (findings, errors)
+}
+
+/// The previous findings of organizations this snapshot did not read (`a.crawled` lacks them):
+/// carried over as not evaluated, never resolved, with their first-seen dates.
+pub fn carry_over(previous: &[Finding], a: &Assessment<'_>) -> Vec<Finding> {
+    let previous: Vec<Finding> = previous
+        .iter()
+        .filter(|f| scope::in_scope(a.scopes, f))
+        .cloned()
+        .collect();
+    let mut findings = history::classify(Vec::new(), &previous, a.crawled);
+    exemptions::apply(&mut findings, a.exemptions, a.date);
+    findings
 }

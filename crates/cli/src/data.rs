@@ -87,7 +87,7 @@ pub fn evaluate(
         &scopes,
         &owners,
     )?;
-    let counts = ado_posture::report::FindingCounts::of(&o.findings);
+    let counts = o.counts;
     println!(
         "Evaluated {} rules over snapshot {}: {} open findings (critical {}, high {}, medium {}, low {}), {} not evaluated, {} exempt, {} resolved",
         o.rules,
@@ -111,7 +111,10 @@ pub fn evaluate(
     };
     if code == exit::SUCCESS
         && let Some(threshold) = fail_on
-        && crate::nightly::say_failing(job::failing(&o.findings, threshold), threshold)
+        && crate::nightly::say_failing(
+            usize::try_from(counts.open.at_or_above(threshold)).unwrap_or(usize::MAX),
+            threshold,
+        )
     {
         code = exit::FINDINGS;
     }
