@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::ReportError;
-use super::data::ReportData;
+use super::data::{ReportData, open_findings};
 use crate::tables::findings::FINDINGS;
 
 /// Columns of recommendations.csv.
@@ -49,40 +49,69 @@ fn write_rows<I>(path: &Path, header: &[&str], rows: I) -> Result<(), ReportErro
 where
     I: IntoIterator<Item = Vec<String>>,
 {
-    let write_error = |message: String| ReportError::Write {
-        path: path.to_path_buf(),
-        message,
-    };
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_path(path)
-        .map_err(|e| write_error(e.to_string()))?;
-    writer
-        .write_record(header)
-        .map_err(|e| write_error(e.to_string()))?;
+    let mut writer = CsvFile::create(path, header)?;
     for row in rows {
-        let cells: Vec<String> = row.iter().map(|c| defuse(c)).collect();
-        writer
-            .write_record(&cells)
-            .map_err(|e| write_error(e.to_string()))?;
+        writer.write(&row)?;
     }
-    writer.flush().map_err(|e| write_error(e.to_string()))
+    writer.finish()
 }
 
-/// findings.csv: `snapshot_date`, then every column of the findings table in schema order.
+/// A CSV report being written: RFC 4180 with CRLF, every cell defused.
+struct CsvFile<'a> {
+    path: &'a Path,
+    writer: csv::Writer<std::fs::File>,
+}
+
+impl<'a> CsvFile<'a> {
+    fn create(path: &'a Path, header: &[&str]) -> Result<Self, ReportError> {
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_path(path)
+            .map_err(|e| write_error(path, e.to_string()))?;
+        writer
+            .write_record(header)
+            .map_err(|e| write_error(path, e.to_string()))?;
+        Ok(CsvFile { path, writer })
+    }
+
+    fn write<S: AsRef<str>>(&mut self, row: &[S]) -> Result<(), ReportError> {
+        let cells: Vec<String> = row.iter().map(|c| defuse(c.as_ref())).collect();
+        self.writer
+            .write_record(&cells)
+            .map_err(|e| write_error(self.path, e.to_string()))
+    }
+
+    fn finish(mut self) -> Result<(), ReportError> {
+        self.writer
+            .flush()
+            .map_err(|e| write_error(self.path, e.to_string()))
+    }
+}
+
+fn write_error(path: &Path, message: String) -> ReportError {
+    ReportError::Write {
+        path: path.to_path_buf(),
+        message,
+    }
+}
+
+/// findings.csv: `snapshot_date`, then every column of the findings table in schema order; the
+/// open findings in report order, written one rule at a time.
 pub fn write_findings(path: &Path, data: &ReportData) -> Result<(), ReportError> {
     let columns: Vec<&str> = FINDINGS.all_columns().iter().map(|c| c.name).collect();
     let mut header = vec!["snapshot_date"];
     header.extend(&columns);
-    write_rows(
-        path,
-        &header,
-        data.findings.iter().map(|f| {
-            std::iter::once(f.snapshot_date.clone())
-                .chain(columns.iter().map(|c| f.get(c).to_string()))
-                .collect()
-        }),
-    )
+    let mut writer = CsvFile::create(path, &header)?;
+    data.findings.for_each_chunk(open_findings(), |rows| {
+        for f in &rows {
+            let row: Vec<&str> = std::iter::once(f.snapshot_date.as_str())
+                .chain(columns.iter().map(|c| f.get(c)))
+                .collect();
+            writer.write(&row)?;
+        }
+        Ok(true)
+    })?;
+    writer.finish()
 }
 
 pub fn write_recommendations(path: &Path, data: &ReportData) -> Result<(), ReportError> {
@@ -180,7 +209,7 @@ pub fn write_summary(path: &Path, data: &ReportData) -> Result<(), ReportError> 
         data.inventory.repositories,
         &data.counts,
         data.new,
-        data.resolved.len() as u64,
+        data.resolved.total,
     ));
     write_rows(path, SUMMARY_COLUMNS, rows)
 }

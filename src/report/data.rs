@@ -10,62 +10,10 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::ReportError;
+pub use super::finding_rows::{FindingList, OrderedFindings};
 use crate::dataset::{Dataset, scan_files};
 use crate::rules::{Rule, Severity};
 use crate::tables::findings::FINDINGS;
-
-/// One finding, with every column of the findings table (as text, in schema order: a vector,
-/// not a map, because a large estate has hundreds of thousands of them). Serialized as
-/// `{snapshot_date, values: {column: value}}` for the templates.
-#[derive(Debug, Clone)]
-pub struct FindingRow {
-    pub snapshot_date: String,
-    values: Vec<String>,
-}
-
-/// The findings table's column names, in schema order (the index into [`FindingRow`]).
-fn finding_columns() -> &'static [&'static str] {
-    static COLUMNS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
-    COLUMNS.get_or_init(|| FINDINGS.all_columns().iter().map(|c| c.name).collect())
-}
-
-impl FindingRow {
-    /// The value of a findings-table column ("" when null).
-    pub fn get(&self, column: &str) -> &str {
-        finding_columns()
-            .iter()
-            .position(|c| *c == column)
-            .and_then(|i| self.values.get(i))
-            .map(String::as_str)
-            .unwrap_or_default()
-    }
-}
-
-/// Report order: severity, rule, organization, project, resource name.
-fn sort_key(f: &FindingRow) -> (u8, &str, &str, &str, &str) {
-    (
-        severity_rank(f.get("severity")),
-        f.get("rule_id"),
-        f.get("organization"),
-        f.get("project"),
-        f.get("resource_name"),
-    )
-}
-
-impl Serialize for FindingRow {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let values: BTreeMap<&str, &str> = finding_columns()
-            .iter()
-            .copied()
-            .zip(self.values.iter().map(String::as_str))
-            .collect();
-        let mut state = serializer.serialize_struct("FindingRow", 2)?;
-        state.serialize_field("snapshot_date", &self.snapshot_date)?;
-        state.serialize_field("values", &values)?;
-        state.end()
-    }
-}
 
 /// Findings counted by severity.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
@@ -93,14 +41,18 @@ impl SeverityCounts {
     }
 
     pub fn add(&mut self, severity: &str) {
+        self.add_n(severity, 1);
+    }
+
+    pub fn add_n(&mut self, severity: &str, n: u64) {
         match severity {
-            "critical" => self.critical += 1,
-            "high" => self.high += 1,
-            "medium" => self.medium += 1,
-            "low" => self.low += 1,
+            "critical" => self.critical += n,
+            "high" => self.high += n,
+            "medium" => self.medium += n,
+            "low" => self.low += n,
             _ => {}
         }
-        self.total += 1;
+        self.total += n;
     }
 }
 
@@ -127,18 +79,23 @@ impl FindingCounts {
     /// Counts one row of the findings table by its `status`, `exempt` and `severity` columns:
     /// the one place that says what counts.
     pub fn add(&mut self, status: &str, exempt: bool, severity: &str) {
+        self.add_n(status, exempt, severity, 1);
+    }
+
+    /// [`FindingCounts::add`] for `n` rows alike.
+    pub fn add_n(&mut self, status: &str, exempt: bool, severity: &str, n: u64) {
         match status {
-            "new" | "persisting" if exempt => self.exempt += 1,
+            "new" | "persisting" if exempt => self.exempt += n,
             "new" => {
-                self.open.add(severity);
-                self.new += 1;
+                self.open.add_n(severity, n);
+                self.new += n;
             }
             "persisting" => {
-                self.open.add(severity);
-                self.persisting += 1;
+                self.open.add_n(severity, n);
+                self.persisting += n;
             }
-            "resolved" => self.resolved += 1,
-            _ => self.not_evaluated += 1,
+            "resolved" => self.resolved += n,
+            _ => self.not_evaluated += n,
         }
     }
 
@@ -235,11 +192,18 @@ pub struct CrawlHealth {
 pub struct ReportData {
     pub snapshot_date: NaiveDate,
     pub previous_date: Option<NaiveDate>,
-    /// Lists that can be long are left out of serialization; templates get them capped.
+    /// The snapshot's findings, read in report order one rule at a time (findings.csv).
     #[serde(skip)]
-    pub findings: Vec<FindingRow>,
+    pub findings: OrderedFindings,
+    /// The first open findings of each severity (critical, high, medium, low).
     #[serde(skip)]
-    pub resolved: Vec<FindingRow>,
+    pub by_severity: Vec<(&'static str, FindingList)>,
+    /// The first findings resolved since the previous snapshot.
+    #[serde(skip)]
+    pub resolved: FindingList,
+    /// The first new critical and high findings (the e-mail).
+    #[serde(skip)]
+    pub new_high: FindingList,
     /// Failing findings an unexpired exemption covers (left out of every count).
     pub exempt: u64,
     /// (rule, resource) pairs the data did not allow to evaluate.
@@ -292,11 +256,7 @@ const IDENTITY_RULES: [(&str, &[&str]); 3] = [
 /// Identity and access per organization: people, guests and collection administrators from
 /// the identity tables, and the open findings of the identity rules (so inactivity is defined
 /// once, by the rules).
-fn identity(
-    dataset: &Dataset,
-    date: NaiveDate,
-    findings: &[FindingRow],
-) -> Result<Vec<IdentityRow>, ReportError> {
+fn identity(dataset: &Dataset, date: NaiveDate) -> Result<Vec<IdentityRow>, ReportError> {
     use crate::tables::identity::{GROUP_MEMBERS, IDENTITY_COVERAGE, USERS};
     let mut rows: std::collections::BTreeMap<String, IdentityRow> = Default::default();
     fn row<'a>(
@@ -357,18 +317,32 @@ fn identity(
             row(&mut rows, org).incomplete |= status != "read";
         }
     }
-    for f in findings {
+    let identity_rules = IDENTITY_RULES
+        .iter()
+        .flat_map(|(_, rules)| rules.iter())
+        .fold(lit(false), |any, rule| {
+            any.or(col("rule_id").eq(lit(*rule)))
+        });
+    let open = open_counts(dataset, date, identity_rules, &["organization", "rule_id"])?;
+    let n = counts_column(&open, "n")?;
+    for (i, key) in text_rows(&open, &["organization", "rule_id"])?
+        .into_iter()
+        .enumerate()
+    {
+        let [organization, rule_id] = key.as_slice() else {
+            continue;
+        };
         let Some((field, _)) = IDENTITY_RULES
             .iter()
-            .find(|(_, rules)| rules.contains(&f.get("rule_id")))
+            .find(|(_, rules)| rules.contains(&rule_id.as_str()))
         else {
             continue;
         };
-        let r = row(&mut rows, f.get("organization"));
+        let r = row(&mut rows, organization);
         match *field {
-            "guest_administrators" => r.guest_administrators += 1,
-            "inactive_administrators" => r.inactive_administrators += 1,
-            _ => r.inactive_with_access += 1,
+            "guest_administrators" => r.guest_administrators += n[i],
+            "inactive_administrators" => r.inactive_administrators += n[i],
+            _ => r.inactive_with_access += n[i],
         }
     }
     Ok(rows.into_values().collect())
@@ -475,18 +449,14 @@ pub struct Inventory {
     pub repositories_advanced_security_unknown: u64,
 }
 
+/// Rows the HTML shows per list; the CSV files have every row.
+pub const MAX_FINDINGS_PER_SEVERITY: usize = 1_000;
+pub const MAX_ROWS: usize = 2_000;
+/// New high-severity findings listed in the e-mail.
+pub const EMAIL_NEW_HIGH: usize = 20;
+
 /// How many past snapshots the trend shows.
 const TREND_SNAPSHOTS: usize = 60;
-
-fn severity_rank(severity: &str) -> u8 {
-    match severity {
-        "critical" => 0,
-        "high" => 1,
-        "medium" => 2,
-        "low" => 3,
-        _ => 4,
-    }
-}
 
 /// Every column of a partition's table as strings, row by row.
 fn read_rows(
@@ -528,53 +498,76 @@ pub fn open_findings() -> Expr {
         .and(col("exempt").not())
 }
 
-/// The snapshot's findings that the report shows: open, exempt and resolved ones (the
-/// not-evaluated rows are only counted), sorted by severity, rule, organization, project and
-/// resource name; and how many rows were not evaluated.
-fn read_findings(
+/// How the findings partition counts, with one Polars aggregation.
+fn tally(frame: &LazyFrame) -> Result<FindingCounts, ReportError> {
+    let df = frame
+        .clone()
+        .group_by([col("status"), col("exempt"), col("severity")])
+        .agg([len().cast(DataType::UInt64).alias("n")])
+        .collect()?;
+    let status = df.column("status")?.str()?.clone();
+    let exempt = df.column("exempt")?.bool()?.clone();
+    let severity = df.column("severity")?.str()?.clone();
+    let n = df.column("n")?.u64()?.clone();
+    let mut counts = FindingCounts::default();
+    for i in 0..df.height() {
+        counts.add_n(
+            status.get(i).unwrap_or_default(),
+            exempt.get(i).unwrap_or(false),
+            severity.get(i).unwrap_or_default(),
+            n.get(i).unwrap_or(0),
+        );
+    }
+    Ok(counts)
+}
+
+/// Open findings counted per `keys` and severity (`n`), with how many of them are new
+/// (`new`): one row per group.
+fn open_counts(
     dataset: &Dataset,
     date: NaiveDate,
-) -> Result<(Vec<FindingRow>, u64), ReportError> {
+    filter: Expr,
+    keys: &[&str],
+) -> Result<DataFrame, ReportError> {
     let files = dataset.partition_files(FINDINGS.name, date)?;
-    if files.is_empty() {
-        return Ok((Vec::new(), 0));
-    }
-    let columns = finding_columns();
-    let frame = scan_files(&files)?;
-    let not_evaluated = frame
-        .clone()
-        .filter(col("status").eq(lit("not_evaluated")))
-        .select([len().cast(DataType::UInt64).alias("n")])
-        .collect()?;
-    let not_evaluated = not_evaluated.column("n")?.u64()?.get(0).unwrap_or(0);
-    let df = frame
-        .filter(col("status").neq(lit("not_evaluated")))
-        .select(
-            columns
-                .iter()
-                .map(|c| col(*c).cast(DataType::String))
-                .collect::<Vec<_>>(),
-        )
-        .collect()?;
+    let mut by: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
+    by.push(col("severity"));
+    Ok(scan_files(&files)?
+        .filter(open_findings().and(filter))
+        .group_by(by)
+        .agg([
+            len().cast(DataType::UInt64).alias("n"),
+            col("status")
+                .eq(lit("new"))
+                .cast(DataType::UInt64)
+                .sum()
+                .alias("new"),
+        ])
+        .collect()?)
+}
+
+/// Text columns of a frame, row by row.
+fn text_rows(df: &DataFrame, columns: &[&str]) -> Result<Vec<Vec<String>>, ReportError> {
     let cols = columns
         .iter()
-        .map(|c| Ok(df.column(c)?.str()?.clone()))
+        .map(|c| Ok(df.column(c)?.cast(&DataType::String)?.str()?.clone()))
         .collect::<PolarsResult<Vec<_>>>()?;
-    let snapshot_date = date.to_string();
-    let mut rows: Vec<FindingRow> = (0..df.height())
-        .map(|i| FindingRow {
-            snapshot_date: snapshot_date.clone(),
-            values: cols
-                .iter()
+    Ok((0..df.height())
+        .map(|i| {
+            cols.iter()
                 .map(|c| c.get(i).unwrap_or_default().to_string())
-                .collect(),
+                .collect()
         })
-        .collect();
-    drop(cols);
-    drop(df);
-    // Borrowed keys: no allocation per comparison.
-    rows.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
-    Ok((rows, not_evaluated))
+        .collect())
+}
+
+/// A u64 column of a frame.
+fn counts_column(df: &DataFrame, name: &str) -> Result<Vec<u64>, ReportError> {
+    let column = df.column(name)?.cast(&DataType::UInt64)?;
+    let column = column.u64()?;
+    Ok((0..column.len())
+        .map(|i| column.get(i).unwrap_or(0))
+        .collect())
 }
 
 impl ReportData {
@@ -585,40 +578,47 @@ impl ReportData {
         }
         let dates = dataset.snapshot_dates(FINDINGS.name)?;
         let previous_date = dates.iter().copied().rfind(|d| *d < date);
-        // The findings table holds open, exempt, not-evaluated and resolved rows: the report's
-        // findings are the open ones; resolved rows were set against the previous snapshot
-        // when the snapshot was evaluated.
-        let (all, not_evaluated) = read_findings(dataset, date)?;
-        let mut tally = FindingCounts {
-            not_evaluated,
-            ..Default::default()
-        };
-        let (mut findings, mut resolved) = (Vec::new(), Vec::new());
-        for f in all {
-            let exempt = f.get("exempt") == "true";
-            tally.add(f.get("status"), exempt, f.get("severity"));
-            match f.get("status") {
-                "resolved" => resolved.push(f),
-                _ if exempt => {}
-                _ => findings.push(f),
-            }
-        }
-
-        let recommendations = recommendations(dataset, date, rules, &resolved)?;
-        let (organizations, projects) = scopes(dataset, date, &findings, &resolved)?;
-        let (repositories, inventory) = repositories(dataset, date, &findings)?;
+        // The findings table holds open, exempt, not-evaluated and resolved rows, counted and
+        // listed with Polars; only the listed rows are held.
+        let frame = scan_files(&dataset.partition_files(FINDINGS.name, date)?)?;
+        let tally = tally(&frame)?;
+        let findings = OrderedFindings::new(frame, date.to_string())?;
+        let by_severity = ["critical", "high", "medium", "low"]
+            .into_iter()
+            .map(|severity| {
+                let list = findings.list(
+                    open_findings().and(col("severity").eq(lit(severity))),
+                    MAX_FINDINGS_PER_SEVERITY,
+                )?;
+                Ok((severity, list))
+            })
+            .collect::<Result<Vec<_>, ReportError>>()?;
+        let resolved = findings.list(col("status").eq(lit("resolved")), MAX_ROWS)?;
+        let new_high = findings.list(
+            col("status").eq(lit("new")).and(col("exempt").not()).and(
+                col("severity")
+                    .eq(lit("critical"))
+                    .or(col("severity").eq(lit("high"))),
+            ),
+            EMAIL_NEW_HIGH,
+        )?;
+        let recommendations = recommendations(dataset, date, rules)?;
+        let (organizations, projects) = scopes(dataset, date)?;
+        let (repositories, inventory) = repositories(dataset, date)?;
         let trend = trend(dataset, &dates, date)?;
         let health = health(dataset, date)?;
         let changes = changes(dataset, date)?;
         let owners = owners(dataset, date)?;
-        let identity = identity(dataset, date, &findings)?;
+        let identity = identity(dataset, date)?;
         Ok(ReportData {
             snapshot_date: date,
             previous_date,
             findings,
+            by_severity,
             resolved,
+            new_high,
             exempt: tally.exempt,
-            not_evaluated,
+            not_evaluated: tally.not_evaluated,
             counts: tally.open,
             new: tally.new,
             recommendations,
@@ -640,9 +640,18 @@ fn recommendations(
     dataset: &Dataset,
     date: NaiveDate,
     rules: &[Rule],
-    resolved: &[FindingRow],
 ) -> Result<Vec<RecommendationRow>, ReportError> {
     let files = dataset.partition_files(FINDINGS.name, date)?;
+    let resolved = scan_files(&files)?
+        .filter(col("status").eq(lit("resolved")))
+        .group_by([col("rule_id")])
+        .agg([len().cast(DataType::UInt64).alias("n")])
+        .collect()?;
+    let resolved: HashMap<String, u64> = text_rows(&resolved, &["rule_id"])?
+        .into_iter()
+        .map(|r| r.into_iter().next().unwrap_or_default())
+        .zip(counts_column(&resolved, "n")?)
+        .collect();
     let counts = scan_files(&files)?
         .filter(open_findings())
         .group_by([col("rule_id")])
@@ -677,7 +686,7 @@ fn recommendations(
                 resource_kind: r.resource_kind.clone(),
                 affected,
                 new,
-                resolved: resolved.iter().filter(|f| f.get("rule_id") == r.id).count() as u64,
+                resolved: resolved.get(&r.id).copied().unwrap_or(0),
                 description: r.description.clone(),
                 remediation: r.remediation.clone(),
                 references: r.references.clone(),
@@ -698,8 +707,6 @@ fn recommendations(
 fn scopes(
     dataset: &Dataset,
     date: NaiveDate,
-    findings: &[FindingRow],
-    resolved: &[FindingRow],
 ) -> Result<(Vec<ScopeRow>, Vec<ScopeRow>), ReportError> {
     let mut orgs: BTreeMap<String, ScopeRow> = BTreeMap::new();
     let mut projects: BTreeMap<(String, String), ScopeRow> = BTreeMap::new();
@@ -734,28 +741,44 @@ fn scopes(
             .or_insert_with(|| empty(&row[0], &row[1]))
             .repositories += 1;
     }
-    for f in findings {
-        let (o, p) = (f.get("organization"), f.get("project"));
-        let org = orgs.entry(o.to_string()).or_insert_with(|| empty(o, ""));
-        org.counts.add(f.get("severity"));
+    let open = open_counts(dataset, date, lit(true), &["organization", "project"])?;
+    let (n, new) = (counts_column(&open, "n")?, counts_column(&open, "new")?);
+    for (i, key) in text_rows(&open, &["organization", "project", "severity"])?
+        .into_iter()
+        .enumerate()
+    {
+        let [o, p, severity] = key.as_slice() else {
+            continue;
+        };
+        let org = orgs.entry(o.clone()).or_insert_with(|| empty(o, ""));
+        org.counts.add_n(severity, n[i]);
+        org.new += new[i];
         let project = projects
-            .entry((o.to_string(), p.to_string()))
+            .entry((o.clone(), p.clone()))
             .or_insert_with(|| empty(o, p));
-        project.counts.add(f.get("severity"));
-        if f.get("status") == "new" {
-            org.new += 1;
-            project.new += 1;
-        }
+        project.counts.add_n(severity, n[i]);
+        project.new += new[i];
     }
-    for f in resolved {
-        let (o, p) = (f.get("organization"), f.get("project"));
-        orgs.entry(o.to_string())
+    let resolved = scan_files(&dataset.partition_files(FINDINGS.name, date)?)?
+        .filter(col("status").eq(lit("resolved")))
+        .group_by([col("organization"), col("project")])
+        .agg([len().cast(DataType::UInt64).alias("n")])
+        .collect()?;
+    let n = counts_column(&resolved, "n")?;
+    for (i, key) in text_rows(&resolved, &["organization", "project"])?
+        .into_iter()
+        .enumerate()
+    {
+        let [o, p] = key.as_slice() else {
+            continue;
+        };
+        orgs.entry(o.clone())
             .or_insert_with(|| empty(o, ""))
-            .resolved += 1;
+            .resolved += n[i];
         projects
-            .entry((o.to_string(), p.to_string()))
+            .entry((o.clone(), p.clone()))
             .or_insert_with(|| empty(o, p))
-            .resolved += 1;
+            .resolved += n[i];
     }
     let mut projects: Vec<ScopeRow> = projects.into_values().collect();
     projects.sort_by(|a, b| {
@@ -779,23 +802,45 @@ fn scopes(
 fn repositories(
     dataset: &Dataset,
     date: NaiveDate,
-    findings: &[FindingRow],
 ) -> Result<(Vec<RepositoryRow>, Inventory), ReportError> {
-    let mut by_repo: HashMap<(&str, &str, &str), (SeverityCounts, bool)> = HashMap::new();
-    for f in findings
-        .iter()
-        .filter(|f| f.get("resource_kind") == "repository")
+    let mut by_repo: HashMap<(String, String, String), (SeverityCounts, bool)> = HashMap::new();
+    let open = open_counts(
+        dataset,
+        date,
+        col("resource_kind").eq(lit("repository")),
+        &["connector", "organization", "resource_id"],
+    )?;
+    let n = counts_column(&open, "n")?;
+    for (i, key) in text_rows(
+        &open,
+        &["connector", "organization", "resource_id", "severity"],
+    )?
+    .into_iter()
+    .enumerate()
     {
-        let entry = by_repo
-            .entry((
-                f.get("connector"),
-                f.get("organization"),
-                f.get("resource_id"),
-            ))
-            .or_default();
-        entry.0.add(f.get("severity"));
-        // Branch protection is what ADO-REPO-001 checks: at least two reviewers on the default branch.
-        entry.1 |= f.get("rule_id") == "ADO-REPO-001";
+        let [c, o, r, severity] = key.as_slice() else {
+            continue;
+        };
+        by_repo
+            .entry((c.clone(), o.clone(), r.clone()))
+            .or_default()
+            .0
+            .add_n(severity, n[i]);
+    }
+    // Branch protection is what ADO-REPO-001 checks: at least two reviewers on the default branch.
+    let unprotected = open_counts(
+        dataset,
+        date,
+        col("rule_id").eq(lit("ADO-REPO-001")),
+        &["connector", "organization", "resource_id"],
+    )?;
+    for key in text_rows(&unprotected, &["connector", "organization", "resource_id"])? {
+        if let [c, o, r] = key.as_slice() {
+            by_repo
+                .entry((c.clone(), o.clone(), r.clone()))
+                .or_default()
+                .1 = true;
+        }
     }
     let advsec: HashMap<(String, String, String), String> = read_rows(
         dataset,
@@ -823,7 +868,7 @@ fn repositories(
     };
     for r in read_rows(dataset, "repositories", date, &columns)? {
         let (counts, unprotected) = by_repo
-            .get(&(r[0].as_str(), r[1].as_str(), r[3].as_str()))
+            .get(&(r[0].clone(), r[1].clone(), r[3].clone()))
             .copied()
             .unwrap_or_default();
         let branch_protection = if r[6] == "true" {

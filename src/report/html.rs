@@ -10,17 +10,12 @@ use minijinja::value::Value;
 use minijinja::{Environment, Error, State, context};
 use serde::Serialize;
 
-use super::data::{FindingRow, ReportData, TrendPoint};
+use super::data::{MAX_ROWS, ReportData, TrendPoint};
 use super::{ReportError, ReportOptions, ReportPaths};
 
 const REPORT_TEMPLATE: &str = include_str!("../../reports/report.html");
 const EMAIL_TEMPLATE: &str = include_str!("../../reports/email.html");
 
-/// Rows the HTML shows per list; the CSV files have every row.
-const MAX_FINDINGS_PER_SEVERITY: usize = 1_000;
-const MAX_ROWS: usize = 2_000;
-/// New high-severity findings listed in the e-mail.
-const EMAIL_NEW_HIGH: usize = 20;
 /// Changes of the estate the e-mail lists (the rest are in the report and the dataset).
 const EMAIL_CHANGES: usize = 20;
 const EMAIL_RECOMMENDATIONS: usize = 10;
@@ -194,38 +189,31 @@ fn render(path: &Path, template: &str, ctx: Value) -> Result<(), ReportError> {
     })
 }
 
-fn by_severity<'a>(findings: &'a [FindingRow], severity: &str) -> Vec<&'a FindingRow> {
-    findings
-        .iter()
-        .filter(|f| f.get("severity") == severity)
-        .collect()
-}
-
 pub fn write_report(
     path: &Path,
     data: &ReportData,
     options: &ReportOptions,
 ) -> Result<(), ReportError> {
-    let sections: Vec<Value> = ["critical", "high", "medium", "low"]
-        .into_iter()
-        .map(|severity| {
-            let findings = by_severity(&data.findings, severity);
+    let sections: Vec<Value> = data
+        .by_severity
+        .iter()
+        .map(|(severity, findings)| {
             let recommendations: Vec<_> = data
                 .recommendations
                 .iter()
-                .filter(|r| r.severity.as_str() == severity)
+                .filter(|r| r.severity.as_str() == *severity)
                 .collect();
             context! {
                 severity,
                 recommendations,
-                findings => capped(&findings, MAX_FINDINGS_PER_SEVERITY),
+                findings,
             }
         })
         .collect();
     let ctx = context! {
         data => data,
         sections,
-        resolved => capped(&data.resolved, MAX_ROWS),
+        resolved => &data.resolved,
         changes => capped(&data.changes, MAX_ROWS),
         projects => capped(&data.projects, MAX_ROWS),
         repositories => capped(&data.repositories, MAX_ROWS),
@@ -242,11 +230,6 @@ pub fn write_email(
     options: &ReportOptions,
     paths: &ReportPaths,
 ) -> Result<(), ReportError> {
-    let new_high: Vec<&FindingRow> = data
-        .findings
-        .iter()
-        .filter(|f| matches!(f.get("severity"), "critical" | "high") && f.get("status") == "new")
-        .collect();
     let top: Vec<_> = data
         .recommendations
         .iter()
@@ -255,10 +238,10 @@ pub fn write_email(
         .collect();
     let ctx = context! {
         data => data,
-        new_high => capped(&new_high, EMAIL_NEW_HIGH),
+        new_high => &data.new_high,
         changes => capped(&data.changes, EMAIL_CHANGES),
         recommendations => top,
-        resolved_total => data.resolved.len(),
+        resolved_total => data.resolved.total,
         report_location => options.report_url.clone().unwrap_or_else(|| paths.report_html.display().to_string()),
         generated_at => options.generated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
         tool_version => env!("CARGO_PKG_VERSION"),

@@ -8,6 +8,7 @@
 mod csv_out;
 mod data;
 pub mod digests;
+mod finding_rows;
 mod html;
 
 use std::path::{Path, PathBuf};
@@ -131,7 +132,7 @@ pub fn build(
         snapshot_date: date,
         counts: data.counts,
         new: data.new,
-        resolved: data.resolved.len() as u64,
+        resolved: data.resolved.total,
     };
     Ok((paths, summary))
 }
