@@ -44,6 +44,30 @@ const TYPES: &[&str] = &["secret", "code", "dependency"];
 const SEVERITIES: &[&str] = &["critical", "high", "medium", "low", "note"];
 const STATES: &[&str] = &["active", "active", "active", "dismissed", "fixed"];
 
+/// Gives every repository with a feature on exactly `alerts` alerts (ids from 1, types,
+/// severities and states in turn), for benchmarks of large alert volumes.
+pub fn set_alerts_per_repository(advsec: &mut [SimAdvSec], alerts: usize) {
+    let mut next_alert = 1;
+    for (r, repository) in advsec.iter_mut().enumerate() {
+        if !repository.enabled() {
+            continue;
+        }
+        repository.alerts = (0..alerts)
+            .map(|a| {
+                let alert = SimAlert {
+                    id: next_alert,
+                    alert_type: TYPES[a % TYPES.len()],
+                    severity: SEVERITIES[(r + a) % SEVERITIES.len()],
+                    state: STATES[(r + 2 * a) % STATES.len()],
+                    title: format!("simulated finding {r}-{a}"),
+                };
+                next_alert += 1;
+                alert
+            })
+            .collect();
+    }
+}
+
 /// Advanced Security of each of an organization's repositories, in the same order.
 pub fn generate(seed: u64, organization: usize, repositories: usize) -> Vec<SimAdvSec> {
     let mut rng = SplitMix64::new(

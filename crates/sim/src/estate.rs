@@ -360,6 +360,15 @@ impl Estate {
         }
     }
 
+    /// The same estate with exactly `alerts` Advanced Security alerts on every repository that
+    /// has a feature on (benchmarks: 1,000,000 alerts on 100,000 repositories).
+    pub fn with_alerts_per_repository(mut self, alerts: usize) -> Self {
+        for org in &mut self.organizations {
+            super::advsec::set_alerts_per_repository(&mut org.advsec, alerts);
+        }
+        self
+    }
+
     /// The same estate `days` days later: each day one failing repository gets fixed (exact
     /// two-reviewer policy) and one passing repository loses its policy, so consecutive
     /// snapshots have new, persisting and resolved findings.
