@@ -40,7 +40,7 @@ pub fn between(
         let (Some(cur), Some(prev)) = (current.get(def.name), previous.get(def.name)) else {
             continue;
         };
-        let frame = compare(def, &watch, cur.clone(), prev.clone())?;
+        let frame = compare_by_organization(def, &watch, cur, prev)?;
         let text = |name: &str| -> Result<Vec<Option<String>>, ChangeError> {
             let column = frame
                 .column(name)
@@ -103,18 +103,67 @@ pub fn between(
     Ok(builder.finish()?)
 }
 
-/// One table's changes, sorted by resource key, change and attribute.
-fn compare(
+/// One table's changes, sorted by resource key, change and attribute. The two snapshots are
+/// compared one organization at a time (of either snapshot), so memory holds one
+/// organization's rows of the table and the changes, not the estate.
+fn compare_by_organization(
     def: &TableDef,
     watch: &Watch,
-    current: LazyFrame,
-    previous: LazyFrame,
+    current: &LazyFrame,
+    previous: &LazyFrame,
 ) -> Result<DataFrame, ChangeError> {
-    let mut ctx = polars::sql::SQLContext::new();
-    ctx.register("cur", current);
-    ctx.register("prev", previous);
-    let query = change_query(def, watch);
-    ctx.execute(&query)
+    let query_error = |source| ChangeError::Query {
+        table: def.name,
+        source,
+    };
+    let organizations = concat(
+        [current.clone(), previous.clone()]
+            .map(|f| f.select([col("connector"), col("organization")])),
+        UnionArgs::default(),
+    )
+    .and_then(|f| f.unique_stable(None, UniqueKeepStrategy::First).collect())
+    .map_err(query_error)?;
+    let connectors = organizations
+        .column("connector")
+        .and_then(|c| c.str().cloned());
+    let names = organizations
+        .column("organization")
+        .and_then(|c| c.str().cloned());
+    let (connectors, names) = (
+        connectors.map_err(query_error)?,
+        names.map_err(query_error)?,
+    );
+    let mut changes = Vec::new();
+    for i in 0..organizations.height() {
+        let (Some(connector), Some(organization)) = (connectors.get(i), names.get(i)) else {
+            continue;
+        };
+        let only = |frame: &LazyFrame| {
+            frame.clone().filter(
+                col("connector")
+                    .eq(lit(connector.to_string()))
+                    .and(col("organization").eq(lit(organization.to_string()))),
+            )
+        };
+        let mut ctx = polars::sql::SQLContext::new();
+        ctx.register("cur", only(current));
+        ctx.register("prev", only(previous));
+        let found = ctx
+            .execute(&change_query(def, watch))
+            .and_then(|lf| lf.collect())
+            .map_err(query_error)?;
+        changes.push(found.lazy());
+    }
+    if changes.is_empty() {
+        let mut ctx = polars::sql::SQLContext::new();
+        ctx.register("cur", current.clone());
+        ctx.register("prev", previous.clone());
+        changes.push(
+            ctx.execute(&change_query(def, watch))
+                .map_err(query_error)?,
+        );
+    }
+    concat(changes, UnionArgs::default())
         .and_then(|lf| {
             lf.sort(
                 ["resource_key", "change", "attribute"],
@@ -122,10 +171,7 @@ fn compare(
             )
             .collect()
         })
-        .map_err(|source| ChangeError::Query {
-            table: def.name,
-            source,
-        })
+        .map_err(query_error)
 }
 
 /// The SQL that compares `cur` with `prev` for one table: resources added, removed, and one
