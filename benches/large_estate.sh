@@ -6,6 +6,8 @@
 # Usage: benches/large_estate.sh [ORGANIZATIONS] [PROJECTS] [REPOSITORIES_PER_PROJECT] [ALERTS]
 # (default: 10 × 100 × 100 = 100,000 repositories, 18 alerts on each repository with Advanced
 # Security on: about 1,000,000 alerts). ALERTS=random keeps the simulator's 0-5.
+# MAX_ORGANIZATIONS=N sets [limits] max_organizations (organizations crawled at once; default
+# the client's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 organizations=${1:-10}
@@ -31,6 +33,7 @@ cat >"$work/config.toml" <<TOML
 requests_per_second = 10000
 burst = 1000
 max_concurrency = 32
+${MAX_ORGANIZATIONS:+max_organizations = $MAX_ORGANIZATIONS}
 
 [[connector]]
 name = "bench"

@@ -201,9 +201,11 @@ pub async fn run_with_progress(
         progress,
         |org| {
             // One Parquet file per table with rows; tables without are written at the end.
-            for (def, batch) in crate::tables::organization_batches(&run_id, &org)? {
-                if batch.num_rows() > 0 {
-                    writer.write_table(def, &[batch])?;
+            for area in crate::tables::organization_batches(&run_id, &org) {
+                for (def, batch) in area? {
+                    if batch.num_rows() > 0 {
+                        writer.write_table(def, &[batch])?;
+                    }
                 }
             }
             crawled.push(CrawledOrganization::of(&org));

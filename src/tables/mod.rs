@@ -198,16 +198,16 @@ pub const ORGANIZATION_TABLES: &[OrganizationBuilder] = &[
     findings::coverage,
 ];
 
-/// One organization's rows of every table written per organization.
-pub fn organization_batches(
-    run_id: &str,
-    org: &OrganizationInventory,
-) -> Result<Batches, TableError> {
-    let mut batches = Vec::new();
-    for build in ORGANIZATION_TABLES {
-        batches.extend(build(run_id, org)?);
-    }
-    Ok(batches)
+/// One organization's rows of every table written per organization, one area's tables at a
+/// time: the writer writes and drops each area's batches before the next area is built, so
+/// memory holds the inventory and one area's rows, not every table's.
+pub fn organization_batches<'a>(
+    run_id: &'a str,
+    org: &'a OrganizationInventory,
+) -> impl Iterator<Item = Result<Batches, TableError>> + 'a {
+    ORGANIZATION_TABLES
+        .iter()
+        .map(move |build| build(run_id, org))
 }
 
 /// The tables of a role, in the order of [`ALL_TABLES`].
@@ -425,8 +425,13 @@ mod tests {
     #[test]
     fn organization_builders_cover_every_inventory_table_once() {
         let org = test_organization(Vec::new());
-        let mut built: Vec<&str> = organization_batches("run", &org)
+        let batches: Batches = organization_batches("run", &org)
+            .collect::<Result<Vec<_>, _>>()
             .unwrap()
+            .into_iter()
+            .flatten()
+            .collect();
+        let mut built: Vec<&str> = batches
             .iter()
             .map(|(def, batch)| {
                 assert_eq!(batch.schema(), def.arrow_schema(), "{}", def.name);
