@@ -1,9 +1,9 @@
-//! The snapshot's findings as the reports list them, read one rule and organization at a time.
+//! The snapshot's findings as the reports list them, read one rule at a time.
 //!
 //! A large estate has hundreds of thousands of findings; the reports never hold them all. They
-//! are read in report order (severity, rule, organization, project, resource name) in chunks of
-//! one rule's findings in one organization, each sorted by Polars. findings.csv is written chunk
-//! by chunk, and the HTML lists stop reading once they have their rows.
+//! are read in report order (severity, rule, organization, project, resource name) one rule at a
+//! time: the rules in severity and id order, each rule's rows sorted by Polars. findings.csv is
+//! written chunk by chunk, and the HTML lists stop reading once they have their rows.
 
 use std::collections::BTreeMap;
 
@@ -72,22 +72,20 @@ pub fn severity_rank(severity: &str) -> u8 {
     }
 }
 
-/// The snapshot's findings partition, and its (rule, organization) pairs in report order.
+/// The snapshot's findings partition, and its rules in report order.
 #[derive(Clone)]
 pub struct OrderedFindings {
     frame: LazyFrame,
     snapshot_date: String,
-    /// (rule id, organization) pairs present in the partition, by severity, rule id and
-    /// organization: each is one chunk, and the findings files are per organization, so a
-    /// chunk's scan reads one file.
-    chunks: Vec<(String, String)>,
+    /// Rule ids present in the partition, by severity then id.
+    rules: Vec<String>,
 }
 
 impl std::fmt::Debug for OrderedFindings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OrderedFindings")
             .field("snapshot_date", &self.snapshot_date)
-            .field("chunks", &self.chunks.len())
+            .field("rules", &self.rules)
             .finish_non_exhaustive()
     }
 }
@@ -96,49 +94,42 @@ impl OrderedFindings {
     pub fn new(frame: LazyFrame, snapshot_date: String) -> Result<Self, ReportError> {
         let df = frame
             .clone()
-            .group_by([col("rule_id"), col("severity"), col("organization")])
+            .group_by([col("rule_id"), col("severity")])
             .agg([len()])
-            .select([col("rule_id"), col("severity"), col("organization")])
+            .select([col("rule_id"), col("severity")])
             .collect()?;
         let ids = df.column("rule_id")?.str()?.clone();
         let severities = df.column("severity")?.str()?.clone();
-        let organizations = df.column("organization")?.str()?.clone();
-        let mut chunks: Vec<(u8, String, String)> = (0..df.height())
+        let mut rules: Vec<(u8, String)> = (0..df.height())
             .filter_map(|i| {
                 Some((
                     severity_rank(severities.get(i).unwrap_or_default()),
                     ids.get(i)?.to_string(),
-                    organizations.get(i)?.to_string(),
                 ))
             })
             .collect();
-        chunks.sort();
-        chunks.dedup_by(|a, b| a.1 == b.1 && a.2 == b.2);
+        rules.sort();
+        rules.dedup_by(|a, b| a.1 == b.1);
         Ok(OrderedFindings {
             frame,
             snapshot_date,
-            chunks: chunks.into_iter().map(|(_, id, org)| (id, org)).collect(),
+            rules: rules.into_iter().map(|(_, id)| id).collect(),
         })
     }
 
-    /// Hands the rows matching `filter` to `each`, one rule's rows of one organization at a
-    /// time in report order, until `each` returns false.
+    /// Hands the rows matching `filter` to `each`, one rule's rows at a time in report order,
+    /// until `each` returns false.
     pub fn for_each_chunk(
         &self,
         filter: Expr,
         mut each: impl FnMut(Vec<FindingRow>) -> Result<bool, ReportError>,
     ) -> Result<(), ReportError> {
         let columns = finding_columns();
-        for (rule, organization) in &self.chunks {
+        for rule in &self.rules {
             let df = self
                 .frame
                 .clone()
-                .filter(
-                    col("rule_id")
-                        .eq(lit(rule.clone()))
-                        .and(col("organization").eq(lit(organization.clone())))
-                        .and(filter.clone()),
-                )
+                .filter(col("rule_id").eq(lit(rule.clone())).and(filter.clone()))
                 .select(
                     columns
                         .iter()
@@ -146,7 +137,7 @@ impl OrderedFindings {
                         .collect::<Vec<_>>(),
                 )
                 .sort_by_exprs(
-                    [col("project"), col("resource_name")],
+                    [col("organization"), col("project"), col("resource_name")],
                     SortMultipleOptions::default().with_maintain_order(true),
                 )
                 .collect()?;
