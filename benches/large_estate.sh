@@ -7,7 +7,7 @@
 # (default: 10 × 100 × 100 = 100,000 repositories, 18 alerts on each repository with Advanced
 # Security on: about 1,000,000 alerts). ALERTS=random keeps the simulator's 0-5.
 # MAX_ORGANIZATIONS=N sets [limits] max_organizations (organizations crawled at once; default
-# the client's).
+# the client's). KEEP=DIR writes the run's output there and keeps it (e.g. to try the e-mail).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 organizations=${1:-10}
@@ -20,6 +20,7 @@ work=$(mktemp -d)
 sim=
 trap 'if [ -n "$sim" ]; then kill "$sim" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 
+out=${KEEP:-$work/out}
 alert_flags=()
 [ "$alerts" = random ] || alert_flags=(--alerts-per-repository "$alerts")
 "$bin" simulate --listen 127.0.0.1:0 --organizations "$organizations" --projects "$projects" \
@@ -63,13 +64,13 @@ PY
 
 echo "| stage | wall | peak RSS | |"
 echo "|---|---|---|---|"
-measure "run (crawl, rules, history, reports)" "$bin" run --config "$work/config.toml" --out "$work/out"
+measure "run (crawl, rules, history, reports)" "$bin" run --config "$work/config.toml" --out "$out"
 kill -INT "$sim"
 wait "$sim" 2>/dev/null || true
 sim=
-measure "evaluate (rules and history)" "$bin" evaluate --data "$work/out" --config "$work/config.toml"
-measure "report (every report)" "$bin" report --data "$work/out"
-python3 - "$work/out" <<'PY'
+measure "evaluate (rules and history)" "$bin" evaluate --data "$out" --config "$work/config.toml"
+measure "report (every report)" "$bin" report --data "$out"
+python3 - "$out" <<'PY'
 import json, pathlib, sys
 out = pathlib.Path(sys.argv[1])
 manifest = json.loads(sorted((out / "dataset" / "_runs").glob("*.json"))[-1].read_text())
