@@ -543,10 +543,10 @@ fn findings_summary(counts: &FindingCounts) -> FindingTotals {
     }
 }
 
-/// Evaluates the catalog over one snapshot's tables (staged or committed) one organization at a
-/// time, sets each organization's findings against its findings of the newest snapshot before
-/// `date`, and hands them to `sink` as they come: memory holds one organization's rule inputs and
-/// findings, not the estate's. Then the previous findings of organizations this snapshot did not
+/// Evaluates the catalog over one snapshot's tables (staged or committed) one partition of
+/// organizations at a time (see [`partitions`]), sets its findings against their findings of the
+/// newest snapshot before `date`, and hands them to `sink` as they come: memory holds one
+/// partition's rule inputs and findings, not the estate's. Then the previous findings of organizations this snapshot did not
 /// read (carried as not evaluated), then the rules that compare organizations
 /// (`whole_snapshot`), once over every organization. Returns the counts of all findings and
 /// the rules that could not run (each named once, however many organizations it failed on).
@@ -581,34 +581,37 @@ fn assess_snapshot(
         counts.add_findings(findings);
         sink(findings)
     };
-    let mut organizations: Vec<&(String, String)> = crawled.iter().collect();
-    organizations.sort();
-    for key @ (connector, organization) in organizations {
-        let only = |frame: &LazyFrame| {
-            frame
-                .clone()
-                .filter(of_organization(connector, organization))
-        };
-        let org_tables: Frames = tables.iter().map(|(n, f)| (n.clone(), only(f))).collect();
-        let org_previous = match &previous {
+    for partition in partitions(tables, &crawled)? {
+        let in_partition = partition
+            .iter()
+            .fold(polars::prelude::lit(false), |any, (c, o)| {
+                any.or(of_organization(c, o))
+            });
+        let only = |frame: &LazyFrame| frame.clone().filter(in_partition.clone());
+        let part_tables: Frames = tables.iter().map(|(n, f)| (n.clone(), only(f))).collect();
+        let part_previous = match &previous {
             Some(frame) => {
                 rules::history::read_findings(only(frame).filter(not_rule_ids(&whole_ids)))?
             }
             None => Vec::new(),
         };
-        let one = HashSet::from([key.clone()]);
+        let part_crawled: HashSet<(String, String)> = partition.iter().cloned().collect();
         let (findings, new_errors) = rules::assess(
-            &org_tables,
+            &part_tables,
             &rules::Assessment {
                 rules: &per_organization,
                 date,
-                previous: &org_previous,
-                crawled: &one,
+                previous: &part_previous,
+                crawled: &part_crawled,
                 exemptions,
                 scopes,
             },
         );
-        tracing::debug!(%connector, %organization, findings = findings.len(), "organization evaluated");
+        tracing::debug!(
+            organizations = partition.len(),
+            findings = findings.len(),
+            "partition evaluated"
+        );
         record(&findings, new_errors, &mut counts)?;
     }
     if let Some(frame) = &previous {
@@ -657,6 +660,53 @@ fn assess_snapshot(
         record(&findings, new_errors, &mut counts)?;
     }
     Ok((counts, errors))
+}
+
+/// Repositories one evaluation partition holds at most, unless one organization alone has more:
+/// small organizations are evaluated together (each evaluation costs every rule's query
+/// planning, whatever the rows), large ones alone (memory follows the partition's rows).
+const PARTITION_REPOSITORIES: u64 = 10_000;
+
+/// The crawled organizations in evaluation partitions, in name order, each under
+/// [`PARTITION_REPOSITORIES`] repositories or of one organization.
+fn partitions(
+    tables: &Frames,
+    crawled: &HashSet<(String, String)>,
+) -> Result<Vec<Vec<(String, String)>>, JobError> {
+    use polars::prelude::{DataType, col, len};
+    let mut sizes: std::collections::HashMap<(String, String), u64> = Default::default();
+    if let Some(frame) = tables.get(crate::tables::inventory::REPOSITORIES.name) {
+        let df = frame
+            .clone()
+            .group_by([col("connector"), col("organization")])
+            .agg([len().cast(DataType::UInt64).alias("n")])
+            .collect()?;
+        let connectors = df.column("connector")?.str()?.clone();
+        let organizations = df.column("organization")?.str()?.clone();
+        let n = df.column("n")?.u64()?.clone();
+        for i in 0..df.height() {
+            if let (Some(c), Some(o)) = (connectors.get(i), organizations.get(i)) {
+                sizes.insert((c.to_string(), o.to_string()), n.get(i).unwrap_or(0));
+            }
+        }
+    }
+    let mut organizations: Vec<(String, String)> = crawled.iter().cloned().collect();
+    organizations.sort();
+    let mut partitions = Vec::new();
+    let (mut current, mut size) = (Vec::new(), 0u64);
+    for organization in organizations {
+        let n = sizes.get(&organization).copied().unwrap_or(0);
+        if !current.is_empty() && size.saturating_add(n) > PARTITION_REPOSITORIES {
+            partitions.push(std::mem::take(&mut current));
+            size = 0;
+        }
+        size = size.saturating_add(n);
+        current.push(organization);
+    }
+    if !current.is_empty() {
+        partitions.push(current);
+    }
+    Ok(partitions)
 }
 
 /// Rows of one organization.
@@ -830,4 +880,41 @@ pub fn evaluate_committed(
         rule_errors: rule_errors.iter().map(ToString::to_string).collect(),
         rules: catalog.len(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars::prelude::{IntoLazy, df};
+
+    /// Small organizations share a partition up to the repository budget; one larger than it
+    /// is a partition of its own; every organization is in exactly one, in name order.
+    #[test]
+    fn organizations_are_partitioned_by_repositories() {
+        let mut rows: Vec<(&str, &str)> = Vec::new();
+        for (org, n) in [("a", 4_000), ("b", 5_000), ("c", 3_000), ("d", 25_000), ("e", 1)] {
+            rows.extend(std::iter::repeat_n(("conn", org), n));
+        }
+        let repositories = df!(
+            "connector" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            "organization" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        )
+        .unwrap()
+        .lazy();
+        let tables = Frames::from([(
+            crate::tables::inventory::REPOSITORIES.name.to_string(),
+            repositories,
+        )]);
+        let crawled: HashSet<(String, String)> = ["e", "d", "c", "b", "a", "f"]
+            .iter()
+            .map(|o| ("conn".to_string(), o.to_string()))
+            .collect();
+        let names: Vec<Vec<String>> = partitions(&tables, &crawled)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.into_iter().map(|(_, o)| o).collect())
+            .collect();
+        // f has no repositories; it joins e.
+        assert_eq!(names, [vec!["a", "b"], vec!["c"], vec!["d"], vec!["e", "f"]]);
+    }
 }

@@ -490,14 +490,14 @@ fn demo_writes_dataset_and_reports_and_escapes_untrusted_names() {
     );
     assert!(stdout.contains("report.html"), "{stdout}");
     // Inventory tables are written one file per organization as each is crawled (3 in the
-    // demo), and findings one file per organization as each is evaluated; the run's own tables
-    // in one file.
+    // demo), and findings one file per evaluation partition (the demo's small organizations
+    // are one); the run's own tables in one file.
     for (table, expected) in [
         ("organizations", 3),
         ("projects", 3),
         ("repositories", 3),
         ("branch_policies", 3),
-        ("findings", 3),
+        ("findings", 1),
         ("runs", 1),
     ] {
         let files = parquet_files_under(&out.join("dataset").join(table));
@@ -550,7 +550,7 @@ fn rerun_on_the_same_day_replaces_the_partition() {
         .collect();
     runs.sort();
     let run_id = runs.last().unwrap().as_str();
-    for (table, expected) in [("organizations", 3), ("repositories", 3), ("findings", 3)] {
+    for (table, expected) in [("organizations", 3), ("repositories", 3), ("findings", 1)] {
         let files = parquet_files_under(&out.join("dataset").join(table));
         assert_eq!(files.len(), expected, "{table}: {files:?}");
         for f in &files {

@@ -490,6 +490,15 @@ fn read_rows(
         .collect())
 }
 
+/// How many rows of a group are new (`new`).
+pub fn new_count() -> Expr {
+    col("status")
+        .eq(lit("new"))
+        .cast(DataType::UInt64)
+        .sum()
+        .alias("new")
+}
+
 /// Rows of the findings table that count: failing (new or persisting) and not exempt.
 pub fn open_findings() -> Expr {
     col("status")
@@ -535,14 +544,7 @@ fn open_counts(
     Ok(scan_files(&files)?
         .filter(open_findings().and(filter))
         .group_by(by)
-        .agg([
-            len().cast(DataType::UInt64).alias("n"),
-            col("status")
-                .eq(lit("new"))
-                .cast(DataType::UInt64)
-                .sum()
-                .alias("new"),
-        ])
+        .agg([len().cast(DataType::UInt64).alias("n"), new_count()])
         .collect()?)
 }
 
@@ -655,14 +657,7 @@ fn recommendations(
     let counts = scan_files(&files)?
         .filter(open_findings())
         .group_by([col("rule_id")])
-        .agg([
-            len().cast(DataType::UInt64).alias("affected"),
-            col("status")
-                .eq(lit("new"))
-                .cast(DataType::UInt64)
-                .sum()
-                .alias("new"),
-        ])
+        .agg([len().cast(DataType::UInt64).alias("affected"), new_count()])
         .collect()?;
     let ids = counts.column("rule_id")?.str()?.clone();
     let affected = counts.column("affected")?.u64()?.clone();

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::ReportError;
-use super::data::open_findings;
+use super::data::{new_count, open_findings};
 use crate::dataset::{Dataset, scan_files};
 use crate::rules::Owner;
 use crate::tables::findings::{FINDING_OWNERS, FINDINGS};
@@ -62,14 +62,7 @@ pub fn owner_digests(
         );
         let counts = mine
             .clone()
-            .select([
-                len().cast(DataType::UInt64).alias("open"),
-                col("status")
-                    .eq(lit("new"))
-                    .cast(DataType::UInt64)
-                    .sum()
-                    .alias("new"),
-            ])
+            .select([len().cast(DataType::UInt64).alias("open"), new_count()])
             .collect()?;
         let count = |name: &str| -> Result<u64, ReportError> {
             Ok(counts.column(name)?.u64()?.get(0).unwrap_or(0))
