@@ -892,7 +892,13 @@ mod tests {
     #[test]
     fn organizations_are_partitioned_by_repositories() {
         let mut rows: Vec<(&str, &str)> = Vec::new();
-        for (org, n) in [("a", 4_000), ("b", 5_000), ("c", 3_000), ("d", 25_000), ("e", 1)] {
+        for (org, n) in [
+            ("a", 4_000),
+            ("b", 5_000),
+            ("c", 3_000),
+            ("d", 25_000),
+            ("e", 1),
+        ] {
             rows.extend(std::iter::repeat_n(("conn", org), n));
         }
         let repositories = df!(
@@ -915,6 +921,9 @@ mod tests {
             .map(|p| p.into_iter().map(|(_, o)| o).collect())
             .collect();
         // f has no repositories; it joins e.
-        assert_eq!(names, [vec!["a", "b"], vec!["c"], vec!["d"], vec!["e", "f"]]);
+        assert_eq!(
+            names,
+            [vec!["a", "b"], vec!["c"], vec!["d"], vec!["e", "f"]]
+        );
     }
 }
