@@ -20,6 +20,7 @@ crawl_simulator() {
 name = "bench"
 url = "$url"
 vssps_url = "$url"
+advsec_url = "$url"
 organizations = ["sim-org-00"]
 auth = { kind = "pat", token_env = "BENCH_PAT" }
 TOML
