@@ -139,11 +139,9 @@ fn compare_by_organization(
             continue;
         };
         let only = |frame: &LazyFrame| {
-            frame.clone().filter(
-                col("connector")
-                    .eq(lit(connector.to_string()))
-                    .and(col("organization").eq(lit(organization.to_string()))),
-            )
+            frame
+                .clone()
+                .filter(crate::tables::of_organization(connector, organization))
         };
         let mut ctx = polars::sql::SQLContext::new();
         ctx.register("cur", only(current));

@@ -20,7 +20,7 @@ use crate::tables::findings::{
     FINDINGS, RUNS, RunRow,
 };
 use crate::tables::inventory::ORGANIZATIONS;
-use crate::tables::{TableError, TableRole};
+use crate::tables::{TableError, TableRole, of_organization};
 
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
@@ -707,14 +707,6 @@ fn partitions(
         partitions.push(current);
     }
     Ok(partitions)
-}
-
-/// Rows of one organization.
-fn of_organization(connector: &str, organization: &str) -> polars::prelude::Expr {
-    use polars::prelude::{col, lit};
-    col("connector")
-        .eq(lit(connector.to_string()))
-        .and(col("organization").eq(lit(organization.to_string())))
 }
 
 /// Rows whose `rule_id` is none of `ids`.

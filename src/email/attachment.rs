@@ -95,6 +95,23 @@ pub fn findings_attachment(
     })
 }
 
+/// A row the trimmed attachment keeps: new, or critical or high.
+fn needs_attention(
+    record: &csv::ByteRecord,
+    status: Option<usize>,
+    severity: Option<usize>,
+) -> bool {
+    let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or_default();
+    cell(status) == b"new" || matches!(cell(severity), b"critical" | b"high")
+}
+
+/// A CSV writer into a gzip stream in memory.
+fn gzip_csv_writer() -> csv::Writer<GzEncoder<Vec<u8>>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(GzEncoder::new(Vec::new(), Compression::best()))
+}
+
 fn csv_reader(csv: &Path) -> Result<csv::Reader<std::fs::File>, EmailError> {
     csv::ReaderBuilder::new()
         .from_path(csv)
@@ -161,9 +178,7 @@ fn attention_rows_within(csv: &Path, max_bytes: u64) -> Result<(Vec<u8>, u64, u6
             .clone();
         let column = |name: &str| headers.iter().position(|h| h == name.as_bytes());
         let (status, severity) = (column("status"), column("severity"));
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(GzEncoder::new(Vec::new(), Compression::best()));
+        let mut writer = gzip_csv_writer();
         writer
             .write_byte_record(&headers)
             .map_err(|e| csv_error(csv, e))?;
@@ -173,10 +188,7 @@ fn attention_rows_within(csv: &Path, max_bytes: u64) -> Result<(Vec<u8>, u64, u6
             .read_byte_record(&mut record)
             .map_err(|e| csv_error(csv, e))?
         {
-            let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or_default();
-            let needs_attention =
-                cell(status) == b"new" || matches!(cell(severity), b"critical" | b"high");
-            if !needs_attention {
+            if !needs_attention(&record, status, severity) {
                 continue;
             }
             selected += 1;
@@ -225,9 +237,7 @@ fn rewrite(
         source,
     };
     let mut reader = csv_reader(csv)?;
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(GzEncoder::new(Vec::new(), Compression::best()));
+    let mut writer = gzip_csv_writer();
     writer
         .write_byte_record(headers)
         .map_err(|e| csv_error(csv, e))?;
@@ -238,8 +248,7 @@ fn rewrite(
             .read_byte_record(&mut record)
             .map_err(|e| csv_error(csv, e))?
     {
-        let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or_default();
-        if cell(status) == b"new" || matches!(cell(severity), b"critical" | b"high") {
+        if needs_attention(&record, status, severity) {
             writer
                 .write_byte_record(&record)
                 .map_err(|e| csv_error(csv, e))?;

@@ -120,6 +120,14 @@ pub const COVERAGE_REASON: Column = optional(
     "The answer that made it not evaluated or not available.",
 );
 
+/// Rows of one organization, by the context columns every table has (a Polars filter).
+pub fn of_organization(connector: &str, organization: &str) -> polars::prelude::Expr {
+    use polars::prelude::{col, lit};
+    col("connector")
+        .eq(lit(connector.to_string()))
+        .and(col("organization").eq(lit(organization.to_string())))
+}
+
 /// Columns every table starts with.
 pub const CONTEXT_COLUMNS: &[Column] = &[
     required(
