@@ -727,14 +727,28 @@ fn scopes(
             .or_insert_with(|| empty(&row[0], &row[1]))
             .projects = 1;
     }
-    for row in read_rows(dataset, "repositories", date, &["organization", "project"])? {
-        orgs.entry(row[0].clone())
-            .or_insert_with(|| empty(&row[0], ""))
-            .repositories += 1;
-        projects
-            .entry((row[0].clone(), row[1].clone()))
-            .or_insert_with(|| empty(&row[0], &row[1]))
-            .repositories += 1;
+    let repository_files = dataset.partition_files("repositories", date)?;
+    if !repository_files.is_empty() {
+        let per_project = scan_files(&repository_files)?
+            .group_by([col("organization"), col("project")])
+            .agg([len().cast(DataType::UInt64).alias("n")])
+            .collect()?;
+        let n = counts_column(&per_project, "n")?;
+        for (i, row) in text_rows(&per_project, &["organization", "project"])?
+            .into_iter()
+            .enumerate()
+        {
+            let [o, p] = row.as_slice() else {
+                continue;
+            };
+            orgs.entry(o.clone())
+                .or_insert_with(|| empty(o, ""))
+                .repositories += n[i];
+            projects
+                .entry((o.clone(), p.clone()))
+                .or_insert_with(|| empty(o, p))
+                .repositories += n[i];
+        }
     }
     let open = open_counts(dataset, date, lit(true), &["organization", "project"])?;
     let (n, new) = (counts_column(&open, "n")?, counts_column(&open, "new")?);
@@ -791,129 +805,224 @@ fn scopes(
     Ok((orgs.into_values().collect(), projects))
 }
 
-/// The inventory view: every repository with its default-branch protection and findings. The
-/// counts come from the inventory tables, never from findings (an organization-level finding
-/// names no project, and must not add one).
+/// The inventory view: the repositories with the most critical, high and open findings first,
+/// each with its default-branch protection and Advanced Security, up to [`MAX_ROWS`] (joined,
+/// sorted and limited by Polars, so memory holds the shown rows, not the estate); and the
+/// inventory's totals. The counts come from the inventory tables, never from findings (an
+/// organization-level finding names no project, and must not add one).
 fn repositories(
     dataset: &Dataset,
     date: NaiveDate,
 ) -> Result<(Vec<RepositoryRow>, Inventory), ReportError> {
-    let mut by_repo: HashMap<(String, String, String), (SeverityCounts, bool)> = HashMap::new();
-    let open = open_counts(
-        dataset,
-        date,
-        col("resource_kind").eq(lit("repository")),
-        &["connector", "organization", "resource_id"],
-    )?;
-    let n = counts_column(&open, "n")?;
-    for (i, key) in text_rows(
-        &open,
-        &["connector", "organization", "resource_id", "severity"],
-    )?
-    .into_iter()
-    .enumerate()
-    {
-        let [c, o, r, severity] = key.as_slice() else {
-            continue;
-        };
-        by_repo
-            .entry((c.clone(), o.clone(), r.clone()))
-            .or_default()
-            .0
-            .add_n(severity, n[i]);
-    }
-    // Branch protection is what ADO-REPO-001 checks: at least two reviewers on the default branch.
-    let unprotected = open_counts(
-        dataset,
-        date,
-        col("rule_id").eq(lit("ADO-REPO-001")),
-        &["connector", "organization", "resource_id"],
-    )?;
-    for key in text_rows(&unprotected, &["connector", "organization", "resource_id"])? {
-        if let [c, o, r] = key.as_slice() {
-            by_repo
-                .entry((c.clone(), o.clone(), r.clone()))
-                .or_default()
-                .1 = true;
+    let count_rows = |table: &str| -> Result<u64, ReportError> {
+        let files = dataset.partition_files(table, date)?;
+        if files.is_empty() {
+            return Ok(0);
         }
-    }
-    let advsec: HashMap<(String, String, String), String> = read_rows(
-        dataset,
-        "advanced_security",
-        date,
-        &["connector", "organization", "repository_id", "status"],
-    )?
-    .into_iter()
-    .map(|r| ((r[0].clone(), r[1].clone(), r[2].clone()), r[3].clone()))
-    .collect();
-    let columns = [
-        "connector",
-        "organization",
-        "project",
-        "repository_id",
-        "repository",
-        "default_branch",
-        "is_disabled",
-    ];
-    let mut rows = Vec::new();
+        let df = scan_files(&files)?
+            .select([len().cast(DataType::UInt64).alias("n")])
+            .collect()?;
+        Ok(counts_column(&df, "n")?.first().copied().unwrap_or(0))
+    };
     let mut inventory = Inventory {
-        organizations: read_rows(dataset, "organizations", date, &["organization"])?.len() as u64,
-        projects: read_rows(dataset, "projects", date, &["project"])?.len() as u64,
+        organizations: count_rows("organizations")?,
+        projects: count_rows("projects")?,
         ..Default::default()
     };
-    for r in read_rows(dataset, "repositories", date, &columns)? {
-        let (counts, unprotected) = by_repo
-            .get(&(r[0].clone(), r[1].clone(), r[3].clone()))
-            .copied()
-            .unwrap_or_default();
-        let branch_protection = if r[6] == "true" {
-            "disabled"
-        } else if r[5].is_empty() {
-            "empty"
-        } else if unprotected {
-            "unprotected"
-        } else {
-            "protected"
-        };
-        let advanced_security = advsec
-            .get(&(r[0].clone(), r[1].clone(), r[3].clone()))
-            .cloned()
-            .unwrap_or_else(|| "unknown".to_string());
-        inventory.repositories += 1;
-        if branch_protection == "protected" {
-            inventory.repositories_protected += 1;
-        }
-        match advanced_security.as_str() {
-            "on" | "partial" => inventory.repositories_advanced_security += 1,
-            "off" => {}
-            _ => inventory.repositories_advanced_security_unknown += 1,
-        }
-        rows.push(RepositoryRow {
-            organization: r[1].clone(),
-            project: r[2].clone(),
-            repository: r[4].clone(),
-            default_branch: r[5].clone(),
-            branch_protection,
-            advanced_security,
-            counts,
-        });
+    let repository_files = dataset.partition_files("repositories", date)?;
+    if repository_files.is_empty() {
+        return Ok((Vec::new(), inventory));
     }
-    rows.sort_by(|a, b| {
-        (
-            std::cmp::Reverse((a.counts.critical, a.counts.high, a.counts.total)),
-            &a.organization,
-            &a.project,
-            &a.repository,
+    let key = || [col("connector"), col("organization"), col("resource_id")];
+    let findings = scan_files(&dataset.partition_files(FINDINGS.name, date)?)?;
+    let severity = |name: &str| {
+        col("severity")
+            .eq(lit(name))
+            .cast(DataType::UInt64)
+            .sum()
+            .alias(name)
+    };
+    let counts = findings
+        .clone()
+        .filter(open_findings().and(col("resource_kind").eq(lit("repository"))))
+        .group_by(key())
+        .agg([
+            severity("critical"),
+            severity("high"),
+            severity("medium"),
+            severity("low"),
+            len().cast(DataType::UInt64).alias("total"),
+        ]);
+    // Branch protection is what ADO-REPO-001 checks: at least two reviewers on the default branch.
+    let unprotected = findings
+        .filter(open_findings().and(col("rule_id").eq(lit("ADO-REPO-001"))))
+        .group_by(key())
+        .agg([lit(true).alias("unprotected")]);
+    let advsec_files = dataset.partition_files("advanced_security", date)?;
+    let advsec = if advsec_files.is_empty() {
+        None
+    } else {
+        Some(
+            scan_files(&advsec_files)?
+                .select([
+                    col("connector"),
+                    col("organization"),
+                    col("repository_id").alias("resource_id"),
+                    col("status").cast(DataType::String).alias("advsec_status"),
+                ])
+                .unique_stable(
+                    Some(cols(["connector", "organization", "resource_id"])),
+                    UniqueKeepStrategy::Last,
+                ),
         )
-            .cmp(&(
-                std::cmp::Reverse((b.counts.critical, b.counts.high, b.counts.total)),
-                &b.organization,
-                &b.project,
-                &b.repository,
-            ))
-    });
+    };
+    let left = |frame: LazyFrame, other: LazyFrame| {
+        frame.join(
+            other,
+            [col("connector"), col("organization"), col("repository_id")],
+            key(),
+            JoinArgs::new(JoinType::Left),
+        )
+    };
+    let mut joined = left(
+        scan_files(&repository_files)?.select([
+            col("connector"),
+            col("organization"),
+            col("project").cast(DataType::String),
+            col("repository_id"),
+            col("repository").cast(DataType::String),
+            col("default_branch")
+                .cast(DataType::String)
+                .fill_null(lit("")),
+            col("is_disabled"),
+        ]),
+        counts,
+    );
+    joined = left(joined, unprotected);
+    joined = match advsec {
+        Some(advsec) => left(joined, advsec),
+        None => joined.with_column(lit(NULL).cast(DataType::String).alias("advsec_status")),
+    };
+    let zero = |name: &str| col(name).fill_null(lit(0u64)).alias(name);
+    let joined = joined.select([
+        col("organization").cast(DataType::String),
+        col("project"),
+        col("repository"),
+        col("default_branch"),
+        when(col("is_disabled").eq(lit(true)))
+            .then(lit("disabled"))
+            .when(col("default_branch").eq(lit("")))
+            .then(lit("empty"))
+            .when(col("unprotected").eq(lit(true)))
+            .then(lit("unprotected"))
+            .otherwise(lit("protected"))
+            .alias("branch_protection"),
+        col("advsec_status")
+            .fill_null(lit("unknown"))
+            .alias("advanced_security"),
+        zero("critical"),
+        zero("high"),
+        zero("medium"),
+        zero("low"),
+        zero("total"),
+    ]);
+    let tally = |filter: Expr, name: &str| filter.cast(DataType::UInt64).sum().alias(name);
+    let totals = joined
+        .clone()
+        .select([
+            len().cast(DataType::UInt64).alias("repositories"),
+            tally(col("branch_protection").eq(lit("protected")), "protected"),
+            tally(
+                col("advanced_security")
+                    .eq(lit("on"))
+                    .or(col("advanced_security").eq(lit("partial"))),
+                "advanced_security",
+            ),
+            tally(
+                col("advanced_security")
+                    .neq(lit("on"))
+                    .and(col("advanced_security").neq(lit("partial")))
+                    .and(col("advanced_security").neq(lit("off"))),
+                "unknown",
+            ),
+        ])
+        .collect()?;
+    let total = |name: &str| -> Result<u64, ReportError> {
+        Ok(counts_column(&totals, name)?.first().copied().unwrap_or(0))
+    };
+    inventory.repositories = total("repositories")?;
+    inventory.repositories_protected = total("protected")?;
+    inventory.repositories_advanced_security = total("advanced_security")?;
+    inventory.repositories_advanced_security_unknown = total("unknown")?;
+    let shown = joined
+        .sort_by_exprs(
+            [
+                col("critical"),
+                col("high"),
+                col("total"),
+                col("organization"),
+                col("project"),
+                col("repository"),
+            ],
+            SortMultipleOptions::default()
+                .with_order_descending_multi([true, true, true, false, false, false])
+                .with_maintain_order(true),
+        )
+        .limit(u32::try_from(MAX_ROWS).unwrap_or(u32::MAX))
+        .collect()?;
+    let text = text_rows(
+        &shown,
+        &[
+            "organization",
+            "project",
+            "repository",
+            "default_branch",
+            "branch_protection",
+            "advanced_security",
+        ],
+    )?;
+    let severities =
+        ["critical", "high", "medium", "low", "total"].map(|name| counts_column(&shown, name));
+    let [critical, high, medium, low, all] = severities;
+    let (critical, high, medium, low, all) = (critical?, high?, medium?, low?, all?);
+    let rows = text
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let [
+                organization,
+                project,
+                repository,
+                default_branch,
+                protection,
+                advsec,
+            ] = <[String; 6]>::try_from(r).ok()?;
+            Some(RepositoryRow {
+                organization,
+                project,
+                repository,
+                default_branch,
+                branch_protection: BRANCH_PROTECTION
+                    .iter()
+                    .copied()
+                    .find(|p| *p == protection)
+                    .unwrap_or("protected"),
+                advanced_security: advsec,
+                counts: SeverityCounts {
+                    critical: critical.get(i).copied().unwrap_or(0),
+                    high: high.get(i).copied().unwrap_or(0),
+                    medium: medium.get(i).copied().unwrap_or(0),
+                    low: low.get(i).copied().unwrap_or(0),
+                    total: all.get(i).copied().unwrap_or(0),
+                },
+            })
+        })
+        .collect();
     Ok((rows, inventory))
 }
+
+/// The values of [`RepositoryRow::branch_protection`].
+const BRANCH_PROTECTION: [&str; 4] = ["protected", "unprotected", "empty", "disabled"];
 
 /// Findings per severity on each of the last snapshots up to `date`, counted with Polars.
 fn trend(

@@ -216,7 +216,10 @@ pub fn write_report(
         resolved => &data.resolved,
         changes => capped(&data.changes, MAX_ROWS),
         projects => capped(&data.projects, MAX_ROWS),
-        repositories => capped(&data.repositories, MAX_ROWS),
+        repositories => Capped {
+            rows: &data.repositories,
+            total: usize::try_from(data.inventory.repositories).unwrap_or(usize::MAX),
+        },
         chart => chart(&data.trend),
         generated_at => options.generated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
         tool_version => env!("CARGO_PKG_VERSION"),
