@@ -1,7 +1,7 @@
 //! One run of the nightly job: crawl → tables → dataset → rules → reports. The CLI's `run` and
 //! `demo` both call [`run`]; each stage lives in its own module, this one only wires them.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -10,9 +10,9 @@ use polars::prelude::LazyFrame;
 
 use crate::ado::stats::ApiStats;
 use crate::config::ResolvedConfig;
-use crate::crawl::{self, CrawlError, CrawlProgress, NoProgress};
+use crate::crawl::{self, CrawlError, CrawlProgress, NoProgress, OrganizationPart};
 use crate::dataset::manifest::{FindingTotals, OrganizationRun, RunManifest, TableRows};
-use crate::dataset::{Dataset, DatasetError, SnapshotWriter, TableWritten, scan_files};
+use crate::dataset::{Dataset, DatasetError, SnapshotWriter, TableSpool, TableWritten, scan_files};
 use crate::report::{self, FindingCounts, ReportError, ReportOptions, ReportPaths, ReportSummary};
 use crate::rules::{self, Finding, Rule, RuleError};
 use crate::tables::findings::{
@@ -194,25 +194,49 @@ pub async fn run_with_progress(
     let stats = Arc::new(ApiStats::default());
     let crawl_started = std::time::Instant::now();
     let mut crawled: Vec<CrawledOrganization> = Vec::new();
+    // Each organization's tables, written part by part while it is crawled; one Parquet file per
+    // table with rows, part of the snapshot once the organization is complete. Tables without
+    // rows are written at the end.
+    let mut spools: HashMap<(String, String), TableSpool> = HashMap::new();
+    let mut spools_opened: usize = 0;
     let crawl_errors = crawl::crawl_each(
         &config.connectors,
         &config.limits,
         stats.clone(),
         progress,
-        |org| {
-            // One Parquet file per table with rows; tables without are written at the end.
-            for area in crate::tables::organization_batches(&run_id, &org) {
+        |part| {
+            let (connector, organization) = part.organization();
+            let key = (connector.to_string(), organization.to_string());
+            if let OrganizationPart::Failed { .. } = part {
+                // Dropping the spool removes what the organization handed over.
+                spools.remove(&key);
+                return Ok(());
+            }
+            let spool = match spools.entry(key.clone()) {
+                std::collections::hash_map::Entry::Occupied(spool) => spool.into_mut(),
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    spools_opened = spools_opened.saturating_add(1);
+                    slot.insert(writer.spool(&spools_opened.to_string())?)
+                }
+            };
+            for area in crate::tables::part_batches(&run_id, &part) {
                 for (def, batch) in area? {
-                    if batch.num_rows() > 0 {
-                        writer.write_table(def, &[batch])?;
-                    }
+                    spool.append(def, &batch)?;
                 }
             }
-            crawled.push(CrawledOrganization::of(&org));
+            if let OrganizationPart::Complete(org) = part
+                && let Some(spool) = spools.remove(&key)
+            {
+                writer.adopt(spool)?;
+                crawled.push(CrawledOrganization::of(&org));
+            }
             Ok::<(), JobError>(())
         },
     )
     .await?;
+    // An organization whose task ended without a last part (recorded as a crawl error) leaves
+    // nothing behind.
+    drop(spools);
     let crawl_seconds = crawl_started.elapsed().as_secs_f64();
     if crawled.is_empty() {
         return Err(JobError::NothingCrawled(crawl_errors));

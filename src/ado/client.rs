@@ -29,6 +29,86 @@ const CONTINUATION_HEADER: &str = "x-ms-continuationtoken";
 /// Rate-limiter key: the consumption limit is counted per identity, and we spread per organization.
 type LimiterKey = (String, String);
 
+/// One page's items and the next page's continuation token, if any.
+type PageParts = Result<(Vec<serde_json::Value>, Option<String>), AdoError>;
+
+/// A paged list being read: [`next`](Pages::next) asks for the next page. A token seen twice
+/// stops the list with an error rather than looping.
+pub struct Pages<'a, P> {
+    client: &'a AdoClient,
+    organization: &'a str,
+    endpoint: &'a str,
+    url: Url,
+    page: P,
+    next: Option<String>,
+    seen_tokens: HashSet<String>,
+    done: bool,
+    /// Pages read so far.
+    pub read: usize,
+}
+
+impl<'a, P: Fn(&Url, &[u8], &HeaderMap) -> PageParts> Pages<'a, P> {
+    fn new(
+        client: &'a AdoClient,
+        organization: &'a str,
+        endpoint: &'a str,
+        url: Url,
+        page: P,
+    ) -> Self {
+        Pages {
+            client,
+            organization,
+            endpoint,
+            url,
+            page,
+            next: None,
+            seen_tokens: HashSet::new(),
+            done: false,
+            read: 0,
+        }
+    }
+
+    /// The next page's items, or `None` after the last page.
+    pub async fn next(&mut self) -> Result<Option<Vec<serde_json::Value>>, AdoError> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut page_url = self.url.clone();
+        if let Some(token) = &self.next {
+            page_url
+                .query_pairs_mut()
+                .append_pair("continuationToken", token);
+        }
+        let page = &self.page;
+        let (values, token) = self
+            .client
+            .fetch(
+                self.organization,
+                self.endpoint,
+                &page_url,
+                Verb::Get,
+                |body, headers| page(&page_url, body, headers),
+            )
+            .await?;
+        self.read = self.read.saturating_add(1);
+        match token {
+            None => self.done = true,
+            Some(token) => {
+                if !self.seen_tokens.insert(token.clone()) {
+                    self.done = true;
+                    return Err(AdoError::RepeatedContinuationToken {
+                        organization: self.organization.to_string(),
+                        url: self.url.to_string(),
+                        token: sanitize_message(&token),
+                    });
+                }
+                self.next = Some(token);
+            }
+        }
+        Ok(Some(values))
+    }
+}
+
 /// A list read to its end across pages.
 #[derive(Debug)]
 pub struct PagedList {
@@ -258,56 +338,44 @@ impl AdoClient {
         .await
     }
 
+    /// A `{count, value}` list read one page at a time (following `x-ms-continuationtoken`), so
+    /// a caller can hand each page on before the next is asked for and memory holds one page.
+    pub fn list_pages<'a>(
+        &'a self,
+        organization: &'a str,
+        endpoint: &'a str,
+        url: Url,
+    ) -> Pages<'a, impl Fn(&Url, &[u8], &HeaderMap) -> PageParts + 'a> {
+        Pages::new(
+            self,
+            organization,
+            endpoint,
+            url,
+            move |page_url, body, headers| {
+                let envelope: Envelope<serde_json::Value> = decode(organization, page_url, body)?;
+                Ok((envelope.value, continuation_token(headers)))
+            },
+        )
+    }
+
     /// Follows a paged list to its last page: `page` turns one answer into its items and the
-    /// next page's token (sent back as `continuationToken`). A token seen twice stops the list
-    /// with an error rather than looping.
+    /// next page's token (sent back as `continuationToken`).
     async fn get_pages(
         &self,
         organization: &str,
         endpoint: &str,
         url: Url,
-        page: impl Fn(
-            &Url,
-            &[u8],
-            &HeaderMap,
-        ) -> Result<(Vec<serde_json::Value>, Option<String>), AdoError>,
+        page: impl Fn(&Url, &[u8], &HeaderMap) -> PageParts,
     ) -> Result<PagedList, AdoError> {
+        let mut pages = Pages::new(self, organization, endpoint, url, page);
         let mut items = Vec::new();
-        let mut seen_tokens = HashSet::new();
-        let mut next: Option<String> = None;
-        let mut pages = 0;
-        loop {
-            let mut page_url = url.clone();
-            if let Some(token) = &next {
-                page_url
-                    .query_pairs_mut()
-                    .append_pair("continuationToken", token);
-            }
-            let (values, token) = self
-                .fetch(
-                    organization,
-                    endpoint,
-                    &page_url,
-                    Verb::Get,
-                    |body, headers| page(&page_url, body, headers),
-                )
-                .await?;
-            pages += 1;
+        while let Some(values) = pages.next().await? {
             items.extend(values);
-            match token {
-                None => return Ok(PagedList { items, pages }),
-                Some(token) => {
-                    if !seen_tokens.insert(token.clone()) {
-                        return Err(AdoError::RepeatedContinuationToken {
-                            organization: organization.to_string(),
-                            url: url.to_string(),
-                            token: sanitize_message(&token),
-                        });
-                    }
-                    next = Some(token);
-                }
-            }
         }
+        Ok(PagedList {
+            items,
+            pages: pages.read,
+        })
     }
 
     /// One request with everything around it: the key's pace and the rate limiter before, the

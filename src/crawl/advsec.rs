@@ -3,9 +3,14 @@
 
 use tokio::task::JoinSet;
 
+use std::collections::{HashMap, HashSet};
+
 use super::discovery::OrganizationRef;
+use super::organization::{PartSender, hand_over};
 use super::read::{Outcome, PAGE_SIZE, parse};
-use super::{AdvancedSecurity, RepoAdvancedSecurity};
+use super::{
+    AdvancedSecurity, AlertTally, OrganizationPart, RepoAdvancedSecurity, RepositoryAlerts,
+};
 use crate::ado::client::api_url;
 use crate::ado::models::{GitRepository, Parsed, Project};
 use crate::ado::{AdoClient, AdoError};
@@ -15,13 +20,15 @@ use crate::config::Connector;
 /// repositories with a feature on, read organization-wide where the service offers it (one
 /// summary call and ⌈alerts / page⌉ calls of `reporting/summary/alertsbatch`) and per
 /// repository otherwise. A 404 means the feature does not exist here, a 403 that we may not
-/// read it: recorded, never a failure.
+/// read it: recorded, never a failure. The alerts go to `parts` as they are read (a page, or a
+/// repository, at a time); what stays is each repository's enablement and [`AlertTally`].
 pub async fn advanced_security(
     client: &AdoClient,
     connector: &Connector,
     org: &OrganizationRef,
     projects: &[Parsed<Project>],
     repositories: &[Parsed<GitRepository>],
+    parts: &PartSender,
 ) -> Result<AdvancedSecurity, AdoError> {
     let Some(advsec) = &connector.advsec_url else {
         return Ok(Outcome::NotAvailable(format!(
@@ -71,23 +78,29 @@ pub async fn advanced_security(
         }
         states.insert(repo.repository_id, state);
     }
-    let mut alerts = std::collections::HashMap::new();
-    if !enabled.is_empty()
-        && let Some(mut visible) =
-            organization_alerts(client, &org.name, &base, projects, repositories).await?
-    {
-        // Repositories the organization-wide view leaves out are asked one by one: their
-        // alerts may be refused to this identity (then "not evaluated"), never assumed empty.
-        enabled.retain(|(id, _)| {
-            let key = id.to_ascii_lowercase();
-            match visible.remove(&key) {
-                Some(list) => {
-                    alerts.insert(id.clone(), Ok(list));
-                    false
+    let names = RepositoryNames::new(connector, &org.name, projects, repositories);
+    let mut alerts: HashMap<String, Result<AlertTally, String>> = HashMap::new();
+    if !enabled.is_empty() {
+        let wanted: HashSet<String> = enabled
+            .iter()
+            .map(|(id, _)| id.to_ascii_lowercase())
+            .collect();
+        if let Some(mut visible) =
+            organization_alerts(client, &org.name, &base, &names, &wanted, parts).await?
+        {
+            // Repositories the organization-wide view leaves out are asked one by one: their
+            // alerts may be refused to this identity (then "not evaluated"), never assumed empty.
+            enabled.retain(|(id, _)| {
+                let key = id.to_ascii_lowercase();
+                match visible.remove(&key) {
+                    Some(tally) => {
+                        alerts.insert(id.clone(), Ok(tally));
+                        false
+                    }
+                    None => true,
                 }
-                None => true,
-            }
-        });
+            });
+        }
     }
     let mut tasks = JoinSet::new();
     for (repository_id, project_id) in enabled {
@@ -123,7 +136,19 @@ pub async fn advanced_security(
     while let Some(joined) = tasks.join_next().await {
         match joined {
             Ok((repository_id, result)) => {
-                alerts.insert(repository_id, result?);
+                let read = match result? {
+                    Ok(list) => {
+                        let mut tally = AlertTally::default();
+                        tally.add(&list);
+                        if !list.is_empty() {
+                            let batch = names.alerts_of(&repository_id, list);
+                            hand_over(parts, &org.name, names.part(vec![batch])).await?;
+                        }
+                        Ok(tally)
+                    }
+                    Err(reason) => Err(reason),
+                };
+                alerts.insert(repository_id, read);
             }
             Err(join_error) => {
                 return Err(AdoError::Transport {
@@ -138,7 +163,9 @@ pub async fn advanced_security(
         states
             .into_iter()
             .map(|(id, (code_security, secret_protection, block_pushes))| {
-                let alerts = alerts.remove(&id).unwrap_or_else(|| Ok(Vec::new()));
+                let alerts = alerts
+                    .remove(&id)
+                    .unwrap_or_else(|| Ok(AlertTally::default()));
                 (
                     id,
                     RepoAdvancedSecurity {
@@ -153,25 +180,106 @@ pub async fn advanced_security(
     ))
 }
 
-/// Alerts by repository id (lower case) from the organization-wide API (7.2-preview.1,
-/// tests/fixtures/ado-api/advsec.reporting.alertsbatch.json): `reporting/summary/alerts` names the
-/// repositories whose alerts this identity sees (the service shows nobody more), and
-/// `reporting/summary/alertsbatch` pages their alerts in any state by `x-ms-continuationtoken`.
-/// Its alerts name their repository by project and repository name, not id. A repository with
-/// an alert in the list but missing from the summary counts as seen too.
+/// The names an alert row carries, by repository id (lower case), and where its alerts go.
+struct RepositoryNames {
+    connector: String,
+    organization: String,
+    /// Repository id (lower case) → (project id, project name, repository id, repository name).
+    by_id: HashMap<String, (String, String, String, String)>,
+    /// (project name, repository name), lower case → repository id (lower case).
+    by_name: HashMap<(String, String), String>,
+}
+
+impl RepositoryNames {
+    fn new(
+        connector: &Connector,
+        organization: &str,
+        projects: &[Parsed<Project>],
+        repositories: &[Parsed<GitRepository>],
+    ) -> Self {
+        let project_names: HashMap<&str, &str> = projects
+            .iter()
+            .map(|p| (p.item.id.as_str(), p.item.name.as_str()))
+            .collect();
+        let mut by_id = HashMap::new();
+        let mut by_name = HashMap::new();
+        for r in repositories {
+            let project = project_names
+                .get(r.item.project.id.as_str())
+                .copied()
+                .unwrap_or_default();
+            let key = r.item.id.to_ascii_lowercase();
+            by_name.insert(
+                (project.to_lowercase(), r.item.name.to_lowercase()),
+                key.clone(),
+            );
+            by_id.insert(
+                key,
+                (
+                    r.item.project.id.clone(),
+                    project.to_string(),
+                    r.item.id.clone(),
+                    r.item.name.clone(),
+                ),
+            );
+        }
+        RepositoryNames {
+            connector: connector.name.clone(),
+            organization: organization.to_string(),
+            by_id,
+            by_name,
+        }
+    }
+
+    /// A repository's alerts with its names.
+    fn alerts_of(
+        &self,
+        repository_id: &str,
+        alerts: Vec<Parsed<crate::ado::models::Alert>>,
+    ) -> RepositoryAlerts {
+        let names = self.by_id.get(&repository_id.to_ascii_lowercase());
+        let name = |f: fn(&(String, String, String, String)) -> &String| {
+            names.map(f).cloned().unwrap_or_default()
+        };
+        RepositoryAlerts {
+            project_id: name(|n| &n.0),
+            project: name(|n| &n.1),
+            repository_id: names.map_or_else(|| repository_id.to_string(), |n| n.2.clone()),
+            repository: name(|n| &n.3),
+            alerts,
+        }
+    }
+
+    fn part(&self, alerts: Vec<RepositoryAlerts>) -> OrganizationPart {
+        OrganizationPart::Alerts {
+            connector: self.connector.clone(),
+            organization: self.organization.clone(),
+            alerts,
+        }
+    }
+}
+
+/// The alerts of the `wanted` repositories (ids in lower case) from the organization-wide API
+/// (7.2-preview.1, tests/fixtures/ado-api/advsec.reporting.alertsbatch.json), handed to `parts`
+/// a page at a time; returns the tally of each repository the identity sees, by id (lower
+/// case). `reporting/summary/alerts` names the repositories whose alerts this identity sees
+/// (the service shows nobody more), and `reporting/summary/alertsbatch` pages their alerts in any
+/// state by `x-ms-continuationtoken`. Its alerts name their repository by project and
+/// repository name, not id. A repository with an alert in the list but missing from the
+/// summary counts as seen too.
 ///
 /// `None` when the organization-wide API is not there or refused (404, 400, 405, 403, a
-/// route's 401, or an answer of another shape): the caller then asks per repository.
+/// route's 401, or an answer of another shape) before any alert was handed over: the caller then
+/// asks per repository. Refused after some pages, it fails the organization: the alerts handed
+/// over cannot be taken back.
 async fn organization_alerts(
     client: &AdoClient,
     org: &str,
     base: &url::Url,
-    projects: &[Parsed<Project>],
-    repositories: &[Parsed<GitRepository>],
-) -> Result<
-    Option<std::collections::HashMap<String, Vec<Parsed<crate::ado::models::Alert>>>>,
-    AdoError,
-> {
+    names: &RepositoryNames,
+    wanted: &HashSet<String>,
+    parts: &PartSender,
+) -> Result<Option<HashMap<String, AlertTally>>, AdoError> {
     let unavailable = |e: &AdoError| {
         e.gap().is_some()
             || matches!(
@@ -208,66 +316,70 @@ async fn organization_alerts(
         );
         return Ok(None);
     };
-    let mut visible: std::collections::HashMap<String, Vec<Parsed<crate::ado::models::Alert>>> =
-        summary_projects
-            .iter()
-            .filter_map(|p| p.get("repos").and_then(|r| r.as_array()))
-            .flatten()
-            .filter_map(|r| r.get("repoId").and_then(|id| id.as_str()))
-            .map(|id| (id.to_ascii_lowercase(), Vec::new()))
-            .collect();
+    let mut visible: HashMap<String, AlertTally> = summary_projects
+        .iter()
+        .filter_map(|p| p.get("repos").and_then(|r| r.as_array()))
+        .flatten()
+        .filter_map(|r| r.get("repoId").and_then(|id| id.as_str()))
+        .map(|id| (id.to_ascii_lowercase(), AlertTally::default()))
+        .collect();
     let mut url = api_url(
         base,
         &["_apis", "reporting", "summary", "alertsbatch"],
         &[("api-version", "7.2-preview.1")],
     );
     url.query_pairs_mut().append_pair("top", PAGE_SIZE);
-    let items = match client
-        .get_list(org, "reporting/summary/alertsbatch", url.clone())
-        .await
-    {
-        Ok(list) => list.items,
-        Err(e) if unavailable(&e) => {
-            tracing::debug!(
-                organization = org,
-                "no organization-wide alerts, reading them per repository: {e}"
-            );
-            return Ok(None);
-        }
-        Err(e) => return Err(e),
-    };
-    // Repository ids by (project name, repository name), both compared case-insensitively as
-    // the service treats names.
-    let project_names: std::collections::HashMap<&str, String> = projects
-        .iter()
-        .map(|p| (p.item.id.as_str(), p.item.name.to_lowercase()))
-        .collect();
-    let by_name: std::collections::HashMap<(String, String), String> = repositories
-        .iter()
-        .filter_map(|r| {
-            let project = project_names.get(r.item.project.id.as_str())?;
-            Some((
-                (project.clone(), r.item.name.to_lowercase()),
-                r.item.id.to_ascii_lowercase(),
-            ))
-        })
-        .collect();
+    let mut pages = client.list_pages(org, "reporting/summary/alertsbatch", url.clone());
     let text =
         |v: &serde_json::Value, key: &str| v.get(key).and_then(|x| x.as_str()).map(str::to_string);
-    for item in items {
-        let repository_id = text(&item, "repositoryId")
-            .map(|id| id.to_ascii_lowercase())
-            .or_else(|| {
-                let project = text(&item, "projectName")?.to_lowercase();
-                let repository = text(&item, "repositoryName")?.to_lowercase();
-                by_name.get(&(project, repository)).cloned()
-            });
-        // An alert of a repository outside the crawl (a project the connector leaves out).
-        let Some(repository_id) = repository_id else {
-            continue;
+    loop {
+        let items = match pages.next().await {
+            Ok(Some(items)) => items,
+            Ok(None) => break,
+            Err(e) if pages.read == 0 && unavailable(&e) => {
+                tracing::debug!(
+                    organization = org,
+                    "no organization-wide alerts, reading them per repository: {e}"
+                );
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
         };
-        let alert = parse::<crate::ado::models::Alert>(org, &url, vec![item])?;
-        visible.entry(repository_id).or_default().extend(alert);
+        let mut by_repository: HashMap<String, Vec<Parsed<crate::ado::models::Alert>>> =
+            HashMap::new();
+        for item in items {
+            let repository_id = text(&item, "repositoryId")
+                .map(|id| id.to_ascii_lowercase())
+                .or_else(|| {
+                    let project = text(&item, "projectName")?.to_lowercase();
+                    let repository = text(&item, "repositoryName")?.to_lowercase();
+                    names.by_name.get(&(project, repository)).cloned()
+                });
+            // An alert of a repository outside the crawl (a project the connector leaves out).
+            let Some(repository_id) = repository_id else {
+                continue;
+            };
+            let alert = parse::<crate::ado::models::Alert>(org, &url, vec![item])?;
+            visible
+                .entry(repository_id.clone())
+                .or_default()
+                .add(&alert);
+            // Alerts of a repository with neither feature on are not kept.
+            if wanted.contains(&repository_id) {
+                by_repository
+                    .entry(repository_id)
+                    .or_default()
+                    .extend(alert);
+            }
+        }
+        if !by_repository.is_empty() {
+            let mut batch: Vec<RepositoryAlerts> = by_repository
+                .into_iter()
+                .map(|(id, alerts)| names.alerts_of(&id, alerts))
+                .collect();
+            batch.sort_by(|a, b| a.repository_id.cmp(&b.repository_id));
+            hand_over(parts, org, names.part(batch)).await?;
+        }
     }
     Ok(Some(visible))
 }

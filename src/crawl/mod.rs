@@ -51,6 +51,40 @@ pub struct OrganizationInventory {
     pub organization_pipeline_settings: Outcome<Parsed<serde_json::Value>>,
     /// Users, groups, memberships and permissions.
     pub identity: identity::IdentityResources,
+    /// Whether the organization-wide rows are here, or only projects' resources.
+    pub scope: InventoryScope,
+}
+
+impl OrganizationInventory {
+    /// Whether the organization-wide rows (the organization, its settings, identity) come
+    /// from this inventory.
+    pub fn has_organization_rows(&self) -> bool {
+        self.scope == InventoryScope::Organization
+    }
+
+    /// The branch policies of one project of the organization, as an inventory of
+    /// [`InventoryScope::Projects`].
+    pub fn of_project(&self, policies: ProjectPolicies) -> Self {
+        OrganizationInventory {
+            connector: self.connector.clone(),
+            organization: self.organization.clone(),
+            organization_id: self.organization_id.clone(),
+            url: self.url.clone(),
+            deployment: self.deployment,
+            api_version: None,
+            crawled_at: self.crawled_at,
+            projects: Vec::new(),
+            repositories: Vec::new(),
+            policies: vec![policies],
+            libraries: Vec::new(),
+            advanced_security: Outcome::NotAvailable(String::new()),
+            agent_pools: Vec::new(),
+            organization_policies: Vec::new(),
+            organization_pipeline_settings: Outcome::NotAvailable(String::new()),
+            identity: identity::IdentityResources::not_available(""),
+            scope: InventoryScope::Projects,
+        }
+    }
 }
 
 /// Whether one resource kind (named by its table) of a project could be read.
@@ -83,8 +117,103 @@ pub struct RepoAdvancedSecurity {
     pub code_security: bool,
     pub secret_protection: bool,
     pub block_pushes: bool,
-    /// `Ok(alerts)`, or why they could not be read (403 = not evaluated).
-    pub alerts: Result<Vec<Parsed<crate::ado::models::Alert>>, String>,
+    /// How many of its alerts were read and are open (the alerts themselves were handed over as
+    /// [`OrganizationPart::Alerts`]), or why they could not be read (403 = not evaluated).
+    pub alerts: Result<AlertTally, String>,
+}
+
+/// Alerts read of one repository.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct AlertTally {
+    pub read: usize,
+    /// Those in state `active`.
+    pub open: usize,
+}
+
+impl AlertTally {
+    pub fn add(&mut self, alerts: &[Parsed<crate::ado::models::Alert>]) {
+        self.read = self.read.saturating_add(alerts.len());
+        let open = alerts
+            .iter()
+            .filter(|a| {
+                a.item
+                    .state
+                    .as_deref()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("active"))
+            })
+            .count();
+        self.open = self.open.saturating_add(open);
+    }
+}
+
+/// Advanced Security alerts of one repository, with the names its rows carry.
+#[derive(Debug)]
+pub struct RepositoryAlerts {
+    pub project_id: String,
+    pub project: String,
+    pub repository_id: String,
+    pub repository: String,
+    pub alerts: Vec<Parsed<crate::ado::models::Alert>>,
+}
+
+/// What the crawl hands over as soon as it is read, so memory holds what is in flight rather
+/// than whole organizations. The parts of one organization come in order, ending with
+/// [`Complete`](OrganizationPart::Complete) or [`Failed`](OrganizationPart::Failed); parts of
+/// different organizations interleave.
+#[derive(Debug)]
+pub enum OrganizationPart {
+    /// One project's branch policies: an inventory whose [`scope`](OrganizationInventory::scope)
+    /// is [`InventoryScope::Projects`].
+    Project(Box<OrganizationInventory>),
+    /// Advanced Security alerts of some repositories of the organization.
+    Alerts {
+        connector: String,
+        organization: String,
+        alerts: Vec<RepositoryAlerts>,
+    },
+    /// The organization is read: its organization-wide resources (scope
+    /// [`InventoryScope::Organization`]); its projects came before.
+    Complete(Box<OrganizationInventory>),
+    /// The organization could not be read: what came before must be dropped, so no rule ever
+    /// sees a project whose policies are missing and mistakes it for unprotected.
+    Failed {
+        connector: String,
+        organization: String,
+        error: CrawlError,
+    },
+}
+
+/// Parts handed over but not yet written, across the organizations in flight.
+const PARTS_IN_FLIGHT: usize = 8;
+
+impl OrganizationPart {
+    /// The (connector, organization) the part belongs to.
+    pub fn organization(&self) -> (&str, &str) {
+        match self {
+            OrganizationPart::Project(org) | OrganizationPart::Complete(org) => {
+                (&org.connector, &org.organization)
+            }
+            OrganizationPart::Alerts {
+                connector,
+                organization,
+                ..
+            }
+            | OrganizationPart::Failed {
+                connector,
+                organization,
+                ..
+            } => (connector, organization),
+        }
+    }
+}
+
+/// Which rows an [`OrganizationInventory`] carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InventoryScope {
+    /// Projects' resources only (`policies`); no organization-wide rows.
+    Projects,
+    /// The organization-wide resources and lists (and any projects' resources it holds).
+    Organization,
 }
 
 /// What the collectors read in one project, by area (each area's struct lives with its
@@ -194,40 +323,16 @@ pub struct CrawlOutcome {
     pub errors: Vec<CrawlError>,
 }
 
-/// Crawls every connector and keeps every organization in memory (small estates and tests;
-/// the job streams with [`crawl_each`]).
-pub async fn crawl(
-    connectors: &[Connector],
-    limits: &Limits,
-    stats: Arc<ApiStats>,
-    progress: &dyn CrawlProgress,
-) -> CrawlOutcome {
-    let mut organizations = Vec::new();
-    let errors = crawl_each(connectors, limits, stats, progress, |org| {
-        organizations.push(org);
-        Ok::<(), std::convert::Infallible>(())
-    })
-    .await
-    .unwrap_or_else(|never| match never {});
-    // Stable order regardless of which task finished first.
-    organizations
-        .sort_by(|a, b| (&a.connector, &a.organization).cmp(&(&b.connector, &b.organization)));
-    CrawlOutcome {
-        organizations,
-        errors,
-    }
-}
-
-/// Crawls every connector and hands each organization to `each` as soon as it is complete, so
-/// the caller can write it and let it go: memory holds the organizations in flight, not the
-/// estate. Organizations of a connector are crawled concurrently; the client's limiter keeps
+/// Crawls every connector and hands each organization's parts to `each` as they are read
+/// (each project, each page of alerts, then the organization-wide rest, or its failure), so the
+/// caller can write them and let them go: memory holds the parts in flight, not the estate. Organizations of a connector are crawled concurrently; the client's limiter keeps
 /// each (identity, organization) pair inside its budget. An error from `each` stops the crawl.
 pub async fn crawl_each<E>(
     connectors: &[Connector],
     limits: &Limits,
     stats: Arc<ApiStats>,
     progress: &dyn CrawlProgress,
-    mut each: impl FnMut(OrganizationInventory) -> Result<(), E>,
+    mut each: impl FnMut(OrganizationPart) -> Result<(), E>,
 ) -> Result<Vec<CrawlError>, E> {
     let mut outcome = CrawlOutcome::default();
     let projects = Arc::new(ProjectCounter::default());
@@ -271,28 +376,74 @@ pub async fn crawl_each<E>(
             "crawling organizations"
         );
         progress.organizations_found(&connector.name, organizations.len());
-        // At most `max_organizations` in flight: each is held in memory until it is written.
+        // At most `max_organizations` in flight; each hands its parts over as they are read,
+        // through a channel of a few parts, so the crawl waits for the writer, never the reverse.
+        let (sender, mut receiver) = tokio::sync::mpsc::channel(PARTS_IN_FLIGHT);
+        // Dropped once every organization is started, so the channel closes after the last part.
+        let mut sender = Some(sender);
         let mut tasks = JoinSet::new();
         let mut waiting = organizations.into_iter();
-        let spawn = |tasks: &mut JoinSet<_>, org: discovery::OrganizationRef| {
+        let spawn = |tasks: &mut JoinSet<_>,
+                     parts: &tokio::sync::mpsc::Sender<OrganizationPart>,
+                     org: discovery::OrganizationRef| {
             let client = client.clone();
             let connector = connector.clone();
             let projects = projects.clone();
+            let parts = parts.clone();
             tasks.spawn(async move {
-                let result = organization::organization(&client, &connector, &org, &projects).await;
-                (org.name, result)
+                let result =
+                    organization::organization(&client, &connector, &org, &projects, &parts).await;
+                let last = match result {
+                    Ok(mut inventory) => {
+                        inventory.api_version = client.negotiated_api_version();
+                        OrganizationPart::Complete(Box::new(inventory))
+                    }
+                    Err(e) => OrganizationPart::Failed {
+                        connector: connector.name.clone(),
+                        organization: org.name.clone(),
+                        error: CrawlError::new(&connector.name, Some(&org.name), &e),
+                    },
+                };
+                // The receiver is gone only when the crawl stopped.
+                let _ = parts.send(last).await;
             });
         };
-        for org in waiting.by_ref().take(limits.max_organizations.max(1)) {
-            spawn(&mut tasks, org);
-        }
-        while let Some(joined) = tasks.join_next().await {
-            if let Some(org) = waiting.next() {
-                spawn(&mut tasks, org);
+        if let Some(parts) = &sender {
+            for org in waiting.by_ref().take(limits.max_organizations.max(1)) {
+                spawn(&mut tasks, parts, org);
             }
-            match joined {
-                Ok((_, Ok(mut inventory))) => {
-                    inventory.api_version = client.negotiated_api_version();
+        }
+        if waiting.len() == 0 {
+            sender = None;
+        }
+        loop {
+            let part = tokio::select! {
+                biased;
+                part = receiver.recv() => part,
+                joined = tasks.join_next(), if !tasks.is_empty() => {
+                    if let (Some(parts), Some(org)) = (&sender, waiting.next()) {
+                        spawn(&mut tasks, parts, org);
+                    }
+                    if waiting.len() == 0 {
+                        sender = None;
+                    }
+                    if let Some(Err(join_error)) = joined {
+                        outcome.errors.push(CrawlError {
+                            connector: connector.name.clone(),
+                            organization: None,
+                            kind: "internal".into(),
+                            status: None,
+                            url: None,
+                            message: format!("an organization's crawl task failed: {join_error}"),
+                        });
+                    }
+                    continue;
+                }
+            };
+            // Every task is done and its parts are read: the channel is drained.
+            let Some(part) = part else { break };
+            match &part {
+                OrganizationPart::Complete(inventory) => {
                     progress.organization_done(&inventory.connector, &inventory.organization, true);
                     tracing::info!(
                         connector = %inventory.connector,
@@ -301,24 +452,19 @@ pub async fn crawl_each<E>(
                         repositories = inventory.repositories.len(),
                         "organization crawled"
                     );
-                    each(inventory)?;
                 }
-                Ok((org, Err(e))) => {
-                    progress.organization_done(&connector.name, &org, false);
-                    tracing::error!(connector = %connector.name, organization = %org, "{e}");
-                    outcome
-                        .errors
-                        .push(CrawlError::new(&connector.name, Some(&org), &e));
+                OrganizationPart::Failed {
+                    organization,
+                    error,
+                    ..
+                } => {
+                    progress.organization_done(&connector.name, organization, false);
+                    tracing::error!(connector = %connector.name, organization = %organization, "{}", error.message);
+                    outcome.errors.push(error.clone());
                 }
-                Err(join_error) => outcome.errors.push(CrawlError {
-                    connector: connector.name.clone(),
-                    organization: None,
-                    kind: "internal".into(),
-                    status: None,
-                    url: None,
-                    message: format!("an organization's crawl task failed: {join_error}"),
-                }),
+                _ => {}
             }
+            each(part)?;
         }
     }
     Ok(outcome.errors)

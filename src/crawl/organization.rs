@@ -6,20 +6,42 @@ use tokio::task::JoinSet;
 
 use super::discovery::OrganizationRef;
 use super::read::{API_VERSION, PAGE_SIZE, ProjectScope, parse};
-use super::{OrganizationInventory, ProjectLibrary, ProjectPolicies};
+use super::{
+    InventoryScope, OrganizationInventory, OrganizationPart, ProjectLibrary, ProjectPolicies,
+};
 use super::{advsec, agents, controls, identity, inventory, library, pipelines};
 use crate::ado::client::api_url;
 use crate::ado::models::{GitRepository, Parsed, Project};
 use crate::ado::{AdoClient, AdoError};
 use crate::config::Connector;
 
-/// Crawls one organization. Any failure fails the organization as a whole, so no rule ever
-/// sees a project whose policies are missing and mistakes it for unprotected.
+/// Where an organization's crawl hands its parts over.
+pub type PartSender = tokio::sync::mpsc::Sender<OrganizationPart>;
+
+/// Hands a part over, waiting while the writer catches up (so the crawl never runs ahead of it
+/// by more than the channel holds).
+pub async fn hand_over(
+    parts: &PartSender,
+    organization: &str,
+    part: OrganizationPart,
+) -> Result<(), AdoError> {
+    parts.send(part).await.map_err(|_| AdoError::Transport {
+        organization: organization.to_string(),
+        url: String::new(),
+        message: "the crawl was stopped".into(),
+    })
+}
+
+/// Crawls one organization, handing each project's resources and each page of alerts to
+/// `parts` as they are read, and returns the organization-wide rest. Any failure fails the
+/// organization as a whole (the caller drops what was handed over), so no rule ever sees a
+/// project whose policies are missing and mistakes it for unprotected.
 pub async fn organization(
     client: &AdoClient,
     connector: &Connector,
     org: &OrganizationRef,
     counter: &std::sync::Arc<super::ProjectCounter>,
+    parts: &PartSender,
 ) -> Result<OrganizationInventory, AdoError> {
     let base = connector.organization_url(&org.name);
     let crawled_at = chrono::Utc::now();
@@ -100,14 +122,36 @@ pub async fn organization(
             result
         });
     }
-    let mut policies = Vec::with_capacity(projects.len());
-    let mut libraries = Vec::with_capacity(projects.len());
+    let mut inventory = OrganizationInventory {
+        connector: connector.name.clone(),
+        organization: org.name.clone(),
+        organization_id: org.id.clone(),
+        url: base.to_string(),
+        deployment: connector.deployment,
+        api_version: None,
+        crawled_at,
+        projects: Vec::new(),
+        repositories: Vec::new(),
+        policies: Vec::new(),
+        libraries: Vec::new(),
+        advanced_security: super::Outcome::NotAvailable(String::new()),
+        agent_pools: Vec::new(),
+        organization_policies: Vec::new(),
+        organization_pipeline_settings: super::Outcome::NotAvailable(String::new()),
+        identity: identity::IdentityResources::not_available(""),
+        scope: InventoryScope::Organization,
+    };
     while let Some(joined) = tasks.join_next().await {
         match joined {
             Ok(result) => {
                 let (project_policies, library) = result?;
-                policies.push(project_policies);
-                libraries.push(library);
+                // Branch policies, the bulk of a project, go now. The collectors' resources
+                // stay with the organization: a service connection shared by several
+                // projects is written once, under the project that owns it, and its checks and
+                // the repositories' pipeline permissions are looked up across projects.
+                let part = inventory.of_project(project_policies);
+                hand_over(parts, &org.name, OrganizationPart::Project(Box::new(part))).await?;
+                inventory.libraries.push(library);
             }
             Err(join_error) => {
                 return Err(AdoError::Transport {
@@ -118,35 +162,21 @@ pub async fn organization(
             }
         }
     }
-    policies.sort_by(|a, b| a.project_id.cmp(&b.project_id));
-    libraries.sort_by(|a, b| a.project_id.cmp(&b.project_id));
 
-    let advanced_security =
-        advsec::advanced_security(client, connector, org, &projects, &repositories).await?;
-    let agent_pools = agents::pools(client, &org.name, &base).await?;
-    let organization_policies = controls::organization_policies(client, &org.name, &base).await?;
-    let organization_pipeline_settings =
+    inventory.advanced_security =
+        advsec::advanced_security(client, connector, org, &projects, &repositories, parts).await?;
+    inventory
+        .libraries
+        .sort_by(|a, b| a.project_id.cmp(&b.project_id));
+    inventory.agent_pools = agents::pools(client, &org.name, &base).await?;
+    inventory.organization_policies =
+        controls::organization_policies(client, &org.name, &base).await?;
+    inventory.organization_pipeline_settings =
         pipelines::organization_settings(client, connector, &org.name, &base).await;
-    let identity = identity::collect(client, connector, org, &base, &projects).await?;
-
-    Ok(OrganizationInventory {
-        connector: connector.name.clone(),
-        organization: org.name.clone(),
-        organization_id: org.id.clone(),
-        url: base.to_string(),
-        deployment: connector.deployment,
-        api_version: None,
-        crawled_at,
-        projects,
-        repositories,
-        policies,
-        libraries,
-        advanced_security,
-        agent_pools,
-        organization_policies,
-        organization_pipeline_settings,
-        identity,
-    })
+    inventory.identity = identity::collect(client, connector, org, &base, &projects).await?;
+    inventory.projects = projects;
+    inventory.repositories = repositories;
+    Ok(inventory)
 }
 
 /// Every collector of one project, in turn.

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-pub use writer::{SnapshotWriter, TableWritten};
+pub use writer::{SnapshotWriter, TableSpool, TableWritten};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DatasetError {

@@ -21,6 +21,108 @@ const ROW_GROUP_ROWS: usize = 512 * 1024;
 /// JSON reach this long before [`ROW_GROUP_ROWS`]).
 const ROW_GROUP_BYTES: usize = 64 * 1024 * 1024;
 
+/// Encoded bytes an organization's table may hold in memory while its crawl goes on (several
+/// organizations' tables are open at once).
+const SPOOL_ROW_GROUP_BYTES: usize = 8 * 1024 * 1024;
+
+/// Where organizations' tables are written while they are crawled, inside the staging folder
+/// (removed before the commit, so never part of a version).
+const SPOOL_FOLDER: &str = "_spool";
+
+/// How every Parquet file of a table is written.
+fn writer_properties(
+    def: &TableDef,
+    run_id: &str,
+) -> Result<WriterProperties, parquet::errors::ParquetError> {
+    Ok(WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1)?))
+        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_dictionary_enabled(true)
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_created_by(concat!("ado-posture ", env!("CARGO_PKG_VERSION")).to_string())
+        .set_key_value_metadata(Some(vec![
+            KeyValue::new(
+                "ado_posture.schema_version".into(),
+                SCHEMA_VERSION.to_string(),
+            ),
+            KeyValue::new("ado_posture.run_id".into(), run_id.to_string()),
+            KeyValue::new("ado_posture.table".into(), def.name.to_string()),
+            KeyValue::new(
+                "ado_posture.tool_version".into(),
+                env!("CARGO_PKG_VERSION").to_string(),
+            ),
+        ]))
+        .build())
+}
+
+/// One organization's tables written while its crawl goes on: a Parquet file per table with
+/// rows, opened with its first rows. [`SnapshotWriter::adopt`] makes the files part of the
+/// snapshot once the organization is complete; dropped before that (the organization failed),
+/// the spool removes them.
+pub struct TableSpool {
+    folder: PathBuf,
+    run_id: String,
+    tables: Vec<SpooledTable>,
+}
+
+struct SpooledTable {
+    def: &'static TableDef,
+    path: PathBuf,
+    writer: ArrowWriter<File>,
+    rows: usize,
+}
+
+impl TableSpool {
+    /// Appends rows to a table's file (an empty batch opens nothing).
+    pub fn append(
+        &mut self,
+        def: &'static TableDef,
+        batch: &RecordBatch,
+    ) -> Result<(), DatasetError> {
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        let index = match self.tables.iter().position(|t| t.def.name == def.name) {
+            Some(index) => index,
+            None => {
+                let path = self.folder.join(format!("{}.parquet", def.name));
+                let file = File::create(&path).map_err(io_error("creating", &path))?;
+                let writer = writer_properties(def, &self.run_id)
+                    .and_then(|props| ArrowWriter::try_new(file, def.arrow_schema(), Some(props)))
+                    .map_err(|source| DatasetError::Parquet {
+                        path: path.clone(),
+                        source,
+                    })?;
+                self.tables.push(SpooledTable {
+                    def,
+                    path,
+                    writer,
+                    rows: 0,
+                });
+                self.tables.len() - 1
+            }
+        };
+        let table = &mut self.tables[index];
+        let parquet_error = |source| DatasetError::Parquet {
+            path: table.path.clone(),
+            source,
+        };
+        table.writer.write(batch).map_err(parquet_error)?;
+        if table.writer.in_progress_size() >= SPOOL_ROW_GROUP_BYTES {
+            table.writer.flush().map_err(parquet_error)?;
+        }
+        table.rows = table.rows.saturating_add(batch.num_rows());
+        Ok(())
+    }
+}
+
+impl Drop for TableSpool {
+    fn drop(&mut self) {
+        // Best effort: the staging folder goes with the writer anyway.
+        let _ = fs::remove_dir_all(&self.folder);
+    }
+}
+
 /// What was written for one table.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TableWritten {
@@ -151,27 +253,7 @@ impl SnapshotWriter {
             path: path.clone(),
             source,
         };
-        let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(
-                ZstdLevel::try_new(1).map_err(parquet_error)?,
-            ))
-            .set_statistics_enabled(EnabledStatistics::Page)
-            .set_dictionary_enabled(true)
-            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-            .set_created_by(concat!("ado-posture ", env!("CARGO_PKG_VERSION")).to_string())
-            .set_key_value_metadata(Some(vec![
-                KeyValue::new(
-                    "ado_posture.schema_version".into(),
-                    SCHEMA_VERSION.to_string(),
-                ),
-                KeyValue::new("ado_posture.run_id".into(), self.run_id.clone()),
-                KeyValue::new("ado_posture.table".into(), def.name.to_string()),
-                KeyValue::new(
-                    "ado_posture.tool_version".into(),
-                    env!("CARGO_PKG_VERSION").to_string(),
-                ),
-            ]))
-            .build();
+        let props = writer_properties(def, &self.run_id).map_err(parquet_error)?;
         let mut writer =
             ArrowWriter::try_new(file, def.arrow_schema(), Some(props)).map_err(parquet_error)?;
         let mut rows = 0;
@@ -192,16 +274,7 @@ impl SnapshotWriter {
         {
             std::thread::sleep(std::time::Duration::from_millis(ms));
         }
-        if let Some(existing) = self.written.iter_mut().find(|w| w.table == def.name) {
-            existing.rows += rows;
-            existing.files.push(file_name);
-        } else {
-            self.written.push(TableWritten {
-                table: def.name,
-                rows,
-                files: vec![file_name],
-            });
-        }
+        self.record(def, rows, file_name);
         Ok(self
             .written
             .iter()
@@ -213,9 +286,73 @@ impl SnapshotWriter {
         &self.written
     }
 
+    /// A new spool for one organization's tables (`name` tells spools apart).
+    pub fn spool(&self, name: &str) -> Result<TableSpool, DatasetError> {
+        let folder = self.staging.join(SPOOL_FOLDER).join(name);
+        if folder.exists() {
+            fs::remove_dir_all(&folder).map_err(io_error("removing", &folder))?;
+        }
+        fs::create_dir_all(&folder).map_err(io_error("creating", &folder))?;
+        Ok(TableSpool {
+            folder,
+            run_id: self.run_id.clone(),
+            tables: Vec::new(),
+        })
+    }
+
+    /// Makes a complete organization's spooled tables files of the snapshot: each table's file
+    /// is finished, synced and moved into the staged partition as the table's next part.
+    pub fn adopt(&mut self, mut spool: TableSpool) -> Result<(), DatasetError> {
+        for table in std::mem::take(&mut spool.tables) {
+            let SpooledTable {
+                def,
+                path,
+                writer,
+                rows,
+            } = table;
+            let file = writer
+                .into_inner()
+                .map_err(|source| DatasetError::Parquet {
+                    path: path.clone(),
+                    source,
+                })?;
+            file.sync_all().map_err(io_error("syncing", &path))?;
+            let dir = self.staged_partition(def.name);
+            fs::create_dir_all(&dir).map_err(io_error("creating", &dir))?;
+            let part = self
+                .written
+                .iter()
+                .find(|w| w.table == def.name)
+                .map_or(0, |w| w.files.len());
+            let file_name = format!("{}-{part:04}.parquet", self.run_id);
+            let target = dir.join(&file_name);
+            fs::rename(&path, &target).map_err(io_error("moving", &path))?;
+            self.record(def, rows, file_name);
+        }
+        Ok(())
+    }
+
+    /// Counts a written file of a table.
+    fn record(&mut self, def: &'static TableDef, rows: usize, file_name: String) {
+        if let Some(existing) = self.written.iter_mut().find(|w| w.table == def.name) {
+            existing.rows = existing.rows.saturating_add(rows);
+            existing.files.push(file_name);
+        } else {
+            self.written.push(TableWritten {
+                table: def.name,
+                rows,
+                files: vec![file_name],
+            });
+        }
+    }
+
     /// Makes the staged snapshot visible, every table at once (one atomic switch of the
     /// dataset's version); the same date's partitions it replaces go with the old version.
     pub fn commit(mut self) -> Result<Vec<TableWritten>, DatasetError> {
+        let spools = self.staging.join(SPOOL_FOLDER);
+        if spools.exists() {
+            fs::remove_dir_all(&spools).map_err(io_error("removing", &spools))?;
+        }
         let written: Vec<&str> = self.written.iter().map(|w| w.table).collect();
         let keep = Keep {
             replace: self.replace,

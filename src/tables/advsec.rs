@@ -5,7 +5,7 @@ use super::{
     Batches, RowContext, TableBuilder, TableDef, TableError, TableRole, Value, Watch, optional,
     required,
 };
-use crate::crawl::{OrganizationInventory, Outcome};
+use crate::crawl::{OrganizationInventory, Outcome, RepositoryAlerts};
 
 /// This module's tables, in the order of [`super::ALL_TABLES`].
 pub const TABLES: &[&TableDef] = &[&ADVANCED_SECURITY, &ADVSEC_ALERTS];
@@ -105,7 +105,6 @@ pub const ADVSEC_ALERTS: TableDef = TableDef {
 /// Record batches of the Advanced Security tables for one organization.
 pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, TableError> {
     let mut states = TableBuilder::new(&ADVANCED_SECURITY);
-    let mut alerts = TableBuilder::new(&ADVSEC_ALERTS);
     let projects: std::collections::HashMap<&str, &str> = org
         .projects
         .iter()
@@ -177,41 +176,11 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
                     _ => "partial",
                 };
                 let (alerts_status, reason, open) = match state.map(|s| &s.alerts) {
-                    Some(Ok(list)) if code || secret => {
-                        let open = list
-                            .iter()
-                            .filter(|a| {
-                                a.item
-                                    .state
-                                    .as_deref()
-                                    .is_some_and(|s| s.eq_ignore_ascii_case("active"))
-                            })
-                            .count();
-                        for a in list {
-                            let alert = &a.item;
-                            let first_seen = alert
-                                .first_seen_date
-                                .as_deref()
-                                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                                .map(|t| t.timestamp_micros());
-                            alerts.push(
-                                &ctx,
-                                &[
-                                    head[0],
-                                    head[1],
-                                    Value::Int(Some(alert.alert_id)),
-                                    Value::Str(alert.alert_type.as_deref()),
-                                    Value::Str(alert.severity.as_deref()),
-                                    Value::Str(alert.state.as_deref()),
-                                    Value::Str(alert.title.as_deref()),
-                                    Value::Timestamp(first_seen),
-                                    Value::Str(alert.git_ref.as_deref()),
-                                    Value::Str(Some(&a.raw)),
-                                ],
-                            )?;
-                        }
-                        ("read", None, Some(open as i64))
-                    }
+                    Some(Ok(tally)) if code || secret => (
+                        "read",
+                        None,
+                        Some(i64::try_from(tally.open).unwrap_or(i64::MAX)),
+                    ),
                     Some(Err(reason)) => ("not_evaluated", Some(reason.as_str()), None),
                     _ => ("not_applicable", None, None),
                 };
@@ -232,5 +201,48 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
             }
         }
     }
-    Ok(vec![states.done()?, alerts.done()?])
+    Ok(vec![states.done()?])
+}
+
+/// Rows of `advsec_alerts`: alerts of some repositories of one organization, as the crawl
+/// hands them over.
+pub fn alerts(
+    run_id: &str,
+    connector: &str,
+    organization: &str,
+    repositories: &[RepositoryAlerts],
+) -> Result<Batches, TableError> {
+    let mut alerts = TableBuilder::new(&ADVSEC_ALERTS);
+    for r in repositories {
+        let ctx = RowContext {
+            run_id,
+            connector,
+            organization,
+            project: Some((&r.project_id, &r.project)),
+        };
+        for a in &r.alerts {
+            let alert = &a.item;
+            let first_seen = alert
+                .first_seen_date
+                .as_deref()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.timestamp_micros());
+            alerts.push(
+                &ctx,
+                &[
+                    Value::Str(Some(&r.repository_id)),
+                    Value::Str(Some(&r.repository)),
+                    Value::Int(Some(alert.alert_id)),
+                    Value::Str(alert.alert_type.as_deref()),
+                    Value::Str(alert.severity.as_deref()),
+                    Value::Str(alert.state.as_deref()),
+                    Value::Str(alert.title.as_deref()),
+                    Value::Timestamp(first_seen),
+                    Value::Str(alert.git_ref.as_deref()),
+                    Value::Str(Some(&a.raw)),
+                ],
+            )?;
+        }
+    }
+    Ok(vec![alerts.done()?])
 }

@@ -323,6 +323,9 @@ fn days_before(crawled_at: chrono::DateTime<chrono::Utc>, micros: Option<i64>) -
 
 /// Record batches of the identity tables for one organization.
 pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, TableError> {
+    if !org.has_organization_rows() {
+        return Ok(Vec::new());
+    }
     let ctx = RowContext {
         run_id,
         connector: &org.connector,

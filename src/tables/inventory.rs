@@ -234,15 +234,17 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
     };
 
     let mut organizations = TableBuilder::new(&ORGANIZATIONS);
-    organizations.push(
-        &base,
-        &[
-            Value::Str(org.organization_id.as_deref()),
-            Value::Str(Some(&org.url)),
-            Value::Str(Some(org.deployment.as_str())),
-            Value::Timestamp(Some(org.crawled_at.timestamp_micros())),
-        ],
-    )?;
+    if org.has_organization_rows() {
+        organizations.push(
+            &base,
+            &[
+                Value::Str(org.organization_id.as_deref()),
+                Value::Str(Some(&org.url)),
+                Value::Str(Some(org.deployment.as_str())),
+                Value::Timestamp(Some(org.crawled_at.timestamp_micros())),
+            ],
+        )?;
+    }
 
     let mut projects = TableBuilder::new(&PROJECTS);
     for p in &org.projects {

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::record_batch::RecordBatch;
 
-use crate::crawl::OrganizationInventory;
+use crate::crawl::{OrganizationInventory, OrganizationPart};
 
 pub use builder::{RowContext, TableBuilder, TableError, Value};
 
@@ -216,6 +216,29 @@ pub fn organization_batches<'a>(
     ORGANIZATION_TABLES
         .iter()
         .map(move |build| build(run_id, org))
+}
+
+/// The rows of one part of an organization the crawl handed over, one area's tables at a time.
+pub fn part_batches<'a>(
+    run_id: &'a str,
+    part: &'a OrganizationPart,
+) -> Box<dyn Iterator<Item = Result<Batches, TableError>> + 'a> {
+    match part {
+        OrganizationPart::Project(org) | OrganizationPart::Complete(org) => {
+            Box::new(organization_batches(run_id, org))
+        }
+        OrganizationPart::Alerts {
+            connector,
+            organization,
+            alerts,
+        } => Box::new(std::iter::once(advsec::alerts(
+            run_id,
+            connector,
+            organization,
+            alerts,
+        ))),
+        OrganizationPart::Failed { .. } => Box::new(std::iter::empty()),
+    }
 }
 
 /// The tables of a role, in the order of [`ALL_TABLES`].
@@ -425,6 +448,7 @@ mod tests {
             organization_policies: Vec::new(),
             organization_pipeline_settings: crate::crawl::Outcome::NotAvailable(String::new()),
             identity: crate::crawl::identity::IdentityResources::not_available(""),
+            scope: crate::crawl::InventoryScope::Organization,
         }
     }
 
@@ -446,6 +470,19 @@ mod tests {
                 def.name
             })
             .collect();
+        built.sort_unstable();
+        // Alerts come in parts of their own (`part_batches` of `OrganizationPart::Alerts`).
+        let alerts = OrganizationPart::Alerts {
+            connector: "c".into(),
+            organization: "o".into(),
+            alerts: Vec::new(),
+        };
+        for area in part_batches("run", &alerts) {
+            for (def, batch) in area.unwrap() {
+                assert_eq!(batch.schema(), def.arrow_schema(), "{}", def.name);
+                built.push(def.name);
+            }
+        }
         built.sort_unstable();
         let mut expected: Vec<&str> = tables_of(TableRole::Inventory)
             .map(|t| t.name)
