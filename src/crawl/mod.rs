@@ -383,6 +383,7 @@ pub async fn crawl_each<E>(
         let mut sender = Some(sender);
         let mut tasks = JoinSet::new();
         let mut waiting = organizations.into_iter();
+        let projects_in_flight = limits.max_concurrency;
         let spawn = |tasks: &mut JoinSet<_>,
                      parts: &tokio::sync::mpsc::Sender<OrganizationPart>,
                      org: discovery::OrganizationRef| {
@@ -391,8 +392,15 @@ pub async fn crawl_each<E>(
             let projects = projects.clone();
             let parts = parts.clone();
             tasks.spawn(async move {
-                let result =
-                    organization::organization(&client, &connector, &org, &projects, &parts).await;
+                let result = organization::organization(
+                    &client,
+                    &connector,
+                    &org,
+                    &projects,
+                    projects_in_flight,
+                    &parts,
+                )
+                .await;
                 let last = match result {
                     Ok(mut inventory) => {
                         inventory.api_version = client.negotiated_api_version();

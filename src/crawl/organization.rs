@@ -41,6 +41,7 @@ pub async fn organization(
     connector: &Connector,
     org: &OrganizationRef,
     counter: &std::sync::Arc<super::ProjectCounter>,
+    projects_in_flight: usize,
     parts: &PartSender,
 ) -> Result<OrganizationInventory, AdoError> {
     let base = connector.organization_url(&org.name);
@@ -90,8 +91,10 @@ pub async fn organization(
     counter
         .found
         .fetch_add(projects.len(), std::sync::atomic::Ordering::Relaxed);
+    // At most `projects_in_flight` projects at once: a project holds what it read until its
+    // last collector is done, so spawning every project at once would hold the organization.
     let mut tasks = JoinSet::new();
-    for project in &projects {
+    let spawn = |tasks: &mut JoinSet<_>, project: &Parsed<Project>| {
         let client = client.clone();
         let org_name = org.name.clone();
         let project_base = api_url(&base, &[project.item.id.as_str()], &[]);
@@ -121,6 +124,10 @@ pub async fn organization(
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             result
         });
+    };
+    let mut waiting = projects.iter();
+    for project in waiting.by_ref().take(projects_in_flight.max(1)) {
+        spawn(&mut tasks, project);
     }
     let mut inventory = OrganizationInventory {
         connector: connector.name.clone(),
@@ -142,6 +149,9 @@ pub async fn organization(
         scope: InventoryScope::Organization,
     };
     while let Some(joined) = tasks.join_next().await {
+        if let Some(project) = waiting.next() {
+            spawn(&mut tasks, project);
+        }
         match joined {
             Ok(result) => {
                 let (project_policies, library) = result?;

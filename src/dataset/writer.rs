@@ -10,6 +10,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 
 use super::commit::{Keep, Replace, VersionStore};
 use super::{Dataset, DatasetError, io_error, parquet_files, partition_name};
@@ -38,6 +39,8 @@ fn writer_properties(
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(1)?))
         .set_statistics_enabled(EnabledStatistics::Page)
         .set_dictionary_enabled(true)
+        // The JSON as the service sent it is unique per row: a dictionary only costs memory.
+        .set_column_dictionary_enabled(ColumnPath::from("raw"), false)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_created_by(concat!("ado-posture ", env!("CARGO_PKG_VERSION")).to_string())
         .set_key_value_metadata(Some(vec![
