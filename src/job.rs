@@ -237,6 +237,7 @@ pub async fn run_with_progress(
     // An organization whose task ended without a last part (recorded as a crawl error) leaves
     // nothing behind.
     drop(spools);
+    crate::allocator::release_free();
     let crawl_seconds = crawl_started.elapsed().as_secs_f64();
     if crawled.is_empty() {
         return Err(JobError::NothingCrawled(crawl_errors));
@@ -317,6 +318,7 @@ pub async fn run_with_progress(
         report_url: config.email.as_ref().and_then(|e| e.report_url.clone()),
     };
     let reports_dir = report::reports_dir(out, snapshot_date);
+    crate::allocator::release_free();
     test_pause("reports");
     let (reports, summary) = report::build(
         &dataset,

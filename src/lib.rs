@@ -7,6 +7,7 @@
 //! `crates/cli`.
 
 pub mod ado;
+pub mod allocator;
 pub mod changes;
 pub mod config;
 pub mod crawl;

@@ -94,6 +94,61 @@ fn exit_3_when_an_organization_keeps_failing_after_retries() {
     );
 }
 
+/// An organization that fails after its projects and alerts were handed over to the writer
+/// leaves nothing in the snapshot: its spooled files go with it.
+#[test]
+fn an_organization_failing_late_leaves_none_of_its_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = start_simulator(&[
+        "--organizations",
+        "3",
+        "--broken-route",
+        "sim-org-02/distributedtask/pools",
+    ]);
+    let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
+    let out = tmp.path().join("out");
+    let output = run_config(&config, &out, &[]);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(3), "{stdout}");
+    assert!(
+        stdout.contains("not crawled: organization 'sim-org-02': HTTP 500"),
+        "{stdout}"
+    );
+    let dataset = out.join("dataset");
+    let manifest = manifest(&dataset);
+    assert_eq!(manifest["tables"]["organizations"]["rows"], 2);
+    // Its branch policies (handed over with each project) were read, then dropped.
+    assert!(
+        manifest["api"]["policy/configurations"]["calls"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    for table in ["projects", "branch_policies", "advsec_alerts", "checks"] {
+        let mut organizations = std::collections::BTreeSet::new();
+        for file in table_files(&out, table) {
+            let reader = parquet::file::reader::SerializedFileReader::new(
+                std::fs::File::open(out.join(&file)).unwrap(),
+            )
+            .unwrap();
+            for row in parquet::file::reader::FileReader::get_row_iter(&reader, None).unwrap() {
+                let row = row.unwrap();
+                for (name, field) in row.get_column_iter() {
+                    if name == "organization" {
+                        organizations.insert(field.to_string());
+                    }
+                }
+            }
+        }
+        assert!(
+            !organizations.is_empty() && !organizations.iter().any(|o| o.contains("sim-org-02")),
+            "{table}: {organizations:?}"
+        );
+    }
+    let version = std::fs::canonicalize(&dataset).unwrap();
+    assert!(!version.join("_spool").exists(), "the spool was committed");
+}
+
 #[test]
 fn exit_5_with_findings_at_or_above_fail_on() {
     let tmp = tempfile::tempdir().unwrap();

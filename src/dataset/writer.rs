@@ -24,7 +24,7 @@ const ROW_GROUP_BYTES: usize = 64 * 1024 * 1024;
 
 /// Encoded bytes an organization's table may hold in memory while its crawl goes on (several
 /// organizations' tables are open at once).
-const SPOOL_ROW_GROUP_BYTES: usize = 8 * 1024 * 1024;
+const SPOOL_ROW_GROUP_BYTES: usize = 4 * 1024 * 1024;
 
 /// Where organizations' tables are written while they are crawled, inside the staging folder
 /// (removed before the commit, so never part of a version).

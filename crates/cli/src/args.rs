@@ -392,6 +392,11 @@ pub struct SimBehaviourArgs {
     /// An organization that answers every request with HTTP 500 (repeatable).
     #[arg(long, value_name = "ORG")]
     pub broken_org: Vec<String>,
+    /// An organization's route that answers every request with HTTP 500, as ORG/ROUTE, e.g.
+    /// sim-org-02/distributedtask/pools: the organization fails after its projects were read
+    /// (repeatable).
+    #[arg(long, value_name = "ORG/ROUTE")]
+    pub broken_route: Vec<String>,
     /// A route that answers 403 for every project, e.g. serviceendpoint/endpoints (repeatable).
     #[arg(long, value_name = "ROUTE")]
     pub forbid: Vec<String>,
@@ -468,6 +473,7 @@ impl SimBehaviourArgs {
             slow_rate: self.slow_rate.clamp(0.0, 1.0),
             repeat_token_organizations: self.repeat_token_org.clone(),
             broken_organizations: self.broken_org.clone(),
+            broken_routes: self.broken_route.clone(),
             forbidden_routes: self.forbid.clone(),
         }
     }

@@ -1,7 +1,6 @@
 //! The command line: parses arguments, calls one stage per subcommand, maps outcomes to exit
 //! codes, and keeps a scheduled run safe (lock, signals, retention, a final summary line).
 
-mod allocator;
 mod args;
 mod data;
 mod nightly;
@@ -38,7 +37,7 @@ mod exit {
 }
 
 fn main() -> ExitCode {
-    allocator::tune();
+    ado_posture::allocator::tune();
     let cli = Cli::parse();
     let json_logs = init_logging(cli.log_format, cli.verbose, cli.quiet);
     let started = Instant::now();

@@ -197,6 +197,9 @@ pub struct Faults {
     pub repeat_token_organizations: Vec<String>,
     /// Organizations that answer every request with 500, to test permanent failure.
     pub broken_organizations: Vec<String>,
+    /// `organization/route` pairs (e.g. `sim-org-02/distributedtask/pools`) that answer every
+    /// request with 500: the organization fails late, after its projects were read.
+    pub broken_routes: Vec<String>,
     /// Routes (e.g. `serviceendpoint/endpoints`) that answer 403, as for an identity without
     /// the scope to read them.
     pub forbidden_routes: Vec<String>,

@@ -285,6 +285,10 @@ async fn handle(State(state): State<Arc<SimState>>, request: Request) -> Respons
         .broken_organizations
         .iter()
         .any(|o| o.eq_ignore_ascii_case(&organization))
+        || faults.broken_routes.iter().any(|r| {
+            r.split_once('/')
+                .is_some_and(|(o, broken)| o.eq_ignore_ascii_case(&organization) && broken == route)
+        })
     {
         return error(
             StatusCode::INTERNAL_SERVER_ERROR,
