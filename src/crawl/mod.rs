@@ -62,9 +62,9 @@ impl OrganizationInventory {
         self.scope == InventoryScope::Organization
     }
 
-    /// The branch policies of one project of the organization, as an inventory of
-    /// [`InventoryScope::Projects`].
-    pub fn of_project(&self, policies: ProjectPolicies) -> Self {
+    /// One project's branch policies and resources (less what
+    /// [`ProjectLibrary::split_shared`] keeps), as an inventory of [`InventoryScope::Projects`].
+    pub fn of_project(&self, policies: ProjectPolicies, library: ProjectLibrary) -> Self {
         OrganizationInventory {
             connector: self.connector.clone(),
             organization: self.organization.clone(),
@@ -76,11 +76,11 @@ impl OrganizationInventory {
             projects: Vec::new(),
             repositories: Vec::new(),
             policies: vec![policies],
-            libraries: Vec::new(),
+            libraries: vec![library],
             advanced_security: Outcome::NotAvailable(String::new()),
             agent_pools: Vec::new(),
             organization_policies: Vec::new(),
-            organization_pipeline_settings: Outcome::NotAvailable(String::new()),
+            organization_pipeline_settings: self.organization_pipeline_settings.clone(),
             identity: identity::IdentityResources::not_available(""),
             scope: InventoryScope::Projects,
         }
@@ -162,8 +162,8 @@ pub struct RepositoryAlerts {
 /// different organizations interleave.
 #[derive(Debug)]
 pub enum OrganizationPart {
-    /// One project's branch policies: an inventory whose [`scope`](OrganizationInventory::scope)
-    /// is [`InventoryScope::Projects`].
+    /// One project's branch policies and resources: an inventory whose
+    /// [`scope`](OrganizationInventory::scope) is [`InventoryScope::Projects`].
     Project(Box<OrganizationInventory>),
     /// Advanced Security alerts of some repositories of the organization.
     Alerts {
@@ -210,7 +210,7 @@ impl OrganizationPart {
 /// Which rows an [`OrganizationInventory`] carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InventoryScope {
-    /// Projects' resources only (`policies`); no organization-wide rows.
+    /// Projects' resources only (`policies`, `libraries`); no organization-wide rows.
     Projects,
     /// The organization-wide resources and lists (and any projects' resources it holds).
     Organization,
@@ -228,9 +228,64 @@ pub struct ProjectLibrary {
     pub controls: controls::ControlResources,
     /// Whether each resource kind of the project could be read.
     pub coverage: Vec<Coverage>,
+    /// Only what is looked up across projects (see [`split_shared`](Self::split_shared)):
+    /// no row of the project's own comes from it.
+    pub shared_only: bool,
 }
 
 impl ProjectLibrary {
+    /// Moves out what the tables look up across projects, so the rest of the project can be
+    /// written before the organization is complete: its service connections (a connection
+    /// shared by several projects is written once, under the project that owns it) with their
+    /// checks and pipeline permissions, and the repositories' pipeline permissions (the
+    /// repositories table is written with the organization).
+    pub fn split_shared(&mut self) -> ProjectLibrary {
+        let is_shared = |kind: &str| kind == "endpoint" || kind == "repository";
+        let (shared_checks, own_checks) = std::mem::take(&mut self.controls.checks)
+            .into_iter()
+            .partition(|c| {
+                c.item
+                    .resource
+                    .resource_type
+                    .eq_ignore_ascii_case("endpoint")
+            });
+        self.controls.checks = own_checks;
+        let permissions = std::mem::take(&mut self.controls.resource_permissions);
+        let (shared_permissions, own_permissions) = permissions
+            .into_iter()
+            .partition(|((kind, _), _)| is_shared(kind));
+        self.controls.resource_permissions = own_permissions;
+        ProjectLibrary {
+            project_id: self.project_id.clone(),
+            project: self.project.clone(),
+            library: library::LibraryResources {
+                service_connections: std::mem::take(&mut self.library.service_connections),
+                variable_groups: Vec::new(),
+                open: library::OpenToAllPipelines {
+                    service_connections: std::mem::take(&mut self.library.open.service_connections),
+                    ..Default::default()
+                },
+            },
+            pipelines: pipelines::PipelineResources {
+                pipelines: Vec::new(),
+                settings: Outcome::NotAvailable(String::new()),
+            },
+            agents: agents::AgentResources {
+                agent_queues: Vec::new(),
+                secure_files: Vec::new(),
+                environments: Vec::new(),
+                deployment_groups: Vec::new(),
+            },
+            controls: controls::ControlResources {
+                checks: shared_checks,
+                environment_permissions: Default::default(),
+                resource_permissions: shared_permissions,
+            },
+            coverage: Vec::new(),
+            shared_only: true,
+        }
+    }
+
     /// Comma-separated ids of the pipelines authorized one by one on a resource, when its
     /// permissions were read (detailed mode).
     pub fn authorized_pipeline_ids(&self, kind: &'static str, id: &str) -> Option<String> {

@@ -129,6 +129,9 @@ pub async fn organization(
     for project in waiting.by_ref().take(projects_in_flight.max(1)) {
         spawn(&mut tasks, project);
     }
+    // Read before the projects: each project's settings row carries the organization's.
+    let organization_pipeline_settings =
+        pipelines::organization_settings(client, connector, &org.name, &base).await;
     let mut inventory = OrganizationInventory {
         connector: connector.name.clone(),
         organization: org.name.clone(),
@@ -144,7 +147,7 @@ pub async fn organization(
         advanced_security: super::Outcome::NotAvailable(String::new()),
         agent_pools: Vec::new(),
         organization_policies: Vec::new(),
-        organization_pipeline_settings: super::Outcome::NotAvailable(String::new()),
+        organization_pipeline_settings,
         identity: identity::IdentityResources::not_available(""),
         scope: InventoryScope::Organization,
     };
@@ -154,14 +157,11 @@ pub async fn organization(
         }
         match joined {
             Ok(result) => {
-                let (project_policies, library) = result?;
-                // Branch policies, the bulk of a project, go now. The collectors' resources
-                // stay with the organization: a service connection shared by several
-                // projects is written once, under the project that owns it, and its checks and
-                // the repositories' pipeline permissions are looked up across projects.
-                let part = inventory.of_project(project_policies);
+                let (project_policies, mut library) = result?;
+                // The project goes now, but for what is looked up across projects.
+                inventory.libraries.push(library.split_shared());
+                let part = inventory.of_project(project_policies, library);
                 hand_over(parts, &org.name, OrganizationPart::Project(Box::new(part))).await?;
-                inventory.libraries.push(library);
             }
             Err(join_error) => {
                 return Err(AdoError::Transport {
@@ -181,8 +181,6 @@ pub async fn organization(
     inventory.agent_pools = agents::pools(client, &org.name, &base).await?;
     inventory.organization_policies =
         controls::organization_policies(client, &org.name, &base).await?;
-    inventory.organization_pipeline_settings =
-        pipelines::organization_settings(client, connector, &org.name, &base).await;
     inventory.identity = identity::collect(client, connector, org, &base, &projects).await?;
     inventory.projects = projects;
     inventory.repositories = repositories;
@@ -232,6 +230,7 @@ async fn project_resources(
             agents,
             controls,
             coverage,
+            shared_only: false,
         },
     ))
 }

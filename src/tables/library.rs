@@ -406,6 +406,7 @@ mod tests {
             },
             controls: controls::ControlResources::default(),
             coverage: Vec::new(),
+            shared_only: false,
         }
     }
 

@@ -417,6 +417,9 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
                 ],
             )?;
         }
+        if project.shared_only {
+            continue;
+        }
         let mut row: Vec<Value<'_>> = Vec::with_capacity(PIPELINE_SETTINGS.columns.len());
         let raw = push_settings(&mut row, &project.pipelines.settings);
         push_settings(&mut row, &org.organization_pipeline_settings);
