@@ -180,55 +180,72 @@ pub async fn advanced_security(
     ))
 }
 
-/// The names an alert row carries, by repository id (lower case), and where its alerts go.
-struct RepositoryNames {
+/// The names an alert row carries, found by repository id (lower case) or by project and
+/// repository name, and where its alerts go. It borrows the organization's lists: at 10,000
+/// repositories a copy of their names would be megabytes per organization in flight.
+struct RepositoryNames<'a> {
     connector: String,
     organization: String,
-    /// Repository id (lower case) → (project id, project name, repository id, repository name).
-    by_id: HashMap<String, (String, String, String, String)>,
-    /// (project name, repository name), lower case → repository id (lower case).
-    by_name: HashMap<(String, String), String>,
+    repositories: &'a [Parsed<GitRepository>],
+    /// Project id → project name.
+    project_names: HashMap<&'a str, &'a str>,
+    /// Repository id (lower case) → index in `repositories`.
+    by_id: HashMap<String, usize>,
+    /// (project name, repository name), lower case → index; built when an alert first names its
+    /// repository by name only.
+    by_name: std::sync::OnceLock<HashMap<(String, String), usize>>,
 }
 
-impl RepositoryNames {
+impl<'a> RepositoryNames<'a> {
     fn new(
         connector: &Connector,
         organization: &str,
-        projects: &[Parsed<Project>],
-        repositories: &[Parsed<GitRepository>],
+        projects: &'a [Parsed<Project>],
+        repositories: &'a [Parsed<GitRepository>],
     ) -> Self {
-        let project_names: HashMap<&str, &str> = projects
-            .iter()
-            .map(|p| (p.item.id.as_str(), p.item.name.as_str()))
-            .collect();
-        let mut by_id = HashMap::new();
-        let mut by_name = HashMap::new();
-        for r in repositories {
-            let project = project_names
-                .get(r.item.project.id.as_str())
-                .copied()
-                .unwrap_or_default();
-            let key = r.item.id.to_ascii_lowercase();
-            by_name.insert(
-                (project.to_lowercase(), r.item.name.to_lowercase()),
-                key.clone(),
-            );
-            by_id.insert(
-                key,
-                (
-                    r.item.project.id.clone(),
-                    project.to_string(),
-                    r.item.id.clone(),
-                    r.item.name.clone(),
-                ),
-            );
-        }
         RepositoryNames {
             connector: connector.name.clone(),
             organization: organization.to_string(),
-            by_id,
-            by_name,
+            repositories,
+            project_names: projects
+                .iter()
+                .map(|p| (p.item.id.as_str(), p.item.name.as_str()))
+                .collect(),
+            by_id: repositories
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.item.id.to_ascii_lowercase(), i))
+                .collect(),
+            by_name: std::sync::OnceLock::new(),
         }
+    }
+
+    fn project_name(&self, repository: &GitRepository) -> &'a str {
+        self.project_names
+            .get(repository.project.id.as_str())
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// The id (lower case) of the repository a project and repository name (any case) name.
+    fn id_by_name(&self, project: &str, repository: &str) -> Option<String> {
+        let by_name = self.by_name.get_or_init(|| {
+            self.repositories
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    (
+                        (
+                            self.project_name(&r.item).to_lowercase(),
+                            r.item.name.to_lowercase(),
+                        ),
+                        i,
+                    )
+                })
+                .collect()
+        });
+        let index = by_name.get(&(project.to_lowercase(), repository.to_lowercase()))?;
+        Some(self.repositories.get(*index)?.item.id.to_ascii_lowercase())
     }
 
     /// A repository's alerts with its names.
@@ -237,15 +254,18 @@ impl RepositoryNames {
         repository_id: &str,
         alerts: Vec<Parsed<crate::ado::models::Alert>>,
     ) -> RepositoryAlerts {
-        let names = self.by_id.get(&repository_id.to_ascii_lowercase());
-        let name = |f: fn(&(String, String, String, String)) -> &String| {
-            names.map(f).cloned().unwrap_or_default()
-        };
+        let repository = self
+            .by_id
+            .get(&repository_id.to_ascii_lowercase())
+            .and_then(|i| self.repositories.get(*i))
+            .map(|r| &r.item);
         RepositoryAlerts {
-            project_id: name(|n| &n.0),
-            project: name(|n| &n.1),
-            repository_id: names.map_or_else(|| repository_id.to_string(), |n| n.2.clone()),
-            repository: name(|n| &n.3),
+            project_id: repository.map(|r| r.project.id.clone()).unwrap_or_default(),
+            project: repository
+                .map(|r| self.project_name(r).to_string())
+                .unwrap_or_default(),
+            repository_id: repository.map_or_else(|| repository_id.to_string(), |r| r.id.clone()),
+            repository: repository.map(|r| r.name.clone()).unwrap_or_default(),
             alerts,
         }
     }
@@ -276,7 +296,7 @@ async fn organization_alerts(
     client: &AdoClient,
     org: &str,
     base: &url::Url,
-    names: &RepositoryNames,
+    names: &RepositoryNames<'_>,
     wanted: &HashSet<String>,
     parts: &PartSender,
 ) -> Result<Option<HashMap<String, AlertTally>>, AdoError> {
@@ -351,9 +371,9 @@ async fn organization_alerts(
             let repository_id = text(&item, "repositoryId")
                 .map(|id| id.to_ascii_lowercase())
                 .or_else(|| {
-                    let project = text(&item, "projectName")?.to_lowercase();
-                    let repository = text(&item, "repositoryName")?.to_lowercase();
-                    names.by_name.get(&(project, repository)).cloned()
+                    let project = text(&item, "projectName")?;
+                    let repository = text(&item, "repositoryName")?;
+                    names.id_by_name(&project, &repository)
                 });
             // An alert of a repository outside the crawl (a project the connector leaves out).
             let Some(repository_id) = repository_id else {

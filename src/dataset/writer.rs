@@ -30,6 +30,17 @@ const SPOOL_ROW_GROUP_BYTES: usize = 4 * 1024 * 1024;
 /// (removed before the commit, so never part of a version).
 const SPOOL_FOLDER: &str = "_spool";
 
+/// For the crash and signal tests only (`ADO_POSTURE_TEST_WRITE_DELAY_MS`): a pause after each
+/// file staged, to widen the window in which a kill lands mid-write.
+fn test_write_delay() {
+    if let Some(ms) = std::env::var("ADO_POSTURE_TEST_WRITE_DELAY_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+}
+
 /// How every Parquet file of a table is written.
 fn writer_properties(
     def: &TableDef,
@@ -58,8 +69,10 @@ fn writer_properties(
         .build())
 }
 
-/// One organization's tables written while its crawl goes on: a Parquet file per table with
-/// rows, opened with its first rows. [`SnapshotWriter::adopt`] makes the files part of the
+/// One organization's tables written while its crawl goes on. A table's rows are kept as Arrow
+/// batches until they pass [`SPOOL_BUFFER_BYTES`], then go to a Parquet file of the table: a
+/// Parquet writer holds a compression context per column, too much to keep open for every small
+/// table of several organizations. [`SnapshotWriter::adopt`] makes the files part of the
 /// snapshot once the organization is complete; dropped before that (the organization failed),
 /// the spool removes them.
 pub struct TableSpool {
@@ -71,12 +84,51 @@ pub struct TableSpool {
 struct SpooledTable {
     def: &'static TableDef,
     path: PathBuf,
-    writer: ArrowWriter<File>,
+    /// Opened once the table's rows pass [`SPOOL_BUFFER_BYTES`].
+    writer: Option<ArrowWriter<File>>,
+    /// Rows not yet given to the writer.
+    pending: Vec<RecordBatch>,
+    pending_bytes: usize,
     rows: usize,
 }
 
+/// Arrow bytes a table of a spool keeps in memory before it opens its Parquet file.
+const SPOOL_BUFFER_BYTES: usize = 1024 * 1024;
+
+impl SpooledTable {
+    fn parquet_error(&self) -> impl Fn(parquet::errors::ParquetError) -> DatasetError + '_ {
+        |source| DatasetError::Parquet {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Gives the pending rows to the table's Parquet file, opening it first if need be.
+    fn drain(&mut self, run_id: &str) -> Result<&mut ArrowWriter<File>, DatasetError> {
+        let mut writer = match self.writer.take() {
+            Some(writer) => writer,
+            None => {
+                let file = File::create(&self.path).map_err(io_error("creating", &self.path))?;
+                writer_properties(self.def, run_id)
+                    .and_then(|props| {
+                        ArrowWriter::try_new(file, self.def.arrow_schema(), Some(props))
+                    })
+                    .map_err(self.parquet_error())?
+            }
+        };
+        for batch in std::mem::take(&mut self.pending) {
+            writer.write(&batch).map_err(self.parquet_error())?;
+            if writer.in_progress_size() >= SPOOL_ROW_GROUP_BYTES {
+                writer.flush().map_err(self.parquet_error())?;
+            }
+        }
+        self.pending_bytes = 0;
+        Ok(self.writer.insert(writer))
+    }
+}
+
 impl TableSpool {
-    /// Appends rows to a table's file (an empty batch opens nothing).
+    /// Appends rows to a table (an empty batch opens nothing).
     pub fn append(
         &mut self,
         def: &'static TableDef,
@@ -88,33 +140,26 @@ impl TableSpool {
         let index = match self.tables.iter().position(|t| t.def.name == def.name) {
             Some(index) => index,
             None => {
-                let path = self.folder.join(format!("{}.parquet", def.name));
-                let file = File::create(&path).map_err(io_error("creating", &path))?;
-                let writer = writer_properties(def, &self.run_id)
-                    .and_then(|props| ArrowWriter::try_new(file, def.arrow_schema(), Some(props)))
-                    .map_err(|source| DatasetError::Parquet {
-                        path: path.clone(),
-                        source,
-                    })?;
                 self.tables.push(SpooledTable {
                     def,
-                    path,
-                    writer,
+                    path: self.folder.join(format!("{}.parquet", def.name)),
+                    writer: None,
+                    pending: Vec::new(),
+                    pending_bytes: 0,
                     rows: 0,
                 });
                 self.tables.len() - 1
             }
         };
         let table = &mut self.tables[index];
-        let parquet_error = |source| DatasetError::Parquet {
-            path: table.path.clone(),
-            source,
-        };
-        table.writer.write(batch).map_err(parquet_error)?;
-        if table.writer.in_progress_size() >= SPOOL_ROW_GROUP_BYTES {
-            table.writer.flush().map_err(parquet_error)?;
-        }
         table.rows = table.rows.saturating_add(batch.num_rows());
+        table.pending_bytes = table
+            .pending_bytes
+            .saturating_add(batch.get_array_memory_size());
+        table.pending.push(batch.clone());
+        if table.writer.is_some() || table.pending_bytes >= SPOOL_BUFFER_BYTES {
+            table.drain(&self.run_id)?;
+        }
         Ok(())
     }
 }
@@ -270,13 +315,7 @@ impl SnapshotWriter {
         }
         let file = writer.into_inner().map_err(parquet_error)?;
         file.sync_all().map_err(io_error("syncing", &path))?;
-        // For the crash tests only: widen the window in which a kill lands mid-write.
-        if let Some(ms) = std::env::var("ADO_POSTURE_TEST_WRITE_DELAY_MS")
-            .ok()
-            .and_then(|v| v.parse::<u64>().ok())
-        {
-            std::thread::sleep(std::time::Duration::from_millis(ms));
-        }
+        test_write_delay();
         self.record(def, rows, file_name);
         Ok(self
             .written
@@ -306,13 +345,16 @@ impl SnapshotWriter {
     /// Makes a complete organization's spooled tables files of the snapshot: each table's file
     /// is finished, synced and moved into the staged partition as the table's next part.
     pub fn adopt(&mut self, mut spool: TableSpool) -> Result<(), DatasetError> {
-        for table in std::mem::take(&mut spool.tables) {
+        for mut table in std::mem::take(&mut spool.tables) {
+            table.drain(&spool.run_id)?;
             let SpooledTable {
                 def,
                 path,
                 writer,
                 rows,
+                ..
             } = table;
+            let Some(writer) = writer else { continue };
             let file = writer
                 .into_inner()
                 .map_err(|source| DatasetError::Parquet {
@@ -330,6 +372,7 @@ impl SnapshotWriter {
             let file_name = format!("{}-{part:04}.parquet", self.run_id);
             let target = dir.join(&file_name);
             fs::rename(&path, &target).map_err(io_error("moving", &path))?;
+            test_write_delay();
             self.record(def, rows, file_name);
         }
         Ok(())
