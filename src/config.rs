@@ -226,9 +226,10 @@ pub struct Limits {
     pub requests_per_second: u32,
     pub burst: u32,
     pub max_concurrency: usize,
-    /// Organizations crawled at once per connector. Each in flight is held in memory until it
-    /// is written, so this bounds the crawl's memory; more gives more throughput when the
-    /// limit per organization binds.
+    /// Organizations crawled at once per connector. Each in flight holds its lists (projects,
+    /// repositories) and shared service connections until it completes (its projects and alerts
+    /// are written as they are read), so this bounds the crawl's memory; more gives more
+    /// throughput when the limit per organization binds.
     pub max_organizations: usize,
     /// Attempts per request before a resource is given up (retries = attempts - 1).
     pub max_attempts: u32,
