@@ -287,15 +287,7 @@ impl SnapshotWriter {
     where
         DatasetError: From<E>,
     {
-        let dir = self.staged_partition(def.name);
-        fs::create_dir_all(&dir).map_err(io_error("creating", &dir))?;
-        let part = self
-            .written
-            .iter()
-            .find(|w| w.table == def.name)
-            .map_or(0, |w| w.files.len());
-        let file_name = format!("{}-{part:04}.parquet", self.run_id);
-        let path = dir.join(&file_name);
+        let (path, file_name) = self.next_file(def)?;
         let file = File::create(&path).map_err(io_error("creating", &path))?;
         let parquet_error = |source| DatasetError::Parquet {
             path: path.clone(),
@@ -362,20 +354,25 @@ impl SnapshotWriter {
                     source,
                 })?;
             file.sync_all().map_err(io_error("syncing", &path))?;
-            let dir = self.staged_partition(def.name);
-            fs::create_dir_all(&dir).map_err(io_error("creating", &dir))?;
-            let part = self
-                .written
-                .iter()
-                .find(|w| w.table == def.name)
-                .map_or(0, |w| w.files.len());
-            let file_name = format!("{}-{part:04}.parquet", self.run_id);
-            let target = dir.join(&file_name);
+            let (target, file_name) = self.next_file(def)?;
             fs::rename(&path, &target).map_err(io_error("moving", &path))?;
             test_write_delay();
             self.record(def, rows, file_name);
         }
         Ok(())
+    }
+
+    /// The path and name of a table's next file in the staged partition (created if need be).
+    fn next_file(&self, def: &TableDef) -> Result<(PathBuf, String), DatasetError> {
+        let dir = self.staged_partition(def.name);
+        fs::create_dir_all(&dir).map_err(io_error("creating", &dir))?;
+        let part = self
+            .written
+            .iter()
+            .find(|w| w.table == def.name)
+            .map_or(0, |w| w.files.len());
+        let file_name = format!("{}-{part:04}.parquet", self.run_id);
+        Ok((dir.join(&file_name), file_name))
     }
 
     /// Counts a written file of a table.
