@@ -117,22 +117,19 @@ pub struct RepoAdvancedSecurity {
     pub code_security: bool,
     pub secret_protection: bool,
     pub block_pushes: bool,
-    /// How many of its alerts were read and are open (the alerts themselves were handed over as
+    /// How many of its alerts are open (the alerts themselves were handed over as
     /// [`OrganizationPart::Alerts`]), or why they could not be read (403 = not evaluated).
     pub alerts: Result<AlertTally, String>,
 }
 
-/// Alerts read of one repository.
+/// Alerts read of one repository: how many are open (state `active`).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct AlertTally {
-    pub read: usize,
-    /// Those in state `active`.
     pub open: usize,
 }
 
 impl AlertTally {
     pub fn add(&mut self, alerts: &[Parsed<crate::ado::models::Alert>]) {
-        self.read = self.read.saturating_add(alerts.len());
         let open = alerts
             .iter()
             .filter(|a| {
@@ -371,17 +368,11 @@ pub struct NoProgress;
 
 impl CrawlProgress for NoProgress {}
 
-/// What a crawl produced: complete organizations, and what failed.
-#[derive(Debug, Default)]
-pub struct CrawlOutcome {
-    pub organizations: Vec<OrganizationInventory>,
-    pub errors: Vec<CrawlError>,
-}
-
 /// Crawls every connector and hands each organization's parts to `each` as they are read
 /// (each project, each page of alerts, then the organization-wide rest, or its failure), so the
-/// caller can write them and let them go: memory holds the parts in flight, not the estate. Organizations of a connector are crawled concurrently; the client's limiter keeps
-/// each (identity, organization) pair inside its budget. An error from `each` stops the crawl.
+/// caller can write them and let them go: memory holds the parts in flight, not the estate.
+/// Organizations of a connector are crawled concurrently; the client's limiter keeps each
+/// (identity, organization) pair inside its budget. An error from `each` stops the crawl.
 pub async fn crawl_each<E>(
     connectors: &[Connector],
     limits: &Limits,
@@ -389,7 +380,8 @@ pub async fn crawl_each<E>(
     progress: &dyn CrawlProgress,
     mut each: impl FnMut(OrganizationPart) -> Result<(), E>,
 ) -> Result<Vec<CrawlError>, E> {
-    let mut outcome = CrawlOutcome::default();
+    // What could not be read; everything else went to `each`.
+    let mut errors: Vec<CrawlError> = Vec::new();
     let projects = Arc::new(ProjectCounter::default());
     progress.watch_requests(stats.clone(), projects.clone());
     for connector in connectors {
@@ -401,7 +393,7 @@ pub async fn crawl_each<E>(
         ) {
             Ok(c) => c,
             Err(e) => {
-                outcome.errors.push(CrawlError {
+                errors.push(CrawlError {
                     connector: connector.name.clone(),
                     organization: None,
                     kind: "client".into(),
@@ -419,9 +411,7 @@ pub async fn crawl_each<E>(
             Ok(orgs) => orgs,
             Err(e) => {
                 tracing::error!(connector = %connector.name, "organization discovery failed: {e}");
-                outcome
-                    .errors
-                    .push(CrawlError::new(&connector.name, None, &e));
+                errors.push(CrawlError::new(&connector.name, None, &e));
                 continue;
             }
         };
@@ -491,7 +481,7 @@ pub async fn crawl_each<E>(
                         sender = None;
                     }
                     if let Some(Err(join_error)) = joined {
-                        outcome.errors.push(CrawlError {
+                        errors.push(CrawlError {
                             connector: connector.name.clone(),
                             organization: None,
                             kind: "internal".into(),
@@ -523,12 +513,12 @@ pub async fn crawl_each<E>(
                 } => {
                     progress.organization_done(&connector.name, organization, false);
                     tracing::error!(connector = %connector.name, organization = %organization, "{}", error.message);
-                    outcome.errors.push(error.clone());
+                    errors.push(error.clone());
                 }
                 _ => {}
             }
             each(part)?;
         }
     }
-    Ok(outcome.errors)
+    Ok(errors)
 }
