@@ -677,10 +677,49 @@ proptest! {
         for (at, mutation) in &mutations {
             mutate_json(&mut body, at, mutation);
         }
-        parse_every_model(&body);
+        // The client only ever sees values decoded from bytes; a mutation that nests the body
+        // past serde_json's recursion limit is refused there (the `DeepNest` case below).
+        if let Some(decoded) = as_the_client_reads(&body) {
+            parse_every_model(&decoded);
+        }
         let mut raw = if bom { BOM.to_vec() } else { Vec::new() };
         raw.extend(serde_json::to_vec(&body).unwrap());
         decode_bytes(&apply_bytes(raw, &bytes));
+    }
+}
+
+/// `body` as the client gets it: written to bytes and decoded, or `None` when serde_json refuses
+/// those bytes (nested past its recursion limit).
+fn as_the_client_reads(body: &Value) -> Option<Value> {
+    serde_json::from_slice(&serde_json::to_vec(body).ok()?).ok()
+}
+
+/// Regression (proptest, fixture 4, three `Nest` mutations of 53 + 28 + 45 levels): an item
+/// nested in memory past 128 levels gave a `raw` that serde_json could not read back. From bytes,
+/// such a list is refused whole; an item as deep as a decodable list allows keeps a readable `raw`.
+#[test]
+fn deeply_nested_items_are_refused_or_keep_a_readable_raw() {
+    let nested = |depth: usize| {
+        let mut item = serde_json::json!({ "id": "r" });
+        for _ in 0..depth {
+            item = Value::Array(vec![item]);
+        }
+        serde_json::json!({ "count": 1, "value": [item] })
+    };
+    assert!(
+        as_the_client_reads(&nested(126)).is_none(),
+        "128 levels with the envelope"
+    );
+    let deepest = (0..126)
+        .rev()
+        .find_map(|depth| as_the_client_reads(&nested(depth)))
+        .expect("a decodable depth");
+    let items = serde_json::from_value::<Envelope<Value>>(deepest)
+        .expect("envelope")
+        .value;
+    let parsed = parse_items::<Value>(items).expect("items parse");
+    for p in &parsed {
+        assert!(serde_json::from_str::<Value>(&p.raw).is_ok(), "raw is JSON");
     }
 }
 
