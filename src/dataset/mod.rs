@@ -35,6 +35,11 @@ pub enum DatasetError {
         path: PathBuf,
         source: parquet::errors::ParquetError,
     },
+    #[error("dataset: spooling {path}: {source}")]
+    Spool {
+        path: PathBuf,
+        source: arrow::error::ArrowError,
+    },
     #[error("dataset: {0}")]
     Table(#[from] crate::tables::TableError),
     #[error("dataset: manifest {path}: {source}")]
