@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 
 use ado_posture::ado::client::{AdoClient, PagedList, api_url, continuation_token};
 use ado_posture::ado::error::{AdoError, Gap};
-use ado_posture::ado::models::{AdvSecEnablement, ServiceEndpoint, parse_items};
+use ado_posture::ado::models::{
+    AdvSecEnablement, GitRepository, Parsed, ServiceEndpoint, parse_items,
+};
 use ado_posture::ado::stats::ApiStats;
 use ado_posture::config::{Credential, Limits, Secret};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -133,7 +135,7 @@ async fn list(
     base: &Url,
     route: &[&str],
     version: &str,
-) -> Result<PagedList, AdoError> {
+) -> Result<PagedList<serde_json::Value>, AdoError> {
     let mut segments = vec!["_apis"];
     segments.extend(route);
     let url = api_url(base, &segments, &[("api-version", version)]);
@@ -193,6 +195,55 @@ async fn list_pages_follow_the_header_token_to_the_end() {
         "{}",
         requests[1]
     );
+}
+
+/// A recorded list decoded item by item into typed views and their JSON text (the crawl's path
+/// for every list): each item's text is the recorded item, and a body whose item does not fit
+/// its model is a decode error naming the URL, never a silently shorter list.
+#[tokio::test]
+async fn recorded_repositories_decode_into_typed_items_and_their_json() {
+    let name = "git.repositories.list.recorded.json";
+    let recorded = fixture(name)["responses"]["200"]["body"]["value"].clone();
+    let mut broken = fixture(name)["responses"]["200"]["body"].clone();
+    broken["value"][0]["id"] = json!(42);
+    let (base, _) = serve(vec![
+        Canned::new(200, fixture_body(name, "200")),
+        Canned::new(200, serde_json::to_vec(&broken).unwrap()),
+    ])
+    .await;
+    let client = client(Arc::default());
+    let url = api_url(
+        &base,
+        &["_apis", "git", "repositories"],
+        &[("api-version", "7.1")],
+    );
+    let list = client
+        .get_list::<Parsed<GitRepository>>("fabrikam", "git/repositories", url.clone())
+        .await
+        .unwrap();
+    let recorded = recorded.as_array().unwrap();
+    assert_eq!(list.items.len(), recorded.len());
+    for (parsed, item) in list.items.iter().zip(recorded) {
+        assert_eq!(Some(parsed.item.id.as_str()), item["id"].as_str());
+        assert_eq!(&serde_json::from_str::<Value>(&parsed.raw).unwrap(), item);
+    }
+    let limits = Limits {
+        max_attempts: 1,
+        ..Limits::default()
+    };
+    let once = AdoClient::new(
+        "contract",
+        &Credential::Pat(Secret::new("pat")),
+        &limits,
+        Arc::default(),
+    )
+    .unwrap();
+    let error = once
+        .get_list::<Parsed<GitRepository>>("fabrikam", "git/repositories", url)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, AdoError::Decode { .. }), "{error}");
+    assert!(error.to_string().contains("git/repositories"), "{error}");
 }
 
 #[tokio::test]

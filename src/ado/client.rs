@@ -30,7 +30,7 @@ const CONTINUATION_HEADER: &str = "x-ms-continuationtoken";
 type LimiterKey = (String, String);
 
 /// One page's items and the next page's continuation token, if any.
-type PageParts = Result<(Vec<serde_json::Value>, Option<String>), AdoError>;
+type PageParts<T> = Result<(Vec<T>, Option<String>), AdoError>;
 
 /// A paged list being read: [`next`](Pages::next) asks for the next page. A token seen twice
 /// stops the list with an error rather than looping.
@@ -47,7 +47,7 @@ pub struct Pages<'a, P> {
     pub read: usize,
 }
 
-impl<'a, P: Fn(&Url, &[u8], &HeaderMap) -> PageParts> Pages<'a, P> {
+impl<'a, T, P: Fn(&Url, &[u8], &HeaderMap) -> PageParts<T>> Pages<'a, P> {
     fn new(
         client: &'a AdoClient,
         organization: &'a str,
@@ -69,7 +69,7 @@ impl<'a, P: Fn(&Url, &[u8], &HeaderMap) -> PageParts> Pages<'a, P> {
     }
 
     /// The next page's items, or `None` after the last page.
-    pub async fn next(&mut self) -> Result<Option<Vec<serde_json::Value>>, AdoError> {
+    pub async fn next(&mut self) -> Result<Option<Vec<T>>, AdoError> {
         if self.done {
             return Ok(None);
         }
@@ -111,8 +111,8 @@ impl<'a, P: Fn(&Url, &[u8], &HeaderMap) -> PageParts> Pages<'a, P> {
 
 /// A list read to its end across pages.
 #[derive(Debug)]
-pub struct PagedList {
-    pub items: Vec<serde_json::Value>,
+pub struct PagedList<T> {
+    pub items: Vec<T>,
     pub pages: usize,
 }
 
@@ -268,15 +268,15 @@ impl AdoClient {
 
     /// POSTs a read-only query (e.g. the checks of several resources) and returns the items of
     /// its `{count, value}` answer. Retried like a GET: the query changes nothing.
-    pub async fn post_query(
+    pub async fn post_query<T: DeserializeOwned>(
         &self,
         organization: &str,
         endpoint: &str,
         url: Url,
         body: &serde_json::Value,
-    ) -> Result<Vec<serde_json::Value>, AdoError> {
+    ) -> Result<Vec<T>, AdoError> {
         let body = body.to_string().into_bytes();
-        let envelope: Envelope<serde_json::Value> = self
+        let envelope: Envelope<T> = self
             .fetch(
                 organization,
                 endpoint,
@@ -308,16 +308,17 @@ impl AdoClient {
         .await
     }
 
-    /// GETs a `{count, value}` list and follows `x-ms-continuationtoken` to the last page.
+    /// GETs a `{count, value}` list and follows `x-ms-continuationtoken` to the last page,
+    /// each item decoded as it is read (`Parsed<X>` keeps its JSON text too).
     /// A token seen twice stops the list with an error rather than looping.
-    pub async fn get_list(
+    pub async fn get_list<T: DeserializeOwned>(
         &self,
         organization: &str,
         endpoint: &str,
         url: Url,
-    ) -> Result<PagedList, AdoError> {
+    ) -> Result<PagedList<T>, AdoError> {
         self.get_pages(organization, endpoint, url, |page_url, body, headers| {
-            let envelope: Envelope<serde_json::Value> = decode(organization, page_url, body)?;
+            let envelope: Envelope<T> = decode(organization, page_url, body)?;
             Ok((envelope.value, continuation_token(headers)))
         })
         .await
@@ -325,14 +326,14 @@ impl AdoClient {
 
     /// GETs every page of `userentitlements`, whose continuation token travels in the body
     /// (`continuationToken`, empty or null on the last page) rather than in a header.
-    pub async fn get_entitlements(
+    pub async fn get_entitlements<T: DeserializeOwned>(
         &self,
         organization: &str,
         endpoint: &str,
         url: Url,
-    ) -> Result<PagedList, AdoError> {
+    ) -> Result<PagedList<T>, AdoError> {
         self.get_pages(organization, endpoint, url, |page_url, body, _| {
-            let page: super::identity::EntitlementPage = decode(organization, page_url, body)?;
+            let page: super::identity::EntitlementPage<T> = decode(organization, page_url, body)?;
             Ok(page.into_parts())
         })
         .await
@@ -340,19 +341,19 @@ impl AdoClient {
 
     /// A `{count, value}` list read one page at a time (following `x-ms-continuationtoken`), so
     /// a caller can hand each page on before the next is asked for and memory holds one page.
-    pub fn list_pages<'a>(
+    pub fn list_pages<'a, T: DeserializeOwned>(
         &'a self,
         organization: &'a str,
         endpoint: &'a str,
         url: Url,
-    ) -> Pages<'a, impl Fn(&Url, &[u8], &HeaderMap) -> PageParts + 'a> {
+    ) -> Pages<'a, impl Fn(&Url, &[u8], &HeaderMap) -> PageParts<T> + 'a> {
         Pages::new(
             self,
             organization,
             endpoint,
             url,
             move |page_url, body, headers| {
-                let envelope: Envelope<serde_json::Value> = decode(organization, page_url, body)?;
+                let envelope: Envelope<T> = decode(organization, page_url, body)?;
                 Ok((envelope.value, continuation_token(headers)))
             },
         )
@@ -360,13 +361,13 @@ impl AdoClient {
 
     /// Follows a paged list to its last page: `page` turns one answer into its items and the
     /// next page's token (sent back as `continuationToken`).
-    async fn get_pages(
+    async fn get_pages<T>(
         &self,
         organization: &str,
         endpoint: &str,
         url: Url,
-        page: impl Fn(&Url, &[u8], &HeaderMap) -> PageParts,
-    ) -> Result<PagedList, AdoError> {
+        page: impl Fn(&Url, &[u8], &HeaderMap) -> PageParts<T>,
+    ) -> Result<PagedList<T>, AdoError> {
         let mut pages = Pages::new(self, organization, endpoint, url, page);
         let mut items = Vec::new();
         while let Some(values) = pages.next().await? {

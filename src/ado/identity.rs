@@ -217,18 +217,18 @@ impl AccessLevel {
 /// last page.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct EntitlementPage {
-    #[serde(default)]
-    pub items: Option<Vec<serde_json::Value>>,
-    #[serde(default)]
-    pub members: Option<Vec<serde_json::Value>>,
+pub struct EntitlementPage<T> {
+    #[serde(default = "Option::default")]
+    pub items: Option<Vec<T>>,
+    #[serde(default = "Option::default")]
+    pub members: Option<Vec<T>>,
     #[serde(default)]
     pub continuation_token: Option<String>,
 }
 
-impl EntitlementPage {
+impl<T> EntitlementPage<T> {
     /// The entries (`items`, else `members`) and the next page's token, if any.
-    pub fn into_parts(self) -> (Vec<serde_json::Value>, Option<String>) {
+    pub fn into_parts(self) -> (Vec<T>, Option<String>) {
         let entries = self.items.or(self.members).unwrap_or_default();
         let token = self
             .continuation_token
@@ -476,7 +476,7 @@ mod tests {
     #[test]
     fn recorded_user_entitlements_parse_with_both_lists_and_an_empty_last_token() {
         let body = recorded("memberentitlementmanagement.userentitlements.list.recorded.json");
-        let page: EntitlementPage = serde_json::from_value(body).unwrap();
+        let page: EntitlementPage<serde_json::Value> = serde_json::from_value(body).unwrap();
         let (entries, token) = page.into_parts();
         assert_eq!(token, None, "an empty token ends the list");
         let entitlements: Vec<UserEntitlement> = entries
@@ -579,7 +579,7 @@ mod tests {
                 let _ = ns.token_scope(&text);
             }
             let page = serde_json::json!({ "items": [], "continuationToken": text });
-            let page: EntitlementPage = serde_json::from_value(page).unwrap();
+            let page: EntitlementPage<serde_json::Value> = serde_json::from_value(page).unwrap();
             let (_, token) = page.into_parts();
             proptest::prop_assert!(token.is_none_or(|t| !t.is_empty()));
         }

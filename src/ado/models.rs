@@ -22,18 +22,25 @@ pub struct Parsed<T> {
     pub raw: String,
 }
 
+/// An object of a body decoded straight into its typed view and its JSON text: a list of them
+/// (`Envelope<Parsed<T>>`) holds one object's JSON tree at a time, not the whole list's (about
+/// five times the body for 10,000 repositories).
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Parsed<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let item = T::deserialize(&value).map_err(serde::de::Error::custom)?;
+        Ok(Parsed {
+            item,
+            raw: value.to_string(),
+        })
+    }
+}
+
 /// Parses each raw object of a list; an object that does not fit is reported, not dropped silently.
 pub fn parse_items<T: DeserializeOwned>(
     values: Vec<serde_json::Value>,
 ) -> Result<Vec<Parsed<T>>, serde_json::Error> {
-    values
-        .into_iter()
-        .map(|value| {
-            let raw = value.to_string();
-            let item = serde_json::from_value(value)?;
-            Ok(Parsed { item, raw })
-        })
-        .collect()
+    values.into_iter().map(Parsed::deserialize).collect()
 }
 
 /// `GET _apis/profile/profiles/me` (app.vssps.visualstudio.com).

@@ -10,9 +10,10 @@ use super::organization::{PartSender, hand_over};
 use super::read::{Outcome, PAGE_SIZE, parse};
 use super::{
     AdvancedSecurity, AlertTally, OrganizationPart, RepoAdvancedSecurity, RepositoryAlerts,
+    RepositoryRef,
 };
 use crate::ado::client::api_url;
-use crate::ado::models::{GitRepository, Parsed, Project};
+use crate::ado::models::{Parsed, Project};
 use crate::ado::{AdoClient, AdoError};
 use crate::config::Connector;
 
@@ -27,7 +28,7 @@ pub async fn advanced_security(
     connector: &Connector,
     org: &OrganizationRef,
     projects: &[Parsed<Project>],
-    repositories: &[Parsed<GitRepository>],
+    repositories: &[RepositoryRef],
     parts: &PartSender,
 ) -> Result<AdvancedSecurity, AdoError> {
     let Some(advsec) = &connector.advsec_url else {
@@ -59,7 +60,7 @@ pub async fn advanced_security(
     };
     let project_of: std::collections::HashMap<&str, &str> = repositories
         .iter()
-        .map(|r| (r.item.id.as_str(), r.item.project.id.as_str()))
+        .map(|r| (r.id.as_str(), r.project_id.as_str()))
         .collect();
     let mut states = std::collections::HashMap::new();
     // (repository id, project id) of the repositories whose alerts are wanted.
@@ -121,10 +122,10 @@ pub async fn advanced_security(
         url.query_pairs_mut().append_pair("top", PAGE_SIZE);
         tasks.spawn(async move {
             let alerts = match client
-                .get_list(&org_name, "alert/repositories", url.clone())
+                .get_list::<Parsed<crate::ado::models::Alert>>(&org_name, "alert/repositories", url)
                 .await
             {
-                Ok(list) => parse::<crate::ado::models::Alert>(&org_name, &url, list.items).map(Ok),
+                Ok(list) => Ok(Ok(list.items)),
                 // A 404 here usually means "no permission" (TF401019), like a 403 or a
                 // route's 401: that repository's gap, never the organization's failure.
                 Err(e) if e.gap().is_some() => Ok(Err(e.to_string())),
@@ -186,7 +187,7 @@ pub async fn advanced_security(
 struct RepositoryNames<'a> {
     connector: String,
     organization: String,
-    repositories: &'a [Parsed<GitRepository>],
+    repositories: &'a [RepositoryRef],
     /// Project id → project name.
     project_names: HashMap<&'a str, &'a str>,
     /// Repository id (lower case) → index in `repositories`.
@@ -201,7 +202,7 @@ impl<'a> RepositoryNames<'a> {
         connector: &Connector,
         organization: &str,
         projects: &'a [Parsed<Project>],
-        repositories: &'a [Parsed<GitRepository>],
+        repositories: &'a [RepositoryRef],
     ) -> Self {
         RepositoryNames {
             connector: connector.name.clone(),
@@ -214,15 +215,15 @@ impl<'a> RepositoryNames<'a> {
             by_id: repositories
                 .iter()
                 .enumerate()
-                .map(|(i, r)| (r.item.id.to_ascii_lowercase(), i))
+                .map(|(i, r)| (r.id.to_ascii_lowercase(), i))
                 .collect(),
             by_name: std::sync::OnceLock::new(),
         }
     }
 
-    fn project_name(&self, repository: &GitRepository) -> &'a str {
+    fn project_name(&self, repository: &RepositoryRef) -> &'a str {
         self.project_names
-            .get(repository.project.id.as_str())
+            .get(repository.project_id.as_str())
             .copied()
             .unwrap_or_default()
     }
@@ -235,17 +236,14 @@ impl<'a> RepositoryNames<'a> {
                 .enumerate()
                 .map(|(i, r)| {
                     (
-                        (
-                            self.project_name(&r.item).to_lowercase(),
-                            r.item.name.to_lowercase(),
-                        ),
+                        (self.project_name(r).to_lowercase(), r.name.to_lowercase()),
                         i,
                     )
                 })
                 .collect()
         });
         let index = by_name.get(&(project.to_lowercase(), repository.to_lowercase()))?;
-        Some(self.repositories.get(*index)?.item.id.to_ascii_lowercase())
+        Some(self.repositories.get(*index)?.id.to_ascii_lowercase())
     }
 
     /// A repository's alerts with its names.
@@ -257,10 +255,9 @@ impl<'a> RepositoryNames<'a> {
         let repository = self
             .by_id
             .get(&repository_id.to_ascii_lowercase())
-            .and_then(|i| self.repositories.get(*i))
-            .map(|r| &r.item);
+            .and_then(|i| self.repositories.get(*i));
         RepositoryAlerts {
-            project_id: repository.map(|r| r.project.id.clone()).unwrap_or_default(),
+            project_id: repository.map(|r| r.project_id.clone()).unwrap_or_default(),
             project: repository
                 .map(|r| self.project_name(r).to_string())
                 .unwrap_or_default(),

@@ -2,7 +2,7 @@
 //! queues, secure files, environments and deployment groups.
 
 use super::Coverage;
-use super::read::{API_VERSION, PAGE_SIZE, ProjectScope, parse};
+use super::read::{API_VERSION, PAGE_SIZE, ProjectScope};
 use crate::ado::client::api_url;
 use crate::ado::models::{AgentPool, AgentQueue, Environment, Parsed, SecureFile};
 use crate::ado::{AdoClient, AdoError};
@@ -100,11 +100,10 @@ pub async fn pools(
         &["_apis", "distributedtask", "pools"],
         &[("api-version", API_VERSION)],
     );
-    let items = client
-        .get_list(org, "distributedtask/pools", url.clone())
+    Ok(client
+        .get_list::<Parsed<AgentPool>>(org, "distributedtask/pools", url)
         .await?
-        .items;
-    parse::<AgentPool>(org, &url, items)
+        .items)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::agents::AgentResources;
 use super::library::LibraryResources;
-use super::read::{Outcome, ProjectScope, parse, record};
+use super::read::{Outcome, ProjectScope, record};
 use super::{Coverage, OrganizationPolicy};
 use crate::ado::client::api_url;
 use crate::ado::models::{CheckConfiguration, Parsed, PipelinePermissions};
@@ -146,10 +146,7 @@ async fn checks(
             &serde_json::Value::Array(body),
         )
         .await;
-    Ok(match record(answer, "checks", coverage)? {
-        Some(items) => parse(scope.org, &url, items)?,
-        None => Vec::new(),
-    })
+    Ok(record(answer, "checks", coverage)?.unwrap_or_default())
 }
 
 /// Who may use each resource: there is no list form, so one call per resource. The coverage

@@ -10,7 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use tokio::task::JoinSet;
 
 use super::discovery::OrganizationRef;
-use super::read::{Outcome, parse};
+use super::read::Outcome;
 use crate::ado::client::api_url;
 use crate::ado::identity::{
     AccessControlList, GraphSubject, Membership, NAMESPACES, SecurityNamespace, UserEntitlement,
@@ -192,9 +192,9 @@ pub async fn collect(
         );
         async move {
             let answer = client
-                .get_list(&org_name, &format!("graph/{kind}"), url.clone())
+                .get_list::<Parsed<GraphSubject>>(&org_name, &format!("graph/{kind}"), url)
                 .await;
-            outcome(answer.and_then(|list| parse::<GraphSubject>(&org_name, &url, list.items)))
+            outcome(answer.map(|list| list.items))
         }
     };
     let users = graph_list("users").await?;
@@ -212,9 +212,9 @@ pub async fn collect(
                 &[("api-version", ENTITLEMENTS_VERSION)],
             );
             let answer = client
-                .get_entitlements(&org.name, "userentitlements", url.clone())
+                .get_entitlements::<Parsed<UserEntitlement>>(&org.name, "userentitlements", url)
                 .await;
-            outcome(answer.and_then(|list| parse::<UserEntitlement>(&org.name, &url, list.items)))?
+            outcome(answer.map(|list| list.items))?
         }
     };
 
@@ -247,14 +247,9 @@ pub async fn collect(
             ],
         );
         let answer = client
-            .get_list(&org.name, "accesscontrollists", url.clone())
+            .get_list::<Parsed<AccessControlList>>(&org.name, "accesscontrollists", url)
             .await;
-        acls.push((
-            namespace,
-            outcome(
-                answer.and_then(|list| parse::<AccessControlList>(&org.name, &url, list.items)),
-            )?,
-        ));
+        acls.push((namespace, outcome(answer.map(|list| list.items))?));
     }
     Ok(IdentityResources {
         users,
@@ -291,9 +286,9 @@ async fn expand_members(
             );
             tasks.spawn(async move {
                 let answer = client
-                    .get_list(&org, "graph/memberships", url.clone())
+                    .get_list::<Parsed<Membership>>(&org, "graph/memberships", url)
                     .await
-                    .and_then(|list| parse::<Membership>(&org, &url, list.items));
+                    .map(|list| list.items);
                 (descriptor, answer)
             });
         }

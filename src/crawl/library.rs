@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use super::Coverage;
-use super::read::{ProjectScope, parse};
+use super::read::ProjectScope;
 use crate::ado::AdoError;
 use crate::ado::client::api_url;
 use crate::ado::models::{AuthorizedResource, Parsed, ServiceEndpoint, VariableGroup};
@@ -80,15 +80,11 @@ async fn open_to_all_pipelines(scope: &ProjectScope<'_>) -> Result<OpenToAllPipe
             &[("api-version", "7.1-preview.1")],
         );
         url.query_pairs_mut().append_pair("type", kind);
-        let items = parse::<AuthorizedResource>(
-            scope.org,
-            &url,
-            scope
-                .client
-                .get_list(scope.org, "build/authorizedresources", url.clone())
-                .await?
-                .items,
-        )?;
+        let items = scope
+            .client
+            .get_list::<Parsed<AuthorizedResource>>(scope.org, "build/authorizedresources", url)
+            .await?
+            .items;
         open.push(
             items
                 .into_iter()

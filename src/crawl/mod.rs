@@ -39,7 +39,11 @@ pub struct OrganizationInventory {
     pub api_version: Option<String>,
     pub crawled_at: chrono::DateTime<chrono::Utc>,
     pub projects: Vec<Parsed<Project>>,
+    /// The repositories of the projects handed over in this part (each project's go with it).
     pub repositories: Vec<Parsed<GitRepository>>,
+    /// Every repository of the organization, as the organization-wide collectors and tables
+    /// need it once the repositories themselves went with their projects.
+    pub repository_refs: Vec<RepositoryRef>,
     pub policies: Vec<ProjectPolicies>,
     pub libraries: Vec<ProjectLibrary>,
     pub advanced_security: AdvancedSecurity,
@@ -64,7 +68,12 @@ impl OrganizationInventory {
 
     /// One project's branch policies and resources (less what
     /// [`ProjectLibrary::split_shared`] keeps), as an inventory of [`InventoryScope::Projects`].
-    pub fn of_project(&self, policies: ProjectPolicies, library: ProjectLibrary) -> Self {
+    pub fn of_project(
+        &self,
+        policies: ProjectPolicies,
+        library: ProjectLibrary,
+        repositories: Vec<Parsed<GitRepository>>,
+    ) -> Self {
         OrganizationInventory {
             connector: self.connector.clone(),
             organization: self.organization.clone(),
@@ -74,7 +83,8 @@ impl OrganizationInventory {
             api_version: None,
             crawled_at: self.crawled_at,
             projects: Vec::new(),
-            repositories: Vec::new(),
+            repositories,
+            repository_refs: Vec::new(),
             policies: vec![policies],
             libraries: vec![library],
             advanced_security: Outcome::NotAvailable(String::new()),
@@ -83,6 +93,26 @@ impl OrganizationInventory {
             organization_pipeline_settings: self.organization_pipeline_settings.clone(),
             identity: identity::IdentityResources::not_available(""),
             scope: InventoryScope::Projects,
+        }
+    }
+}
+
+/// A repository as the organization keeps it after its project was handed over: what names
+/// its Advanced Security rows and alerts (a copy of the whole list would be tens of megabytes
+/// per organization in flight).
+#[derive(Debug, Clone)]
+pub struct RepositoryRef {
+    pub id: String,
+    pub name: String,
+    pub project_id: String,
+}
+
+impl RepositoryRef {
+    pub fn of(repository: &GitRepository) -> Self {
+        RepositoryRef {
+            id: repository.id.clone(),
+            name: repository.name.clone(),
+            project_id: repository.project.id.clone(),
         }
     }
 }
@@ -234,10 +264,9 @@ impl ProjectLibrary {
     /// Moves out what the tables look up across projects, so the rest of the project can be
     /// written before the organization is complete: its service connections (a connection
     /// shared by several projects is written once, under the project that owns it) with their
-    /// checks and pipeline permissions, and the repositories' pipeline permissions (the
-    /// repositories table is written with the organization).
+    /// checks and pipeline permissions.
     pub fn split_shared(&mut self) -> ProjectLibrary {
-        let is_shared = |kind: &str| kind == "endpoint" || kind == "repository";
+        let is_shared = |kind: &str| kind == "endpoint";
         let (shared_checks, own_checks) = std::mem::take(&mut self.controls.checks)
             .into_iter()
             .partition(|c| {
@@ -502,7 +531,7 @@ pub async fn crawl_each<E>(
                         connector = %inventory.connector,
                         organization = %inventory.organization,
                         projects = inventory.projects.len(),
-                        repositories = inventory.repositories.len(),
+                        repositories = inventory.repository_refs.len(),
                         "organization crawled"
                     );
                 }

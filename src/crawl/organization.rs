@@ -2,12 +2,15 @@
 //! parallel, then the organization-wide ones. Each collector lives in the module of its area
 //! (the same areas as `tables/` and the simulator).
 
+use std::collections::HashMap;
+
 use tokio::task::JoinSet;
 
 use super::discovery::OrganizationRef;
-use super::read::{API_VERSION, PAGE_SIZE, ProjectScope, parse};
+use super::read::{API_VERSION, PAGE_SIZE, ProjectScope};
 use super::{
     InventoryScope, OrganizationInventory, OrganizationPart, ProjectLibrary, ProjectPolicies,
+    RepositoryRef,
 };
 use super::{advsec, agents, controls, identity, inventory, library, pipelines};
 use crate::ado::client::api_url;
@@ -56,17 +59,13 @@ pub async fn organization(
         &["_apis", "projects"],
         &[("api-version", API_VERSION), ("$top", PAGE_SIZE)],
     );
-    let projects: Vec<Parsed<Project>> = parse::<Project>(
-        &org.name,
-        &projects_url,
-        client
-            .get_list(&org.name, "core/projects", projects_url.clone())
-            .await?
-            .items,
-    )?
-    .into_iter()
-    .filter(|p| connector.wants_project(&p.item.name))
-    .collect();
+    let projects: Vec<Parsed<Project>> = client
+        .get_list::<Parsed<Project>>(&org.name, "core/projects", projects_url)
+        .await?
+        .items
+        .into_iter()
+        .filter(|p| connector.wants_project(&p.item.name))
+        .collect();
     tracing::debug!(organization = %org.name, projects = projects.len(), "projects listed");
 
     let repos_url = api_url(
@@ -74,19 +73,23 @@ pub async fn organization(
         &["_apis", "git", "repositories"],
         &[("api-version", API_VERSION)],
     );
-    let project_ids: std::collections::HashSet<&str> =
-        projects.iter().map(|p| p.item.id.as_str()).collect();
-    let repositories: Vec<Parsed<GitRepository>> = parse::<GitRepository>(
-        &org.name,
-        &repos_url,
-        client
-            .get_list(&org.name, "git/repositories", repos_url.clone())
-            .await?
-            .items,
-    )?
-    .into_iter()
-    .filter(|r| project_ids.contains(r.item.project.id.as_str()))
-    .collect();
+    // Each project's repositories go with the project's part; the organization keeps their
+    // references for Advanced Security.
+    let mut repositories_of: HashMap<String, Vec<Parsed<GitRepository>>> = projects
+        .iter()
+        .map(|p| (p.item.id.clone(), Vec::new()))
+        .collect();
+    let mut repository_refs = Vec::new();
+    for repository in client
+        .get_list::<Parsed<GitRepository>>(&org.name, "git/repositories", repos_url)
+        .await?
+        .items
+    {
+        if let Some(list) = repositories_of.get_mut(repository.item.project.id.as_str()) {
+            repository_refs.push(RepositoryRef::of(&repository.item));
+            list.push(repository);
+        }
+    }
 
     counter
         .found
@@ -94,18 +97,14 @@ pub async fn organization(
     // At most `projects_in_flight` projects at once: a project holds what it read until its
     // last collector is done, so spawning every project at once would hold the organization.
     let mut tasks = JoinSet::new();
-    let spawn = |tasks: &mut JoinSet<_>, project: &Parsed<Project>| {
+    let mut spawn = |tasks: &mut JoinSet<_>, project: &Parsed<Project>| {
         let client = client.clone();
         let org_name = org.name.clone();
         let project_base = api_url(&base, &[project.item.id.as_str()], &[]);
         let (project_id, project_name) = (project.item.id.clone(), project.item.name.clone());
         // Repositories of the project, for their checks (and pipeline permissions, in
-        // detailed mode).
-        let repository_ids: Vec<String> = repositories
-            .iter()
-            .filter(|r| r.item.project.id == project.item.id)
-            .map(|r| r.item.id.clone())
-            .collect();
+        // detailed mode), handed over with it.
+        let repositories = repositories_of.remove(&project_id).unwrap_or_default();
         let detailed = connector.detailed_pipeline_permissions;
         let counter = counter.clone();
         tasks.spawn(async move {
@@ -116,13 +115,13 @@ pub async fn organization(
                 &project_base,
                 ids,
                 detailed,
-                repository_ids,
+                &repositories,
             )
             .await;
             counter
                 .done
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            result
+            result.map(|(policies, library)| (policies, library, repositories))
         });
     };
     let mut waiting = projects.iter();
@@ -142,6 +141,7 @@ pub async fn organization(
         crawled_at,
         projects: Vec::new(),
         repositories: Vec::new(),
+        repository_refs: Vec::new(),
         policies: Vec::new(),
         libraries: Vec::new(),
         advanced_security: super::Outcome::NotAvailable(String::new()),
@@ -157,10 +157,10 @@ pub async fn organization(
         }
         match joined {
             Ok(result) => {
-                let (project_policies, mut library) = result?;
+                let (project_policies, mut library, repositories) = result?;
                 // The project goes now, but for what is looked up across projects.
                 inventory.libraries.push(library.split_shared());
-                let part = inventory.of_project(project_policies, library);
+                let part = inventory.of_project(project_policies, library, repositories);
                 hand_over(parts, &org.name, OrganizationPart::Project(Box::new(part))).await?;
             }
             Err(join_error) => {
@@ -174,7 +174,8 @@ pub async fn organization(
     }
 
     inventory.advanced_security =
-        advsec::advanced_security(client, connector, org, &projects, &repositories, parts).await?;
+        advsec::advanced_security(client, connector, org, &projects, &repository_refs, parts)
+            .await?;
     inventory
         .libraries
         .sort_by(|a, b| a.project_id.cmp(&b.project_id));
@@ -183,7 +184,7 @@ pub async fn organization(
         controls::organization_policies(client, &org.name, &base).await?;
     inventory.identity = identity::collect(client, connector, org, &base, &projects).await?;
     inventory.projects = projects;
-    inventory.repositories = repositories;
+    inventory.repository_refs = repository_refs;
     Ok(inventory)
 }
 
@@ -194,8 +195,9 @@ async fn project_resources(
     project_base: &url::Url,
     (project_id, project): (String, String),
     detailed_permissions: bool,
-    repository_ids: Vec<String>,
+    repositories: &[Parsed<GitRepository>],
 ) -> Result<(ProjectPolicies, ProjectLibrary), AdoError> {
+    let repository_ids: Vec<String> = repositories.iter().map(|r| r.item.id.clone()).collect();
     let scope = ProjectScope {
         client,
         org,

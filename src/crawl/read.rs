@@ -101,11 +101,11 @@ pub fn parse<T: serde::de::DeserializeOwned>(
 
 /// The items of a read that may be refused: a 403 or 404 is recorded in `coverage` (not
 /// evaluated / not available) and gives `None`; anything else but success fails.
-pub fn record(
-    answer: Result<Vec<serde_json::Value>, AdoError>,
+pub fn record<T>(
+    answer: Result<Vec<T>, AdoError>,
     table: &'static str,
     coverage: &mut Vec<Coverage>,
-) -> Result<Option<Vec<serde_json::Value>>, AdoError> {
+) -> Result<Option<Vec<T>>, AdoError> {
     match answer {
         Ok(items) => {
             coverage.push(Coverage::new(table, "read", None));
@@ -130,10 +130,10 @@ pub async fn list_or_record<T: serde::de::DeserializeOwned>(
     url: url::Url,
     coverage: &mut Vec<Coverage>,
 ) -> Result<Vec<Parsed<T>>, AdoError> {
-    match client.get_list(org, endpoint, url.clone()).await {
+    match client.get_list::<Parsed<T>>(org, endpoint, url).await {
         Ok(list) => {
             coverage.push(Coverage::new(table, "read", None));
-            parse(org, &url, list.items)
+            Ok(list.items)
         }
         Err(e) => {
             let Some(gap) = e.gap() else { return Err(e) };

@@ -110,17 +110,16 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
         .iter()
         .map(|p| (p.item.id.as_str(), p.item.name.as_str()))
         .collect();
-    for r in &org.repositories {
-        let repo = &r.item;
+    for repo in &org.repository_refs {
         let project_name = projects
-            .get(repo.project.id.as_str())
+            .get(repo.project_id.as_str())
             .copied()
             .unwrap_or_default();
         let ctx = RowContext {
             run_id,
             connector: &org.connector,
             organization: &org.organization,
-            project: Some((&repo.project.id, project_name)),
+            project: Some((&repo.project_id, project_name)),
         };
         let head = [Value::Str(Some(&repo.id)), Value::Str(Some(&repo.name))];
         match &org.advanced_security {

@@ -430,7 +430,7 @@ impl CrawledOrganization {
             deployment: org.deployment.as_str(),
             api_version: org.api_version.clone(),
             projects: org.projects.len(),
-            repositories: org.repositories.len(),
+            repositories: org.repository_refs.len(),
         }
     }
 }

@@ -264,10 +264,16 @@ pub fn build(run_id: &str, org: &OrganizationInventory) -> Result<Batches, Table
         )?;
     }
 
+    // A project's part carries its repositories and library, not the project itself.
     let project_names: std::collections::HashMap<&str, &str> = org
         .projects
         .iter()
         .map(|p| (p.item.id.as_str(), p.item.name.as_str()))
+        .chain(
+            org.libraries
+                .iter()
+                .map(|l| (l.project_id.as_str(), l.project.as_str())),
+        )
         .collect();
     let mut repositories = TableBuilder::new(&REPOSITORIES);
     for r in &org.repositories {

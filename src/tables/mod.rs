@@ -441,6 +441,7 @@ mod tests {
             crawled_at: chrono::Utc::now(),
             projects: Vec::new(),
             repositories: Vec::new(),
+            repository_refs: Vec::new(),
             policies: Vec::new(),
             libraries,
             advanced_security: crate::crawl::Outcome::NotAvailable(String::new()),
