@@ -818,7 +818,10 @@ fn azure_devops_server_without_resource_locations_negotiates_from_its_errors() {
         }
     }
     let calls = manifest["api_totals"]["calls"].as_u64().unwrap();
-    assert!(refused * 100 <= calls * 15, "{refused} of {calls} refused");
+    // Typically 22-23 of ~205 (11%); how many are in flight when the first refusal comes back
+    // depends on the machine's load (once above 15% in the whole suite on 2 cores). A client
+    // that never learned would have about half its calls refused.
+    assert!(refused * 100 <= calls * 20, "{refused} of {calls} refused");
 }
 
 /// ../shared/ado-api/README.md §6: a PAT without a route's scope gets 401 TF400813 there while

@@ -13,6 +13,9 @@ use serde::Serialize;
 use super::ReportError;
 use crate::tables::findings::FINDINGS;
 
+/// Rows [`OrderedFindings::for_each_chunk`] hands over at a time.
+const CHUNK_ROWS: usize = 4096;
+
 /// One finding, with every column of the findings table (as text, in schema order). Serialized
 /// as `{snapshot_date, values: {column: value}}` for the templates.
 #[derive(Debug, Clone)]
@@ -117,8 +120,8 @@ impl OrderedFindings {
         })
     }
 
-    /// Hands the rows matching `filter` to `each`, one rule's rows at a time in report order,
-    /// until `each` returns false.
+    /// Hands the rows matching `filter` to `each` in report order, at most [`CHUNK_ROWS`] of
+    /// one rule at a time, until `each` returns false.
     pub fn for_each_chunk(
         &self,
         filter: Expr,
@@ -148,17 +151,22 @@ impl OrderedFindings {
                 .iter()
                 .map(|c| Ok(df.column(c)?.str()?.clone()))
                 .collect::<PolarsResult<Vec<_>>>()?;
-            let rows = (0..df.height())
-                .map(|i| FindingRow {
-                    snapshot_date: self.snapshot_date.clone(),
-                    values: cols
-                        .iter()
-                        .map(|c| c.get(i).unwrap_or_default().to_string())
-                        .collect(),
-                })
-                .collect();
-            if !each(rows)? {
-                break;
+            // A rule may match every repository of the estate: its rows go as owned strings a
+            // slice at a time, not all at once (a 100,000-row rule was ~100 MB of them).
+            for start in (0..df.height()).step_by(CHUNK_ROWS) {
+                let end = df.height().min(start.saturating_add(CHUNK_ROWS));
+                let rows = (start..end)
+                    .map(|i| FindingRow {
+                        snapshot_date: self.snapshot_date.clone(),
+                        values: cols
+                            .iter()
+                            .map(|c| c.get(i).unwrap_or_default().to_string())
+                            .collect(),
+                    })
+                    .collect();
+                if !each(rows)? {
+                    return Ok(());
+                }
             }
         }
         Ok(())
