@@ -94,8 +94,10 @@ struct SpooledTable {
     pending_bytes: usize,
 }
 
-/// Arrow bytes a table of a spool keeps in memory before it opens its file.
-const SPOOL_BUFFER_BYTES: usize = 1024 * 1024;
+/// Arrow bytes a table of a spool keeps in memory before they go to its file: small, because
+/// every table of every organization in flight holds up to this much (an IPC write is a copy,
+/// with no per-file state worth amortizing).
+const SPOOL_BUFFER_BYTES: usize = 64 * 1024;
 
 impl SpooledTable {
     fn ipc_error(&self) -> impl Fn(ArrowError) -> DatasetError + '_ {

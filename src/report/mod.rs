@@ -120,7 +120,10 @@ pub fn build(
         report_html: out_dir.join("report.html"),
         email_html: out_dir.join("email.html"),
     };
+    // Each stage starts from the memory the last one freed, not on top of it.
+    crate::allocator::release_free();
     csv_out::write_findings(&paths.findings_csv, &data)?;
+    crate::allocator::release_free();
     csv_out::write_recommendations(&paths.recommendations_csv, &data)?;
     csv_out::write_summary(&paths.summary_csv, &data)?;
     if !data.owners.is_empty() {
