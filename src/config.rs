@@ -517,6 +517,17 @@ impl Deployment {
             Deployment::Server => "server",
         }
     }
+
+    /// The name [`as_str`](Self::as_str) gave, read back (a manifest's); anything else is
+    /// Services, the default deployment.
+    pub fn named(name: Option<&str>) -> &'static str {
+        match name {
+            Some(n) if n.eq_ignore_ascii_case(Deployment::Server.as_str()) => {
+                Deployment::Server.as_str()
+            }
+            _ => Deployment::Services.as_str(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -11,16 +11,17 @@ use polars::prelude::LazyFrame;
 use crate::ado::stats::ApiStats;
 use crate::config::ResolvedConfig;
 use crate::crawl::{self, CrawlError, CrawlProgress, NoProgress, OrganizationPart};
-use crate::dataset::manifest::{FindingTotals, OrganizationRun, RunManifest, TableRows};
+use crate::dataset::manifest::{FindingTotals, OrganizationRun, RunManifest, ShardRun, TableRows};
 use crate::dataset::{Dataset, DatasetError, SnapshotWriter, TableSpool, TableWritten, scan_files};
 use crate::report::{self, FindingCounts, ReportError, ReportOptions, ReportPaths, ReportSummary};
 use crate::rules::{self, Finding, Rule, RuleError};
+use crate::shard::Shard;
 use crate::tables::findings::{
-    self as run_tables, CHANGES, CRAWL_COVERAGE, CRAWL_ERRORS, CrawledOrganization, FINDING_OWNERS,
-    FINDINGS, RUNS, RunRow,
+    self as run_tables, CHANGES, CRAWL_ERRORS, CrawledOrganization, FINDING_OWNERS, FINDINGS, RUNS,
+    RunRow,
 };
 use crate::tables::inventory::ORGANIZATIONS;
-use crate::tables::{TableError, TableRole, of_organization};
+use crate::tables::{TableDef, TableError, TableRole, of_organization};
 
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
@@ -125,6 +126,9 @@ pub struct JobOptions {
     pub retain_from: Option<NaiveDate>,
     /// Where the run tells how far it got, for a signal handler to say what was committed.
     pub stage: Arc<RunStage>,
+    /// `finalize`: assemble the snapshot from the parts these many shards committed
+    /// (`OUT/shards/K-of-N/`) instead of crawling.
+    pub assemble_shards: Option<u32>,
 }
 
 /// How far a run has got: nothing committed yet, committing, or committed.
@@ -172,25 +176,59 @@ pub async fn run(
     run_with_progress(config, out, options, &NoProgress).await
 }
 
-/// [`run`], telling `progress` how the crawl advances.
+/// [`run`], telling `progress` how the crawl advances. With
+/// [`JobOptions::assemble_shards`], the snapshot is assembled from the shards' committed parts
+/// instead of crawled (`finalize`).
 pub async fn run_with_progress(
     config: &ResolvedConfig,
     out: &Path,
     options: &JobOptions,
     progress: &dyn CrawlProgress,
 ) -> Result<JobOutcome, JobError> {
+    let (catalog, catalog_errors) = load_catalog(config.rules_dir.as_deref())?;
+    let dataset = Dataset::new(out.join("dataset"));
+    let staged = match options.assemble_shards {
+        Some(count) => stage_shards(&dataset, out, count, options)?,
+        None => stage_crawl(config, &dataset, options, progress, None).await?,
+    };
+    assess_and_commit(config, out, options, staged, &catalog, catalog_errors)
+}
+
+/// A snapshot staged up to its rules: the crawled tables (or the shards'), and what the
+/// manifest says about how they were read.
+struct Staged {
+    run_id: String,
+    snapshot_date: NaiveDate,
+    started_at: chrono::DateTime<Utc>,
+    dataset: Dataset,
+    writer: SnapshotWriter,
+    crawled: Vec<CrawledOrganization>,
+    crawl_errors: Vec<CrawlError>,
+    stats: Arc<ApiStats>,
+    crawl_seconds: f64,
+    /// The shards a `finalize` assembled, and those it found missing.
+    shards: Vec<ShardRun>,
+}
+
+/// Crawls (this shard's organizations, or all) into a new snapshot of `dataset`, staged up to
+/// its rules.
+async fn stage_crawl(
+    config: &ResolvedConfig,
+    dataset: &Dataset,
+    options: &JobOptions,
+    progress: &dyn CrawlProgress,
+    shard: Option<Shard>,
+) -> Result<Staged, JobError> {
     let started_at = Utc::now();
     let run_id = options.run_id.clone().unwrap_or_else(new_run_id);
     let snapshot_date = options
         .snapshot_date
         .unwrap_or_else(|| started_at.date_naive());
-    let (catalog, catalog_errors) = load_catalog(config.rules_dir.as_deref())?;
-    tracing::info!(run_id = %run_id, connectors = config.connectors.len(), "crawl started");
+    tracing::info!(run_id = %run_id, connectors = config.connectors.len(), shard = shard.map(|s| s.to_string()), "crawl started");
 
     // The snapshot is staged while the crawl goes on: each organization is written as soon as it
     // is complete and then dropped, so memory holds the organizations in flight, not the estate.
-    let dataset = Dataset::new(out.join("dataset"));
-    let mut writer = SnapshotWriter::begin(&dataset, &run_id, snapshot_date)?;
+    let mut writer = SnapshotWriter::begin(dataset, &run_id, snapshot_date)?;
     let stats = Arc::new(ApiStats::default());
     let crawl_started = std::time::Instant::now();
     let mut crawled: Vec<CrawledOrganization> = Vec::new();
@@ -202,6 +240,7 @@ pub async fn run_with_progress(
     let crawl_errors = crawl::crawl_each(
         &config.connectors,
         &config.limits,
+        shard,
         stats.clone(),
         progress,
         |part| {
@@ -239,11 +278,214 @@ pub async fn run_with_progress(
     drop(spools);
     crate::allocator::release_free();
     let crawl_seconds = crawl_started.elapsed().as_secs_f64();
-    if crawled.is_empty() {
+    if crawled.is_empty() && !(shard.is_some() && crawl_errors.is_empty()) {
+        // A shard may own no organization at all; anything else that crawled nothing failed.
         return Err(JobError::NothingCrawled(crawl_errors));
     }
-    crawled.sort_by(|a, b| (&a.connector, &a.organization).cmp(&(&b.connector, &b.organization)));
     write_crawl_end(&mut writer, &run_id, &crawl_errors)?;
+    Ok(Staged {
+        run_id,
+        snapshot_date,
+        started_at,
+        dataset: dataset.clone(),
+        writer,
+        crawled,
+        crawl_errors,
+        stats,
+        crawl_seconds,
+        shards: Vec::new(),
+    })
+}
+
+/// The tables a crawl writes (the inventory and what could not be read), which a shard
+/// commits and `finalize` gathers.
+fn crawled_tables() -> impl Iterator<Item = &'static TableDef> {
+    crate::tables::tables_of(TableRole::Inventory)
+        .chain(crate::tables::tables_of(TableRole::CrawlGaps))
+}
+
+/// Stages a snapshot of `dataset` from the parts the shards `1..=count` committed for the date
+/// (`OUT/shards/K-of-N/`): their files are linked in, their organizations and errors taken from
+/// their manifests. A shard with no part for the date is a crawl error of the snapshot (so the
+/// run is partial); the others' parts are used as they are.
+fn stage_shards(
+    dataset: &Dataset,
+    out: &Path,
+    count: u32,
+    options: &JobOptions,
+) -> Result<Staged, JobError> {
+    let started_at = Utc::now();
+    let run_id = options.run_id.clone().unwrap_or_else(new_run_id);
+    let snapshot_date = options
+        .snapshot_date
+        .unwrap_or_else(|| started_at.date_naive());
+    let mut writer = SnapshotWriter::begin(dataset, &run_id, snapshot_date)?;
+    let mut crawled = Vec::new();
+    let mut crawl_errors = Vec::new();
+    let mut missing = Vec::new();
+    let mut shards = Vec::new();
+    let mut crawl_seconds: f64 = 0.0;
+    for shard in Shard::all(count) {
+        let folder = shard.folder(out).join("dataset");
+        let part = Dataset::new(&folder);
+        let Some(manifest) = part.shard_manifest(&shard.to_string(), snapshot_date) else {
+            tracing::error!(shard = %shard, folder = %folder.display(), "the shard committed no part of this snapshot");
+            missing.push(CrawlError {
+                connector: String::new(),
+                organization: None,
+                kind: "missing_shard".into(),
+                status: None,
+                url: None,
+                message: format!(
+                    "shard {shard} committed no snapshot of {snapshot_date} in {}: its organizations are missing",
+                    folder.display()
+                ),
+            });
+            shards.push(ShardRun {
+                shard: shard.to_string(),
+                run_id: None,
+                status: "missing".into(),
+            });
+            continue;
+        };
+        for def in crawled_tables() {
+            writer.link_files(def, &part.partition_files(def.name, snapshot_date)?)?;
+        }
+        crawl_seconds = crawl_seconds.max(manifest.crawl_seconds);
+        for o in &manifest.organizations {
+            match (o.status.as_str(), &o.organization) {
+                ("ok", Some(organization)) => crawled.push(CrawledOrganization {
+                    connector: o.connector.clone(),
+                    organization: organization.clone(),
+                    deployment: crate::config::Deployment::named(o.deployment.as_deref()),
+                    api_version: o.api_version.clone(),
+                    projects: o.projects.unwrap_or(0) as usize,
+                    repositories: o.repositories.unwrap_or(0) as usize,
+                }),
+                _ => crawl_errors.push(CrawlError {
+                    connector: o.connector.clone(),
+                    organization: o.organization.clone(),
+                    kind: o.error_kind.clone().unwrap_or_else(|| "failed".into()),
+                    status: o.http_status,
+                    url: None,
+                    message: o.error.clone().unwrap_or_default(),
+                }),
+            }
+        }
+        shards.push(ShardRun {
+            shard: shard.to_string(),
+            run_id: Some(manifest.run_id.clone()),
+            status: manifest.status.clone(),
+        });
+    }
+    if crawled.is_empty() && shards.iter().all(|s| s.run_id.is_none()) {
+        return Err(JobError::NothingCrawled(missing));
+    }
+    // The shards' own errors are in their crawl_errors files; the missing shards are this run's.
+    write_crawl_end(&mut writer, &run_id, &missing)?;
+    crawl_errors.extend(missing);
+    Ok(Staged {
+        run_id,
+        snapshot_date,
+        started_at,
+        dataset: dataset.clone(),
+        writer,
+        crawled,
+        crawl_errors,
+        stats: Arc::new(ApiStats::default()),
+        crawl_seconds,
+        shards,
+    })
+}
+
+/// What a shard's run committed.
+#[derive(Debug)]
+pub struct ShardOutcome {
+    pub shard: Shard,
+    pub run_id: String,
+    pub snapshot_date: NaiveDate,
+    pub status: RunStatus,
+    pub dataset_dir: PathBuf,
+    pub organizations: usize,
+    pub crawl_errors: Vec<CrawlError>,
+    pub api: crate::ado::stats::EndpointStats,
+}
+
+/// One shard's run (`run --shard K/N`): crawls the organizations the shard owns and commits
+/// them into `OUT/shards/K-of-N/dataset`, with no rules or reports (`finalize` evaluates the
+/// whole snapshot once every shard has committed).
+pub async fn run_shard(
+    config: &ResolvedConfig,
+    out: &Path,
+    shard: Shard,
+    options: &JobOptions,
+    progress: &dyn CrawlProgress,
+) -> Result<ShardOutcome, JobError> {
+    let dataset = Dataset::new(shard.folder(out).join("dataset"));
+    let mut staged = stage_crawl(config, &dataset, options, progress, Some(shard)).await?;
+    staged
+        .crawled
+        .sort_by(|a, b| (&a.connector, &a.organization).cmp(&(&b.connector, &b.organization)));
+    let status = if staged.crawl_errors.is_empty() {
+        RunStatus::Success
+    } else {
+        RunStatus::Partial
+    };
+    let writer = staged.writer;
+    let tables = writer.written().to_vec();
+    let mut manifest = manifest(&RunFacts {
+        run_id: &staged.run_id,
+        snapshot_date: staged.snapshot_date,
+        started_at: staged.started_at,
+        crawl_seconds: staged.crawl_seconds,
+        status,
+        crawled: &staged.crawled,
+        crawl_errors: &staged.crawl_errors,
+        tables: &tables,
+        counts: &FindingCounts::default(),
+        rule_errors: &[],
+        stats: &staged.stats,
+    });
+    manifest.shard = Some(shard.to_string());
+    writer.write_manifest(&manifest)?;
+    options.stage.set(RunStage::COMMITTING);
+    writer.commit()?;
+    options.stage.set(RunStage::COMMITTED);
+    tracing::info!(run_id = %staged.run_id, shard = %shard, "shard committed");
+    Ok(ShardOutcome {
+        shard,
+        run_id: staged.run_id,
+        snapshot_date: staged.snapshot_date,
+        status,
+        dataset_dir: dataset.root().to_path_buf(),
+        organizations: staged.crawled.len(),
+        crawl_errors: staged.crawl_errors,
+        api: staged.stats.totals(),
+    })
+}
+
+/// From a staged snapshot to a committed one with its findings, then the reports.
+fn assess_and_commit(
+    config: &ResolvedConfig,
+    out: &Path,
+    options: &JobOptions,
+    staged: Staged,
+    catalog: &[Rule],
+    catalog_errors: Vec<RuleError>,
+) -> Result<JobOutcome, JobError> {
+    let Staged {
+        run_id,
+        snapshot_date,
+        started_at,
+        dataset,
+        mut writer,
+        mut crawled,
+        crawl_errors,
+        stats,
+        crawl_seconds,
+        shards,
+    } = staged;
+    crawled.sort_by(|a, b| (&a.connector, &a.organization).cmp(&(&b.connector, &b.organization)));
     let tables = staged_rule_inputs(&writer)?;
     let previous = previous_inventory(&dataset, snapshot_date)?;
     let changes = crate::changes::between(
@@ -257,7 +499,7 @@ pub async fn run_with_progress(
         &dataset,
         snapshot_date,
         &tables,
-        &catalog,
+        catalog,
         &config.exemptions,
         &config.rule_scopes,
         &mut |findings| write_findings(&mut writer, &run_id, findings, &config.owners),
@@ -287,7 +529,7 @@ pub async fn run_with_progress(
         RunStatus::Partial
     };
     let rule_errors: Vec<String> = rule_errors.iter().map(ToString::to_string).collect();
-    let manifest = manifest(&RunFacts {
+    let mut manifest = manifest(&RunFacts {
         run_id: &run_id,
         snapshot_date,
         started_at,
@@ -300,6 +542,7 @@ pub async fn run_with_progress(
         rule_errors: &rule_errors,
         stats: &stats,
     });
+    manifest.shards = shards;
     // The manifest is committed with the tables, in the same switch.
     writer.write_manifest(&manifest)?;
     if let Some(from) = options.retain_from
@@ -323,7 +566,7 @@ pub async fn run_with_progress(
     let (reports, summary) = report::build(
         &dataset,
         snapshot_date,
-        &catalog,
+        catalog,
         &reports_dir,
         &report_options,
     )?;
@@ -352,7 +595,7 @@ fn write_crawl_end(
     run_id: &str,
     crawl_errors: &[CrawlError],
 ) -> Result<(), JobError> {
-    for def in crate::tables::tables_of(TableRole::Inventory).chain([&CRAWL_COVERAGE]) {
+    for def in crawled_tables().filter(|def| def.name != CRAWL_ERRORS.name) {
         if !writer.written().iter().any(|w| w.table == def.name) {
             writer.write_table(def, &[])?;
         }
@@ -444,6 +687,8 @@ fn manifest(f: &RunFacts<'_>) -> RunManifest {
         rule_errors: f.rule_errors.to_vec(),
         api: f.stats.snapshot(),
         api_totals: f.stats.totals(),
+        shard: None,
+        shards: Vec::new(),
     }
 }
 

@@ -18,4 +18,5 @@ pub mod job;
 pub mod lock;
 pub mod report;
 pub mod rules;
+pub mod shard;
 pub mod tables;

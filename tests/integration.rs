@@ -19,3 +19,4 @@ mod reports;
 mod rules;
 mod schedule;
 mod secrets;
+mod shards;

@@ -400,11 +400,12 @@ impl CrawlProgress for NoProgress {}
 /// Crawls every connector and hands each organization's parts to `each` as they are read
 /// (each project, each page of alerts, then the organization-wide rest, or its failure), so the
 /// caller can write them and let them go: memory holds the parts in flight, not the estate.
-/// Organizations of a connector are crawled concurrently; the client's limiter keeps each
+/// With `shard`, only the organizations it owns. Organizations of a connector are crawled concurrently; the client's limiter keeps each
 /// (identity, organization) pair inside its budget. An error from `each` stops the crawl.
 pub async fn crawl_each<E>(
     connectors: &[Connector],
     limits: &Limits,
+    shard: Option<crate::shard::Shard>,
     stats: Arc<ApiStats>,
     progress: &dyn CrawlProgress,
     mut each: impl FnMut(OrganizationPart) -> Result<(), E>,
@@ -437,7 +438,11 @@ pub async fn crawl_each<E>(
             }
         };
         let organizations = match discovery::organizations(&client, connector).await {
-            Ok(orgs) => orgs,
+            // A shard crawls only the organizations it owns.
+            Ok(orgs) => orgs
+                .into_iter()
+                .filter(|o| shard.is_none_or(|s| s.owns(&connector.name, &o.name)))
+                .collect::<Vec<_>>(),
             Err(e) => {
                 tracing::error!(connector = %connector.name, "organization discovery failed: {e}");
                 errors.push(CrawlError::new(&connector.name, None, &e));

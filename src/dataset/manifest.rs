@@ -34,6 +34,24 @@ pub struct RunManifest {
     /// Requests per endpoint: calls, retries, errors, throttling, bytes, latency.
     pub api: BTreeMap<String, EndpointStats>,
     pub api_totals: EndpointStats,
+    /// A shard's part (`run --shard K/N`): which shard, as `K/N`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    /// A snapshot assembled by `finalize`: each shard's part, or that it was missing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shards: Vec<ShardRun>,
+}
+
+/// One shard's part of a snapshot `finalize` assembled.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ShardRun {
+    /// `K/N`.
+    pub shard: String,
+    /// The shard's run, when it committed a part of the snapshot's date.
+    pub run_id: Option<String>,
+    /// `success` or `partial` (the shard's own status), or `missing`.
+    pub status: String,
 }
 
 /// One organization of the run.

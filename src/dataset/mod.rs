@@ -95,6 +95,23 @@ impl Dataset {
         parquet_files(&self.partition_dir(table, date))
     }
 
+    /// The manifest of the newest run of `shard` (`K/N`) committed for `date`, if any.
+    pub fn shard_manifest(&self, shard: &str, date: NaiveDate) -> Option<manifest::RunManifest> {
+        let mut paths: Vec<PathBuf> = fs::read_dir(self.root.join("_runs"))
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        // Run ids sort by time.
+        paths.sort();
+        let date = date.to_string();
+        paths
+            .iter()
+            .rev()
+            .filter_map(|p| manifest::RunManifest::read(p))
+            .find(|m| m.snapshot_date == date && m.shard.as_deref() == Some(shard))
+    }
+
     /// The committed snapshot dates of a table, oldest first.
     pub fn snapshot_dates(&self, table: &str) -> Result<Vec<NaiveDate>, DatasetError> {
         let dir = self.root.join(table);

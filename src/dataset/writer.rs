@@ -14,6 +14,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::schema::types::ColumnPath;
 
 use super::commit::{Keep, Replace, VersionStore};
@@ -379,6 +380,35 @@ impl SnapshotWriter {
             self.write_parquet(def, table.into_batches()?, ADOPT_ROW_GROUP_BYTES)?;
             // The spool's copy is no longer needed; the folder goes with the spool anyway.
             let _ = fs::remove_file(&path);
+        }
+        Ok(())
+    }
+
+    /// Makes committed Parquet files of another dataset (a shard's part) files of this snapshot:
+    /// hard links (a copy where the two folders are on different file systems), each as the
+    /// table's next file, with its rows read from its footer.
+    pub fn link_files(
+        &mut self,
+        def: &'static TableDef,
+        files: &[PathBuf],
+    ) -> Result<(), DatasetError> {
+        for source in files {
+            let rows = File::open(source)
+                .map_err(io_error("opening", source))
+                .and_then(|file| {
+                    SerializedFileReader::new(file).map_err(|source_error| DatasetError::Parquet {
+                        path: source.clone(),
+                        source: source_error,
+                    })
+                })?
+                .metadata()
+                .file_metadata()
+                .num_rows();
+            let (target, file_name) = self.next_file(def)?;
+            if fs::hard_link(source, &target).is_err() {
+                fs::copy(source, &target).map_err(io_error("copying", source))?;
+            }
+            self.record(def, usize::try_from(rows).unwrap_or(0), file_name);
         }
         Ok(())
     }

@@ -145,6 +145,42 @@ pub enum Command {
         /// that has a snapshot replaces it whole.
         #[arg(long, value_name = "YYYY-MM-DD")]
         snapshot_date: Option<chrono::NaiveDate>,
+        /// Crawl only shard K of N: the organizations a stable hash of (connector, organization)
+        /// assigns to it. The part is committed into OUT/shards/K-of-N/ (its own lock) with no
+        /// rules, reports or e-mail; `ado-posture finalize --shards N` then assembles the
+        /// snapshot. Give each shard its own identity (token_env) for its own budget.
+        #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+        shard: Option<ado_posture::shard::Shard>,
+    },
+    /// Assemble the snapshot from the parts `run --shard K/N` committed for the date (K = 1..N),
+    /// evaluate the recommendations over all of it, write the reports and send the e-mail, as
+    /// `run` does. A missing shard is named, its organizations are left out, and the exit code
+    /// says partial (3).
+    Finalize {
+        /// The config file (the same as the shards').
+        #[arg(short, long, value_name = "FILE")]
+        config: PathBuf,
+        /// The output folder the shards wrote under (default: [output] dir of the config).
+        #[arg(short, long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// How many shards the crawl was split into (N of `--shard K/N`).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(ado_posture::shard::MAX_SHARDS)))]
+        shards: u32,
+        /// Exit with code 5 when open findings at or above this severity exist.
+        #[arg(long, value_enum, value_name = "SEVERITY")]
+        fail_on: Option<FailOn>,
+        /// After a successful run, delete snapshots and reports older than this many days.
+        #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36500))]
+        retain_days: Option<u32>,
+        /// Do not send the summary e-mail even if [email] is configured.
+        #[arg(long)]
+        no_email: bool,
+        /// A folder of custom rule files, added to the built-in catalog.
+        #[arg(long, value_name = "DIR")]
+        rules_dir: Option<PathBuf>,
+        /// The snapshot's date the shards crawled (default: today, UTC).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        snapshot_date: Option<chrono::NaiveDate>,
     },
     /// (Re)evaluate the recommendations over a snapshot already in the dataset (the newest by
     /// default) and replace its findings; the inventory is not crawled again. Use it after
@@ -495,4 +531,10 @@ impl EstateArgs {
         };
         estate.on_day(self.day)
     }
+}
+
+/// `--shard K/N`, with the reason when it is not.
+fn parse_shard(text: &str) -> Result<ado_posture::shard::Shard, String> {
+    text.parse()
+        .map_err(|e: ado_posture::shard::ShardError| e.to_string())
 }

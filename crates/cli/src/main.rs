@@ -144,6 +144,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             no_email,
             rules_dir,
             snapshot_date,
+            shard,
         } => {
             let settings = nightly::RunSettings {
                 fail_on: fail_on.map(FailOn::severity),
@@ -152,6 +153,30 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 snapshot_date,
                 rules_dir,
                 check,
+                shard,
+                assemble_shards: None,
+            };
+            nightly::run(&config, out.as_deref(), settings).await
+        }
+        Command::Finalize {
+            config,
+            out,
+            shards,
+            fail_on,
+            retain_days,
+            no_email,
+            rules_dir,
+            snapshot_date,
+        } => {
+            let settings = nightly::RunSettings {
+                fail_on: fail_on.map(FailOn::severity),
+                retain_days,
+                email: !no_email,
+                snapshot_date,
+                rules_dir,
+                check: false,
+                shard: None,
+                assemble_shards: Some(shards),
             };
             nightly::run(&config, out.as_deref(), settings).await
         }

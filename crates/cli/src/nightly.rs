@@ -65,8 +65,83 @@ pub async fn run(
         );
         return Ok(exit::SUCCESS);
     }
+    if let Some(shard) = settings.shard {
+        return shard_run(&config, &out, shard, &settings).await;
+    }
     settings.retain_days = settings.retain_days.or(config.retain_days);
     scheduled_run(&config, &out, &settings).await
+}
+
+/// `run --shard K/N`: this shard's organizations, committed into its own folder (its own lock,
+/// so shards never wait for each other); no rules, reports, e-mail or retention.
+async fn shard_run(
+    config: &ResolvedConfig,
+    out: &Path,
+    shard: ado_posture::shard::Shard,
+    settings: &RunSettings,
+) -> anyhow::Result<u8> {
+    let started = Instant::now();
+    let folder = shard.folder(out);
+    std::fs::create_dir_all(&folder)?;
+    let lock = match lock_output(&folder) {
+        Ok(lock) => lock,
+        Err(code) => {
+            log_summary(None, code, started.elapsed(), "nothing committed");
+            return Ok(code);
+        }
+    };
+    let stage = Arc::new(job::RunStage::default());
+    stop_on_signal(stage.clone(), started, folder.clone());
+    let options = JobOptions {
+        snapshot_date: settings.snapshot_date,
+        stage: stage.clone(),
+        ..JobOptions::default()
+    };
+    let progress = ProgressBar::new();
+    let result = job::run_shard(config, out, shard, &options, &progress).await;
+    progress.finish();
+    let code = match result {
+        Ok(o) => {
+            println!(
+                "Shard {} run {} ({}) — snapshot {}\n  dataset:  {}\n  organizations: {}; finalize with `ado-posture finalize --shards {}` once every shard has committed",
+                o.shard,
+                o.run_id,
+                match o.status {
+                    RunStatus::Success => "success",
+                    RunStatus::Partial => "partial",
+                },
+                o.snapshot_date,
+                o.dataset_dir.display(),
+                o.organizations,
+                o.shard.count,
+            );
+            for e in &o.crawl_errors {
+                println!("  not crawled: {}", e.message);
+            }
+            match o.status {
+                RunStatus::Success => exit::SUCCESS,
+                RunStatus::Partial => exit::PARTIAL,
+            }
+        }
+        Err(JobError::NothingCrawled(errors)) => {
+            eprintln!("error: nothing was crawled, so no part was committed:");
+            for e in &errors {
+                eprintln!("  - {}", e.message);
+            }
+            exit::FAILURE
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}\n{}", stage.describe());
+            if stage.committed() {
+                exit::PARTIAL
+            } else {
+                exit::FAILURE
+            }
+        }
+    };
+    drop(lock);
+    log_summary(None, code, started.elapsed(), stage.describe());
+    Ok(code)
 }
 
 /// Loads the config and checks the output folder, reporting every problem at once.
@@ -116,6 +191,10 @@ pub struct RunSettings {
     pub rules_dir: Option<PathBuf>,
     /// `--check`: validate the config and stop.
     pub check: bool,
+    /// `run --shard K/N`: crawl and commit this shard's part only.
+    pub shard: Option<ado_posture::shard::Shard>,
+    /// `finalize --shards N`: assemble the snapshot from the shards' parts.
+    pub assemble_shards: Option<u32>,
 }
 
 /// On SIGINT or SIGTERM, whatever stage the run is in (the crawl, writing, rules, reports,
@@ -166,6 +245,7 @@ async fn scheduled_run(
         snapshot_date: settings.snapshot_date,
         retain_from,
         stage: stage.clone(),
+        assemble_shards: settings.assemble_shards,
         ..JobOptions::default()
     };
     let progress = ProgressBar::new();
