@@ -52,4 +52,36 @@ print("ok: kubernetes-cronjob.yaml parses:", ", ".join(d["kind"] for d in docs))
 pipeline = yaml.safe_load(open("cron/azure-pipelines.yml"))
 assert pipeline["schedules"][0]["cron"] and pipeline["trigger"] == "none"
 print("ok: azure-pipelines.yml parses, schedule", pipeline["schedules"][0]["cron"])
+
+# The sharded crawl: N shards, then finalize over the same N, in both orchestrators.
+docs = list(yaml.safe_load_all(open("cron/kubernetes-sharded.yaml")))
+cronjobs = {d["metadata"]["name"]: d for d in docs if d["kind"] == "CronJob"}
+shards_job = cronjobs["ado-posture-shards"]["spec"]["jobTemplate"]["spec"]
+assert shards_job["completionMode"] == "Indexed", "the shards are an Indexed Job"
+n = shards_job["completions"]
+assert shards_job["parallelism"] == n, "every shard at once"
+shard_script = shards_job["template"]["spec"]["containers"][0]["args"][0]
+assert "JOB_COMPLETION_INDEX + 1" in shard_script and f'--shard "$k/{n}"' in shard_script, shard_script
+finalize_args = cronjobs["ado-posture-finalize"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"]
+assert finalize_args[0] == "finalize" and finalize_args[finalize_args.index("--shards") + 1] == str(n), finalize_args
+secrets = next(d for d in docs if d["kind"] == "Secret")["stringData"]
+assert all(f"ADO_PAT_{k}" in secrets for k in range(1, n + 1)), "one PAT per shard"
+pvc = next(d for d in docs if d["kind"] == "PersistentVolumeClaim")
+assert "ReadWriteMany" in pvc["spec"]["accessModes"], "shards and finalize share the volume"
+for name, job in cronjobs.items():
+    assert job["spec"]["concurrencyPolicy"] == "Forbid", name
+print(f"ok: kubernetes-sharded.yaml parses: Indexed Job of {n} shards, then finalize --shards {n}")
+
+sharded = yaml.safe_load(open("cron/azure-pipelines-sharded.yml"))
+n = int(next(v["value"] for v in sharded["variables"] if isinstance(v, dict) and v.get("name") == "SHARDS"))
+stages = {s["stage"]: s for s in sharded["stages"]}
+matrix = stages["crawl"]["jobs"][0]["strategy"]["matrix"]
+assert sorted(int(m["SHARD"]) for m in matrix.values()) == list(range(1, n + 1)), matrix
+finalize = stages["finalize"]
+assert finalize["dependsOn"] == "crawl" and finalize["condition"] == "succeededOrFailed()"
+steps = " ".join(str(step.get("script", "")) for step in finalize["jobs"][0]["steps"])
+assert 'finalize --config' in steps and '--shards "$(SHARDS)"' in steps, steps
+crawl_steps = " ".join(str(step.get("script", "")) for step in stages["crawl"]["jobs"][0]["steps"])
+assert '--shard "$(SHARD)/$(SHARDS)"' in crawl_steps, crawl_steps
+print(f"ok: azure-pipelines-sharded.yml parses: a matrix of {n} shards, then a finalize stage")
 PY
