@@ -131,6 +131,18 @@ pub struct JobOptions {
     pub assemble_shards: Option<u32>,
 }
 
+impl JobOptions {
+    /// The run's id, start time and snapshot date: as told, or from the clock.
+    fn start(&self) -> (String, chrono::DateTime<Utc>, NaiveDate) {
+        let started_at = Utc::now();
+        let run_id = self.run_id.clone().unwrap_or_else(new_run_id);
+        let date = self
+            .snapshot_date
+            .unwrap_or_else(|| started_at.date_naive());
+        (run_id, started_at, date)
+    }
+}
+
 /// How far a run has got: nothing committed yet, committing, or committed.
 #[derive(Debug, Default)]
 pub struct RunStage(std::sync::atomic::AtomicU8);
@@ -219,11 +231,7 @@ async fn stage_crawl(
     progress: &dyn CrawlProgress,
     shard: Option<Shard>,
 ) -> Result<Staged, JobError> {
-    let started_at = Utc::now();
-    let run_id = options.run_id.clone().unwrap_or_else(new_run_id);
-    let snapshot_date = options
-        .snapshot_date
-        .unwrap_or_else(|| started_at.date_naive());
+    let (run_id, started_at, snapshot_date) = options.start();
     tracing::info!(run_id = %run_id, connectors = config.connectors.len(), shard = shard.map(|s| s.to_string()), "crawl started");
 
     // The snapshot is staged while the crawl goes on: each organization is written as soon as it
@@ -314,11 +322,7 @@ fn stage_shards(
     count: u32,
     options: &JobOptions,
 ) -> Result<Staged, JobError> {
-    let started_at = Utc::now();
-    let run_id = options.run_id.clone().unwrap_or_else(new_run_id);
-    let snapshot_date = options
-        .snapshot_date
-        .unwrap_or_else(|| started_at.date_naive());
+    let (run_id, started_at, snapshot_date) = options.start();
     let mut writer = SnapshotWriter::begin(dataset, &run_id, snapshot_date)?;
     let mut crawled = Vec::new();
     let mut crawl_errors = Vec::new();

@@ -127,24 +127,8 @@ pub enum Command {
         /// Validate the config, its secrets and the output folder, report every problem, and exit.
         #[arg(long)]
         check: bool,
-        /// Exit with code 5 when open findings at or above this severity exist (a pipeline gate).
-        #[arg(long, value_enum, value_name = "SEVERITY")]
-        fail_on: Option<FailOn>,
-        /// After a successful run, delete snapshots and reports older than this many days
-        /// (default: [output] retain_days; none when unset).
-        #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36500))]
-        retain_days: Option<u32>,
-        /// Do not send the summary e-mail even if [email] is configured.
-        #[arg(long)]
-        no_email: bool,
-        /// A folder of custom rule files (*.sql with the rule header), added to the built-in
-        /// catalog (default: [rules] directory of the config).
-        #[arg(long, value_name = "DIR")]
-        rules_dir: Option<PathBuf>,
-        /// The snapshot's date (default: today, UTC), for backfills and tests; a run on a date
-        /// that has a snapshot replaces it whole.
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        snapshot_date: Option<chrono::NaiveDate>,
+        #[command(flatten)]
+        nightly: NightlyArgs,
         /// Crawl only shard K of N: the organizations a stable hash of (connector, organization)
         /// assigns to it. The part is committed into OUT/shards/K-of-N/ (its own lock) with no
         /// rules, reports or e-mail; `ado-posture finalize --shards N` then assembles the
@@ -166,21 +150,8 @@ pub enum Command {
         /// How many shards the crawl was split into (N of `--shard K/N`).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(ado_posture::shard::MAX_SHARDS)))]
         shards: u32,
-        /// Exit with code 5 when open findings at or above this severity exist.
-        #[arg(long, value_enum, value_name = "SEVERITY")]
-        fail_on: Option<FailOn>,
-        /// After a successful run, delete snapshots and reports older than this many days.
-        #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36500))]
-        retain_days: Option<u32>,
-        /// Do not send the summary e-mail even if [email] is configured.
-        #[arg(long)]
-        no_email: bool,
-        /// A folder of custom rule files, added to the built-in catalog.
-        #[arg(long, value_name = "DIR")]
-        rules_dir: Option<PathBuf>,
-        /// The snapshot's date the shards crawled (default: today, UTC).
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        snapshot_date: Option<chrono::NaiveDate>,
+        #[command(flatten)]
+        nightly: NightlyArgs,
     },
     /// (Re)evaluate the recommendations over a snapshot already in the dataset (the newest by
     /// default) and replace its findings; the inventory is not crawled again. Use it after
@@ -537,4 +508,27 @@ impl EstateArgs {
 fn parse_shard(text: &str) -> Result<ado_posture::shard::Shard, String> {
     text.parse()
         .map_err(|e: ado_posture::shard::ShardError| e.to_string())
+}
+
+/// What `run` and `finalize` share: the gate, retention, e-mail, custom rules and the date.
+#[derive(Debug, Args)]
+pub struct NightlyArgs {
+    /// Exit with code 5 when open findings at or above this severity exist (a pipeline gate).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+    /// After a successful run, delete snapshots and reports older than this many days
+    /// (default: [output] retain_days; none when unset).
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36500))]
+    pub retain_days: Option<u32>,
+    /// Do not send the summary e-mail even if [email] is configured.
+    #[arg(long)]
+    pub no_email: bool,
+    /// A folder of custom rule files (*.sql with the rule header), added to the built-in
+    /// catalog (default: [rules] directory of the config).
+    #[arg(long, value_name = "DIR")]
+    pub rules_dir: Option<PathBuf>,
+    /// The snapshot's date (default: today, UTC), for backfills and tests; a run on a date
+    /// that has a snapshot replaces it whole (for `finalize`: the date the shards crawled).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub snapshot_date: Option<chrono::NaiveDate>,
 }

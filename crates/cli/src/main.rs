@@ -139,22 +139,13 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             config,
             out,
             check,
-            fail_on,
-            retain_days,
-            no_email,
-            rules_dir,
-            snapshot_date,
+            nightly,
             shard,
         } => {
             let settings = nightly::RunSettings {
-                fail_on: fail_on.map(FailOn::severity),
-                retain_days,
-                email: !no_email,
-                snapshot_date,
-                rules_dir,
                 check,
                 shard,
-                assemble_shards: None,
+                ..nightly::RunSettings::of(nightly)
             };
             nightly::run(&config, out.as_deref(), settings).await
         }
@@ -162,21 +153,11 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             config,
             out,
             shards,
-            fail_on,
-            retain_days,
-            no_email,
-            rules_dir,
-            snapshot_date,
+            nightly,
         } => {
             let settings = nightly::RunSettings {
-                fail_on: fail_on.map(FailOn::severity),
-                retain_days,
-                email: !no_email,
-                snapshot_date,
-                rules_dir,
-                check: false,
-                shard: None,
                 assemble_shards: Some(shards),
+                ..nightly::RunSettings::of(nightly)
             };
             nightly::run(&config, out.as_deref(), settings).await
         }

@@ -83,15 +83,10 @@ async fn shard_run(
     let started = Instant::now();
     let folder = shard.folder(out);
     std::fs::create_dir_all(&folder)?;
-    let lock = match lock_output(&folder) {
-        Ok(lock) => lock,
-        Err(code) => {
-            log_summary(None, code, started.elapsed(), "nothing committed");
-            return Ok(code);
-        }
+    let (lock, stage) = match start(&folder, started) {
+        Ok(started) => started,
+        Err(code) => return Ok(code),
     };
-    let stage = Arc::new(job::RunStage::default());
-    stop_on_signal(stage.clone(), started, folder.clone());
     let options = JobOptions {
         snapshot_date: settings.snapshot_date,
         stage: stage.clone(),
@@ -197,6 +192,36 @@ pub struct RunSettings {
     pub assemble_shards: Option<u32>,
 }
 
+impl RunSettings {
+    /// The settings of the flags `run` and `finalize` share; the rest off.
+    pub fn of(flags: crate::args::NightlyArgs) -> Self {
+        RunSettings {
+            fail_on: flags.fail_on.map(crate::args::FailOn::severity),
+            retain_days: flags.retain_days,
+            email: !flags.no_email,
+            snapshot_date: flags.snapshot_date,
+            rules_dir: flags.rules_dir,
+            check: false,
+            shard: None,
+            assemble_shards: None,
+        }
+    }
+}
+
+/// Takes the folder's lock and stops cleanly on a signal from then on; the exit code (and the
+/// summary line written) when another run holds the lock.
+fn start(
+    folder: &Path,
+    started: Instant,
+) -> Result<(ado_posture::lock::RunLock, Arc<job::RunStage>), u8> {
+    let lock = lock_output(folder).inspect_err(|code| {
+        log_summary(None, *code, started.elapsed(), "nothing committed");
+    })?;
+    let stage = Arc::new(job::RunStage::default());
+    stop_on_signal(stage.clone(), started, folder.to_path_buf());
+    Ok((lock, stage))
+}
+
 /// On SIGINT or SIGTERM, whatever stage the run is in (the crawl, writing, rules, reports,
 /// e-mail): say what was committed, write the summary line and exit 130. Stopping at any
 /// instant is safe: the dataset switches versions atomically, and the next run clears what an
@@ -224,15 +249,10 @@ async fn scheduled_run(
     settings: &RunSettings,
 ) -> anyhow::Result<u8> {
     let started = Instant::now();
-    let lock = match lock_output(out) {
-        Ok(lock) => lock,
-        Err(code) => {
-            log_summary(None, code, started.elapsed(), "nothing committed");
-            return Ok(code);
-        }
+    let (lock, stage) = match start(out, started) {
+        Ok(started) => started,
+        Err(code) => return Ok(code),
     };
-    let stage = Arc::new(job::RunStage::default());
-    stop_on_signal(stage.clone(), started, out.to_path_buf());
     let today = settings
         .snapshot_date
         .unwrap_or_else(|| chrono::Utc::now().date_naive());
