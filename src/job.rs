@@ -329,6 +329,8 @@ fn stage_shards(
     let mut missing = Vec::new();
     let mut shards = Vec::new();
     let mut crawl_seconds: f64 = 0.0;
+    // The shards' requests, as their manifests counted them.
+    let stats = Arc::new(ApiStats::default());
     for shard in Shard::all(count) {
         let folder = shard.folder(out).join("dataset");
         let part = Dataset::new(&folder);
@@ -356,6 +358,7 @@ fn stage_shards(
             writer.link_files(def, &part.partition_files(def.name, snapshot_date)?)?;
         }
         crawl_seconds = crawl_seconds.max(manifest.crawl_seconds);
+        stats.absorb(&manifest.api);
         for o in &manifest.organizations {
             match (o.status.as_str(), &o.organization) {
                 ("ok", Some(organization)) => crawled.push(CrawledOrganization {
@@ -396,7 +399,7 @@ fn stage_shards(
         writer,
         crawled,
         crawl_errors,
-        stats: Arc::new(ApiStats::default()),
+        stats,
         crawl_seconds,
         shards,
     })

@@ -129,6 +129,17 @@ fn three_shards_and_finalize_give_the_unsharded_snapshot_row_for_row() {
             .all(|s| s["status"] == "success" && s["run_id"].is_string())
     );
     assert_eq!(manifest["organizations"].as_array().unwrap().len(), 5);
+    // The shards' requests, summed from their manifests.
+    let calls = |m: &serde_json::Value| m["api_totals"]["calls"].as_u64().unwrap();
+    let shard_calls: u64 = (1..=3)
+        .map(|k| {
+            calls(&crate::common::manifest(
+                &sharded.join(format!("shards/{k}-of-3/dataset")),
+            ))
+        })
+        .sum();
+    assert!(shard_calls > 0);
+    assert_eq!(calls(&manifest), shard_calls);
     assert!(
         sharded.join("reports").read_dir().unwrap().next().is_some(),
         "finalize writes the reports"

@@ -41,6 +41,10 @@ pub struct EndpointStats {
     pub latency_ms_max: u64,
     #[serde(skip)]
     latencies_ms: Vec<u64>,
+    /// Percentiles of requests made elsewhere (the shards `finalize` assembled), known only as
+    /// each shard's: the largest of them is reported when it is larger.
+    #[serde(skip)]
+    absorbed_ms: [u64; 3],
 }
 
 /// Thread-safe map of endpoint → counters.
@@ -83,12 +87,35 @@ impl ApiStats {
                         .copied()
                         .unwrap_or(0)
                 };
-                stats.latency_ms_p50 = at(0.5);
-                stats.latency_ms_p95 = at(0.95);
-                stats.latency_ms_max = sorted.last().copied().unwrap_or(0);
+                let [p50, p95, max] = stats.absorbed_ms;
+                stats.latency_ms_p50 = at(0.5).max(p50);
+                stats.latency_ms_p95 = at(0.95).max(p95);
+                stats.latency_ms_max = sorted.last().copied().unwrap_or(0).max(max);
                 (name.clone(), stats)
             })
             .collect()
+    }
+
+    /// Adds the statistics of requests another process made (a shard's manifest): counters
+    /// summed; of the latency percentiles only each shard's is known, so the largest is kept.
+    pub fn absorb(&self, endpoints: &BTreeMap<String, EndpointStats>) {
+        let mut map = self
+            .endpoints
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for (name, s) in endpoints {
+            let entry = map.entry(name.clone()).or_default();
+            entry.calls = entry.calls.saturating_add(s.calls);
+            entry.retries = entry.retries.saturating_add(s.retries);
+            entry.errors = entry.errors.saturating_add(s.errors);
+            entry.blocked = entry.blocked.saturating_add(s.blocked);
+            entry.delayed_seconds += s.delayed_seconds;
+            entry.bytes = entry.bytes.saturating_add(s.bytes);
+            let [p50, p95, max] = &mut entry.absorbed_ms;
+            *p50 = (*p50).max(s.latency_ms_p50);
+            *p95 = (*p95).max(s.latency_ms_p95);
+            *max = (*max).max(s.latency_ms_max);
+        }
     }
 
     /// Totals over every endpoint.
@@ -141,5 +168,39 @@ mod tests {
             (total.calls, total.retries, total.blocked, total.errors),
             (101, 2, 1, 1)
         );
+    }
+
+    /// `finalize` adds the shards' statistics: counters summed, each percentile the largest.
+    #[test]
+    fn absorbed_statistics_add_up() {
+        let stats = ApiStats::default();
+        stats.record(
+            "a",
+            Attempt {
+                latency: Duration::from_millis(10),
+                ..Default::default()
+            },
+        );
+        let shard = |calls, p95| {
+            let mut s = EndpointStats {
+                calls,
+                errors: 1,
+                latency_ms_p50: 5,
+                latency_ms_p95: p95,
+                latency_ms_max: p95,
+                ..Default::default()
+            };
+            s.bytes = calls * 100;
+            BTreeMap::from([("a".to_string(), s)])
+        };
+        stats.absorb(&shard(3, 40));
+        stats.absorb(&shard(4, 30));
+        let a = &stats.snapshot()["a"];
+        assert_eq!((a.calls, a.errors, a.bytes), (8, 2, 700));
+        assert_eq!(
+            (a.latency_ms_p50, a.latency_ms_p95, a.latency_ms_max),
+            (10, 40, 40)
+        );
+        assert_eq!(stats.totals().calls, 8);
     }
 }
