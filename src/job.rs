@@ -66,6 +66,25 @@ pub enum RunStatus {
     Partial,
 }
 
+impl RunStatus {
+    /// Success when nothing failed.
+    fn of(failed: bool) -> Self {
+        if failed {
+            RunStatus::Partial
+        } else {
+            RunStatus::Success
+        }
+    }
+
+    /// As the manifest, the `runs` table and stdout say it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Success => "success",
+            RunStatus::Partial => "partial",
+        }
+    }
+}
+
 /// What a run wrote.
 #[derive(Debug)]
 pub struct JobOutcome {
@@ -433,11 +452,7 @@ pub async fn run_shard(
     staged
         .crawled
         .sort_by(|a, b| (&a.connector, &a.organization).cmp(&(&b.connector, &b.organization)));
-    let status = if staged.crawl_errors.is_empty() {
-        RunStatus::Success
-    } else {
-        RunStatus::Partial
-    };
+    let status = RunStatus::of(!staged.crawl_errors.is_empty());
     let writer = staged.writer;
     let tables = writer.written().to_vec();
     let mut manifest = manifest(&RunFacts {
@@ -513,14 +528,11 @@ fn assess_and_commit(
     )?;
     rule_errors.extend(catalog_errors);
     write_findings_end(&mut writer)?;
+    let status = RunStatus::of(!crawl_errors.is_empty() || !rule_errors.is_empty());
     let run_row = RunRow {
         run_id: &run_id,
         started_at,
-        status: if crawl_errors.is_empty() && rule_errors.is_empty() {
-            "success"
-        } else {
-            "partial"
-        },
+        status: status.as_str(),
         api_calls: stats.totals().calls,
         open_findings: counts.open.total as usize,
     };
@@ -530,11 +542,6 @@ fn assess_and_commit(
     )?;
     let tables = writer.written().to_vec();
 
-    let status = if crawl_errors.is_empty() && rule_errors.is_empty() {
-        RunStatus::Success
-    } else {
-        RunStatus::Partial
-    };
     let rule_errors: Vec<String> = rule_errors.iter().map(ToString::to_string).collect();
     let mut manifest = manifest(&RunFacts {
         run_id: &run_id,
@@ -651,11 +658,7 @@ fn manifest(f: &RunFacts<'_>) -> RunManifest {
         started_at: f.started_at.to_rfc3339(),
         finished_at: Utc::now().to_rfc3339(),
         crawl_seconds: (f.crawl_seconds * 1000.0).round() / 1000.0,
-        status: match f.status {
-            RunStatus::Success => "success",
-            RunStatus::Partial => "partial",
-        }
-        .to_string(),
+        status: f.status.as_str().to_string(),
         organizations: f
             .crawled
             .iter()

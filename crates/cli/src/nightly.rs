@@ -101,10 +101,7 @@ async fn shard_run(
                 "Shard {} run {} ({}) — snapshot {}\n  dataset:  {}\n  organizations: {}; finalize with `ado-posture finalize --shards {}` once every shard has committed",
                 o.shard,
                 o.run_id,
-                match o.status {
-                    RunStatus::Success => "success",
-                    RunStatus::Partial => "partial",
-                },
+                o.status.as_str(),
                 o.snapshot_date,
                 o.dataset_dir.display(),
                 o.organizations,
@@ -474,10 +471,7 @@ fn print_outcome(o: &JobOutcome) {
         stdout,
         "Run {} ({}) — snapshot {}\n  dataset:  {}  ({rows} rows)\n  manifest: {}\n  reports:  {}\n            {} (findings.csv, recommendations.csv, summary.csv, email.html)\n  findings: {} (critical {}, high {}, medium {}, low {}), {} new, {} resolved",
         o.run_id,
-        match o.status {
-            RunStatus::Success => "success",
-            RunStatus::Partial => "partial",
-        },
+        o.status.as_str(),
         o.snapshot_date,
         o.dataset_dir.display(),
         o.manifest.display(),
