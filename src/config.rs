@@ -182,8 +182,12 @@ pub enum SmtpTls {
 
 #[derive(Debug, Default, Deserialize)]
 pub struct OutputConfig {
-    /// Where the dataset and reports go; `--out` wins over it.
+    /// Where the dataset and reports go: a local folder, or an object store's URL
+    /// (`crate::dataset::remote`); `--out` wins over it.
     pub dir: Option<PathBuf>,
+    /// With an object store's URL: the local folder the run works in (default: one per URL
+    /// under the system's temporary folder).
+    pub work_dir: Option<PathBuf>,
     /// Days of snapshots and reports to keep: 1 to 36500. Signed, like every number in the
     /// file, so that a negative or huge value gets a message naming its bounds.
     pub retain_days: Option<i64>,
@@ -466,6 +470,8 @@ pub enum AuthConfig {
 #[derive(Debug, Clone)]
 pub struct ResolvedConfig {
     pub output_dir: Option<PathBuf>,
+    /// `[output] work_dir`: where a run whose output is an object store works.
+    pub work_dir: Option<PathBuf>,
     /// Snapshots and reports older than this many days are pruned after a successful run.
     pub retain_days: Option<u32>,
     pub limits: Limits,
@@ -1032,6 +1038,7 @@ fn resolve_with(
     }
     Ok(ResolvedConfig {
         output_dir: file.output.dir,
+        work_dir: file.output.work_dir,
         retain_days,
         limits,
         connectors,

@@ -51,6 +51,8 @@ pub enum Replace {
     TablesOf(NaiveDate),
     /// Nothing: the commit only removes (retention).
     Nothing,
+    /// Everything: the staged tree is the whole new version (a copy of an object store's).
+    Everything,
 }
 
 /// What a commit keeps besides what it replaces.
@@ -267,6 +269,9 @@ fn link_kept(
     written: &[&str],
     keep: Keep,
 ) -> Result<(), DatasetError> {
+    if matches!(keep.replace, Replace::Everything) {
+        return Ok(());
+    }
     let entries = fs::read_dir(current).map_err(io_error("listing", current))?;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -291,6 +296,7 @@ fn link_kept(
                 Replace::Date(d) => d == date,
                 Replace::TablesOf(d) => d == date && written.contains(&name.as_str()),
                 Replace::Nothing => false,
+                Replace::Everything => true,
             };
             if replaced || keep.from.is_some_and(|from| date < from) {
                 continue;

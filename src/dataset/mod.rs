@@ -12,6 +12,7 @@
 pub mod commit;
 pub mod manifest;
 pub mod query;
+pub mod remote;
 mod writer;
 
 use std::fs;
@@ -59,6 +60,20 @@ pub(crate) fn io_error(
         path,
         source,
     }
+}
+
+/// The rows a Parquet file holds, from its footer.
+pub fn parquet_rows(path: &Path) -> Result<i64, DatasetError> {
+    use parquet::file::reader::FileReader as _;
+    let file = std::fs::File::open(path).map_err(io_error("opening", path))?;
+    let reader =
+        parquet::file::serialized_reader::SerializedFileReader::new(file).map_err(|source| {
+            DatasetError::Parquet {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+    Ok(reader.metadata().file_metadata().num_rows())
 }
 
 /// The name of a table's partition folder for a date.

@@ -14,7 +14,6 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
-use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::schema::types::ColumnPath;
 
 use super::commit::{Keep, Replace, VersionStore};
@@ -393,17 +392,7 @@ impl SnapshotWriter {
         files: &[PathBuf],
     ) -> Result<(), DatasetError> {
         for source in files {
-            let rows = File::open(source)
-                .map_err(io_error("opening", source))
-                .and_then(|file| {
-                    SerializedFileReader::new(file).map_err(|source_error| DatasetError::Parquet {
-                        path: source.clone(),
-                        source: source_error,
-                    })
-                })?
-                .metadata()
-                .file_metadata()
-                .num_rows();
+            let rows = super::parquet_rows(source)?;
             let (target, file_name) = self.next_file(def)?;
             if fs::hard_link(source, &target).is_err() {
                 fs::copy(source, &target).map_err(io_error("copying", source))?;

@@ -158,6 +158,7 @@ pub async fn snapshot(
         .expect("start simulator");
     let config = ResolvedConfig {
         output_dir: None,
+        work_dir: None,
         retain_days: None,
         limits: Limits::default(),
         connectors: vec![server.connector("fixture")],

@@ -263,6 +263,12 @@ pub fn query(
 
 /// The output folder of a run and its dataset, from either of them.
 pub fn output_root(data: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
+    if ado_posture::dataset::remote::is_url(&data.to_string_lossy()) {
+        bail!(
+            "{} is an object store: this command reads a local folder. Point it at the run's work folder ([output] work_dir), or read the store's tables as docs/dataset.md shows",
+            data.display()
+        )
+    }
     if data.join("dataset").is_dir() {
         Ok((data.to_path_buf(), data.join("dataset")))
     } else if data.join("_runs").is_dir() {

@@ -4,6 +4,7 @@
 mod args;
 mod data;
 mod nightly;
+mod output;
 mod progress;
 mod simulate;
 

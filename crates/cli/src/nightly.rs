@@ -18,6 +18,7 @@ use ado_posture_sim::{SimServer, SimSettings};
 use crate::args::EstateArgs;
 use crate::data::lock_output;
 use crate::exit;
+use crate::output::{self, Output};
 use crate::progress::ProgressBar;
 
 /// `run`: loads and checks the config (every problem at once), then the nightly run.
@@ -26,7 +27,7 @@ pub async fn run(
     out: Option<&Path>,
     mut settings: RunSettings,
 ) -> anyhow::Result<u8> {
-    let (mut config, out) = match load_for_run(config, out) {
+    let (mut config, output) = match load_for_run(config, out) {
         Ok(loaded) => loaded,
         // A scheduler's log still gets its one summary line.
         Err(e) => {
@@ -56,7 +57,7 @@ pub async fn run(
         println!(
             "config OK: {} connector(s), {orgs} organization(s) listed (others discovered), output {}{}",
             config.connectors.len(),
-            out.display(),
+            output.describe(),
             if config.email.is_some() {
                 ", e-mail on"
             } else {
@@ -66,21 +67,22 @@ pub async fn run(
         return Ok(exit::SUCCESS);
     }
     if let Some(shard) = settings.shard {
-        return shard_run(&config, &out, shard, &settings).await;
+        return shard_run(&config, &output, shard, &settings).await;
     }
     settings.retain_days = settings.retain_days.or(config.retain_days);
-    scheduled_run(&config, &out, &settings).await
+    scheduled_run(&config, &output, &settings).await
 }
 
 /// `run --shard K/N`: this shard's organizations, committed into its own folder (its own lock,
 /// so shards never wait for each other); no rules, reports, e-mail or retention.
 async fn shard_run(
     config: &ResolvedConfig,
-    out: &Path,
+    output: &Output,
     shard: ado_posture::shard::Shard,
     settings: &RunSettings,
 ) -> anyhow::Result<u8> {
     let started = Instant::now();
+    let out = output.local.as_path();
     let folder = shard.folder(out);
     std::fs::create_dir_all(&folder)?;
     let (lock, stage) = match start(&folder, started) {
@@ -97,6 +99,18 @@ async fn shard_run(
     progress.finish();
     let code = match result {
         Ok(o) => {
+            if let Some(store) = &output.store {
+                let part = store.child(&output::shard_prefix(shard));
+                if let Err(e) = output::publish(&part, &folder, o.snapshot_date, None, None).await {
+                    eprintln!(
+                        "error: {e}\nthe shard's part is committed in {} only",
+                        folder.display()
+                    );
+                    drop(lock);
+                    log_summary(None, exit::FAILURE, started.elapsed(), "nothing published");
+                    return Ok(exit::FAILURE);
+                }
+            }
             println!(
                 "Shard {} run {} ({}) — snapshot {}\n  dataset:  {}\n  organizations: {}; finalize with `ado-posture finalize --shards {}` once every shard has committed",
                 o.shard,
@@ -137,7 +151,7 @@ async fn shard_run(
 }
 
 /// Loads the config and checks the output folder, reporting every problem at once.
-fn load_for_run(path: &Path, out: Option<&Path>) -> anyhow::Result<(ResolvedConfig, PathBuf)> {
+fn load_for_run(path: &Path, out: Option<&Path>) -> anyhow::Result<(ResolvedConfig, Output)> {
     let mut problems = Vec::new();
     let config = match config::load(path) {
         Ok(c) => Some(c),
@@ -162,11 +176,8 @@ fn load_for_run(path: &Path, out: Option<&Path>) -> anyhow::Result<(ResolvedConf
             (None, "")
         }
     };
-    if let Some(out) = &out
-        && let Err(e) = config::check_output_dir(out)
-    {
-        problems.push(format!("{key}: {e}"));
-    }
+    let work_dir = config.as_ref().and_then(|c| c.work_dir.clone());
+    let out = out.and_then(|out| Output::resolve(&out, work_dir.as_deref(), key, &mut problems));
     match (config, out) {
         (Some(config), Some(out)) if problems.is_empty() => Ok((config, out)),
         _ => Err(ConfigError::Problems(problems).into()),
@@ -242,10 +253,11 @@ fn stop_on_signal(stage: Arc<job::RunStage>, started: Instant, out: PathBuf) {
 /// The nightly run: lock, job (interruptible), e-mail, retention, exit code, summary line.
 async fn scheduled_run(
     config: &ResolvedConfig,
-    out: &Path,
+    output: &Output,
     settings: &RunSettings,
 ) -> anyhow::Result<u8> {
     let started = Instant::now();
+    let out = output.local.as_path();
     let (lock, stage) = match start(out, started) {
         Ok(started) => started,
         Err(code) => return Ok(code),
@@ -253,6 +265,14 @@ async fn scheduled_run(
     let today = settings
         .snapshot_date
         .unwrap_or_else(|| chrono::Utc::now().date_naive());
+    if let Some(store) = &output.store
+        && let Err(e) = output::hydrate(store, out, today, settings.assemble_shards).await
+    {
+        eprintln!("error: {e}");
+        drop(lock);
+        log_summary(None, exit::FAILURE, started.elapsed(), "nothing committed");
+        return Ok(exit::FAILURE);
+    }
     let retain_from = settings.retain_days.map(|days| {
         today
             .checked_sub_days(chrono::Days::new(u64::from(days)))
@@ -272,6 +292,18 @@ async fn scheduled_run(
         let Some(outcome) = outcome else {
             return Ok::<_, anyhow::Error>((code, None));
         };
+        if let Some(store) = &output.store {
+            let reports = Some(outcome.reports.dir.as_path());
+            if let Err(e) =
+                output::publish(store, out, outcome.snapshot_date, retain_from, reports).await
+            {
+                eprintln!(
+                    "error: {e}\nthe snapshot is committed in the work folder {} only; no e-mail was sent",
+                    out.display()
+                );
+                return Ok((exit::FAILURE, Some(outcome)));
+            }
+        }
         let delivered = job::deliver(
             config,
             out,
@@ -405,6 +437,7 @@ pub async fn demo(
     println!("Simulated Azure DevOps estate serving on {}", server.url());
     let config = ResolvedConfig {
         output_dir: None,
+        work_dir: None,
         retain_days: None,
         limits: Limits {
             requests_per_second: 200,

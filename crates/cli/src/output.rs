@@ -1,0 +1,166 @@
+//! Where a nightly run's output goes: a local folder, or an object store the run reaches through
+//! a local work folder (brought up to date from the store before the run, published after it).
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use ado_posture::dataset::remote::{self, Hydrated, RemoteDataset, StoreError};
+use ado_posture::shard::Shard;
+
+/// A run's output.
+pub struct Output {
+    /// The folder the job writes: the output folder itself, or the store's work folder.
+    pub local: PathBuf,
+    /// The object store, when `[output] dir` (or `--out`) is its URL.
+    pub store: Option<RemoteDataset>,
+}
+
+impl Output {
+    /// Resolves `--out` / `[output] dir`; a problem is pushed (named after `key`) when the
+    /// folder cannot be written or the URL cannot be used.
+    pub fn resolve(
+        dir: &Path,
+        work_dir: Option<&Path>,
+        key: &str,
+        problems: &mut Vec<String>,
+    ) -> Option<Output> {
+        let text = dir.to_string_lossy();
+        if !remote::is_url(&text) {
+            if work_dir.is_some() {
+                problems.push(format!(
+                    "[output] work_dir is only used when {key} is an object store's URL ({})",
+                    remote::SCHEMES
+                ));
+            }
+            if let Err(e) = ado_posture::config::check_output_dir(dir) {
+                problems.push(format!("{key}: {e}"));
+                return None;
+            }
+            return Some(Output {
+                local: dir.to_path_buf(),
+                store: None,
+            });
+        }
+        let store = match RemoteDataset::from_url(&text) {
+            Ok(store) => store,
+            Err(e) => {
+                problems.push(format!("{key}: {e}"));
+                return None;
+            }
+        };
+        let local = work_dir.map_or_else(|| remote::default_work_dir(&text), Path::to_path_buf);
+        if let Err(e) = ado_posture::config::check_output_dir(&local) {
+            problems.push(format!("[output] work_dir: {e}"));
+            return None;
+        }
+        Some(Output {
+            local,
+            store: Some(store),
+        })
+    }
+
+    /// The output, for messages.
+    pub fn describe(&self) -> String {
+        match &self.store {
+            Some(store) => format!("{} (working in {})", store.url(), self.local.display()),
+            None => self.local.display().to_string(),
+        }
+    }
+}
+
+/// Makes the work folder's dataset the store's previous snapshot before `date` (what the run's
+/// history and change feed compare with) and, for `finalize`, each shard's part of `date`.
+pub async fn hydrate(
+    store: &RemoteDataset,
+    local: &Path,
+    date: NaiveDate,
+    shards: Option<u32>,
+) -> Result<(), StoreError> {
+    let before = |dates: &[NaiveDate]| -> Vec<NaiveDate> {
+        dates
+            .iter()
+            .copied()
+            .filter(|d| *d < date)
+            .max()
+            .into_iter()
+            .collect()
+    };
+    let got = store.hydrate(&local.join("dataset"), &before).await?;
+    say_hydrated(store.url(), &got);
+    for shard in shards.into_iter().flat_map(Shard::all) {
+        let part = store.child(&shard_prefix(shard));
+        let of_date = |dates: &[NaiveDate]| -> Vec<NaiveDate> {
+            dates.iter().copied().filter(|d| *d == date).collect()
+        };
+        let got = part
+            .hydrate(&shard.folder(local).join("dataset"), &of_date)
+            .await?;
+        say_hydrated(part.url(), &got);
+    }
+    Ok(())
+}
+
+fn say_hydrated(url: &str, got: &Hydrated) {
+    match got.version {
+        Some(version) => println!(
+            "Read {url} version {version}: {} file(s) of {} ({:.1} MB downloaded)",
+            got.files,
+            if got.dates.is_empty() {
+                "no snapshot".to_string()
+            } else {
+                got.dates
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+            megabytes(got.bytes_downloaded),
+        ),
+        None => println!("Read {url}: nothing committed there yet"),
+    }
+}
+
+/// Publishes a committed snapshot of the work folder (and, for a whole run, its reports).
+pub async fn publish(
+    store: &RemoteDataset,
+    local: &Path,
+    date: NaiveDate,
+    retain_from: Option<NaiveDate>,
+    reports: Option<&Path>,
+) -> Result<(), StoreError> {
+    let published = store
+        .publish(
+            &local.join("dataset"),
+            date,
+            retain_from,
+            chrono::Utc::now(),
+        )
+        .await?;
+    println!(
+        "  published: {}/dataset version {} ({} file(s), {:.1} MB; {} old object(s) deleted)",
+        store.url(),
+        published.version,
+        published.files,
+        megabytes(published.bytes),
+        published.deleted,
+    );
+    if let Some(reports) = reports {
+        let files = store.publish_reports(reports, date, retain_from).await?;
+        println!(
+            "  published: {}/reports/{date} ({files} file(s))",
+            store.url()
+        );
+    }
+    Ok(())
+}
+
+/// A shard's part in the store: `shards/K-of-N`, as its local folder under the work folder.
+pub fn shard_prefix(shard: Shard) -> String {
+    shard.folder(Path::new("")).to_string_lossy().into_owned()
+}
+
+fn megabytes(bytes: u64) -> f64 {
+    // Display only: a u64 byte count is far inside f64's exact range for any real upload.
+    bytes as f64 / 1_048_576.0
+}
