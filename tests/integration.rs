@@ -12,6 +12,7 @@ mod e2e;
 mod email;
 mod engines;
 mod entra;
+mod object_stores;
 mod parsers;
 mod python_readers;
 mod queries;

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every check CI runs, on a fresh machine or a used one: installs the Python readers the tests
-# use (pyarrow, DuckDB) into a virtualenv, then runs rustfmt, clippy and the whole test suite.
+# use (pyarrow, DuckDB, Polars, moto) into a virtualenv and Azurite with npm, then runs rustfmt,
+# clippy and the whole test suite.
 #   ADO_POSTURE_VENV   where the virtualenv lives (default: .venv in the repository)
+#   ADO_POSTURE_NPM_TOOLS  where Azurite is installed (default: .npm-tools in the repository)
 #   CARGO_TARGET_DIR   as usual; .ci/run points it outside the clone so builds are reused
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +16,17 @@ fi
 echo "== installing test requirements (pyarrow, duckdb, aiosmtpd, PyYAML, pandas, pyspark)"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
 export ADO_POSTURE_PYTHON="$venv/bin/python"
+# Azurite, Microsoft's Azure Storage emulator, for tests/object_stores.rs (moto, its S3
+# counterpart, comes with the Python requirements above).
+npm_tools="${ADO_POSTURE_NPM_TOOLS:-$PWD/.npm-tools}"
+azurite_version=3.37.0
+if [ "$(cat "$npm_tools/.azurite-version" 2>/dev/null)" != "$azurite_version" ]; then
+  echo "== installing Azurite $azurite_version (npm) into $npm_tools"
+  mkdir -p "$npm_tools"
+  npm install --prefix "$npm_tools" --no-audit --no-fund --silent "azurite@$azurite_version"
+  echo "$azurite_version" > "$npm_tools/.azurite-version"
+fi
+export ADO_POSTURE_AZURITE="$npm_tools/node_modules/.bin/azurite-blob"
 if ! command -v java >/dev/null 2>&1; then
   echo "warning: no Java runtime: tests/engines.rs cannot start Spark (apt-get install openjdk-17-jre-headless)" >&2
 fi

@@ -156,7 +156,7 @@ impl RemoteDataset {
     /// (`AZURE_*`, `AWS_*`, `GOOGLE_*` as `object_store` reads them). Nothing is contacted.
     pub fn from_url(url: &str) -> Result<Self, StoreError> {
         let fail = |message: String| StoreError::Url {
-            url: url.to_string(),
+            url: redact(url),
             message,
         };
         let parsed = url::Url::parse(url).map_err(|e| fail(format!("not a URL: {e}")))?;
@@ -204,7 +204,7 @@ impl RemoteDataset {
         Ok(RemoteDataset {
             store,
             root,
-            url: url.trim_end_matches('/').to_string(),
+            url: redact(url.trim_end_matches('/')),
         })
     }
 

@@ -5,12 +5,14 @@ store. Checks both against the run manifest's row counts and, row for row, again
 dataset of the same estate (an unsharded run).
 
 usage: read_object_store.py az|s3 ENDPOINT BUCKET PREFIX LOCAL_DATASET
+       read_object_store.py create az|s3 ENDPOINT BUCKET   (creates the container or bucket)
   ENDPOINT is host:port of Azurite's blob service or of moto's S3 server.
 Prints one JSON object: {"version", "snapshot_date", "tables": {table: {manifest, pyarrow,
 polars}}, "problems": [...]}; exits 1 when there is a problem.
 """
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -40,8 +42,9 @@ def stores(kind, endpoint):
             "account_name": AZURITE_ACCOUNT,
             "account_key": AZURITE_KEY,
             "use_emulator": "true",
-            "azurite_blob_storage_url": f"http://{endpoint}",
         }
+        # object_store (Polars' reader) takes the emulator's address from the environment only.
+        os.environ["AZURITE_BLOB_STORAGE_URL"] = f"http://{endpoint}"
         return fs, "az", options
     fs = pafs.S3FileSystem(
         access_key="test",
@@ -68,6 +71,20 @@ def canonical(table):
 
 
 def main():
+    if sys.argv[1] == "create":
+        kind, endpoint, bucket = sys.argv[2:5]
+        if kind == "s3":
+            pafs.S3FileSystem(
+                access_key="test",
+                secret_key="test",
+                region="us-east-1",
+                endpoint_override=f"http://{endpoint}",
+                scheme="http",
+                allow_bucket_creation=True,
+            ).create_dir(bucket)
+        else:
+            stores(kind, endpoint)[0].create_dir(bucket)
+        return 0
     kind, endpoint, bucket, prefix, local = sys.argv[1:6]
     fs, scheme, options = stores(kind, endpoint)
     root = f"{bucket}/{prefix}/dataset"
