@@ -334,7 +334,7 @@ fn link_manifests(from: &Path, to: &Path, keep: Keep) -> Result<(), DatasetError
 }
 
 /// The `snapshot_date` a run manifest records.
-fn manifest_date(path: &Path) -> Option<NaiveDate> {
+pub(super) fn manifest_date(path: &Path) -> Option<NaiveDate> {
     let text = fs::read(path).ok()?;
     let value: serde_json::Value = serde_json::from_slice(&text).ok()?;
     NaiveDate::parse_from_str(value.get("snapshot_date")?.as_str()?, "%Y-%m-%d").ok()

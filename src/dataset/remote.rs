@@ -365,8 +365,8 @@ impl RemoteDataset {
         Ok(hydrated)
     }
 
-    /// Puts `dataset/<rel>` at `target`: a link to `have` when it is the same file (same size),
-    /// else a download. The bytes downloaded.
+    /// Puts `dataset/<rel>` at `target`: a link to `have` when it is the same file, else a
+    /// download. The bytes downloaded.
     async fn fetch_file(
         &self,
         rel: &str,
@@ -377,8 +377,10 @@ impl RemoteDataset {
         if let Some(parent) = target.parent() {
             fs::create_dir_all(parent).map_err(io_error("creating", parent))?;
         }
-        if let (Some(have), Some(size)) = (have, size)
-            && fs::metadata(have).is_ok_and(|m| m.len() == size)
+        // Files are never modified once committed and named by their run: the same name (and
+        // size, where the log records it) is the same file.
+        if let Some(have) = have
+            && fs::metadata(have).is_ok_and(|m| m.is_file() && size.is_none_or(|s| m.len() == s))
             && fs::hard_link(have, target).is_ok()
         {
             return Ok(0);
@@ -481,33 +483,7 @@ impl RemoteDataset {
         entry.files.sort_by(|a, b| a.path.cmp(&b.path));
         entry.manifests.sort_by(|a, b| a.path.cmp(&b.path));
 
-        let path = self.entry_path(entry.version);
-        let body = serde_json::to_vec_pretty(&entry).map_err(|source| StoreError::Log {
-            url: self.url.clone(),
-            path: path.to_string(),
-            source,
-        })?;
-        let options = PutOptions {
-            mode: PutMode::Create,
-            ..PutOptions::default()
-        };
-        match self
-            .store
-            .put_opts(&path, PutPayload::from(body), options)
-            .await
-        {
-            Ok(_) => {}
-            Err(
-                object_store::Error::AlreadyExists { .. }
-                | object_store::Error::Precondition { .. },
-            ) => {
-                return Err(StoreError::Conflict {
-                    url: self.url.clone(),
-                    version: entry.version,
-                });
-            }
-            Err(e) => return Err(self.store_error("committing", &path)(e)),
-        }
+        self.commit_entry(&entry).await?;
         let deleted = match self.collect(&entry, previous.as_ref(), now).await {
             Ok(n) => n,
             Err(e) => {
@@ -523,6 +499,35 @@ impl RemoteDataset {
             bytes: sizes.iter().sum(),
             deleted,
         })
+    }
+
+    /// Writes `entry` as its version's log entry if no writer has: the commit.
+    async fn commit_entry(&self, entry: &CommitEntry) -> Result<(), StoreError> {
+        let path = self.entry_path(entry.version);
+        let body = serde_json::to_vec_pretty(entry).map_err(|source| StoreError::Log {
+            url: self.url.clone(),
+            path: path.to_string(),
+            source,
+        })?;
+        let options = PutOptions {
+            mode: PutMode::Create,
+            ..PutOptions::default()
+        };
+        match self
+            .store
+            .put_opts(&path, PutPayload::from(body), options)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(
+                object_store::Error::AlreadyExists { .. }
+                | object_store::Error::Precondition { .. },
+            ) => Err(StoreError::Conflict {
+                url: self.url.clone(),
+                version: entry.version,
+            }),
+            Err(e) => Err(self.store_error("committing", &path)(e)),
+        }
     }
 
     /// Uploads a local file to `rel`: one request, or a multipart upload past [`PART_BYTES`].
@@ -701,10 +706,7 @@ fn snapshot_files(
         if table == "_runs" {
             for file in sorted_files(&version.join("_runs"))? {
                 let path = version.join("_runs").join(&file);
-                if file.ends_with(".json")
-                    && super::manifest::RunManifest::read(&path)
-                        .is_some_and(|m| m.snapshot_date == date.format("%Y-%m-%d").to_string())
-                {
+                if file.ends_with(".json") && super::commit::manifest_date(&path) == Some(date) {
                     manifests.push(CommittedManifest {
                         path: format!("_runs/{file}"),
                         snapshot_date: date,
@@ -785,6 +787,219 @@ pub fn default_work_dir(url: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
+    }
+
+    fn in_memory() -> RemoteDataset {
+        RemoteDataset {
+            store: Arc::new(object_store::memory::InMemory::new()),
+            root: StorePath::from("nightly"),
+            url: "memory://nightly".into(),
+        }
+    }
+
+    /// Commits a local snapshot of `date` by run `run`: one Parquet file of `rows` rows in each
+    /// of two tables, and its manifest (the local commit protocol, as a run does).
+    fn commit_local(local: &Path, run: &str, date: NaiveDate, rows: i64) {
+        use arrow::array::Int64Array;
+        use arrow::datatypes::{DataType, Field, Schema};
+        use arrow::record_batch::RecordBatch;
+        let versions = VersionStore::of(local);
+        versions.recover().unwrap();
+        let staging = versions.stage(run).unwrap();
+        let schema = Arc::new(Schema::new(vec![Field::new("n", DataType::Int64, false)]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(Int64Array::from_iter_values(0..rows))],
+        )
+        .unwrap();
+        for table in ["findings", "repositories"] {
+            let dir = staging.join(table).join(super::super::partition_name(date));
+            fs::create_dir_all(&dir).unwrap();
+            let file = fs::File::create(dir.join(format!("{run}-0000.parquet"))).unwrap();
+            let mut writer =
+                parquet::arrow::ArrowWriter::try_new(file, schema.clone(), None).unwrap();
+            writer.write(&batch).unwrap();
+            writer.close().unwrap();
+        }
+        fs::create_dir_all(staging.join("_runs")).unwrap();
+        fs::write(
+            staging.join("_runs").join(format!("{run}.json")),
+            format!("{{\"run_id\": \"{run}\", \"snapshot_date\": \"{date}\"}}"),
+        )
+        .unwrap();
+        versions
+            .commit(
+                run,
+                &["findings", "repositories"],
+                Keep {
+                    replace: Replace::Date(date),
+                    from: None,
+                },
+            )
+            .unwrap();
+    }
+
+    async fn stored(remote: &RemoteDataset) -> BTreeSet<String> {
+        let all: Vec<_> = remote.store.list(None).try_collect().await.unwrap();
+        all.into_iter().map(|m| m.location.to_string()).collect()
+    }
+
+    #[tokio::test]
+    async fn each_publish_is_one_version_naming_every_file_and_replacing_its_date() {
+        let tmp = tempfile::tempdir().unwrap();
+        let local = tmp.path().join("dataset");
+        let remote = in_memory();
+        let now = Utc::now();
+        commit_local(&local, "run-a", day(24), 3);
+        let first = remote.publish(&local, day(24), None, now).await.unwrap();
+        assert_eq!((first.version, first.files), (0, 3));
+        commit_local(&local, "run-b", day(25), 5);
+        remote.publish(&local, day(25), None, now).await.unwrap();
+        // A same-day re-run replaces its date's files in the next version.
+        commit_local(&local, "run-c", day(25), 7);
+        remote.publish(&local, day(25), None, now).await.unwrap();
+        let entry = remote.latest().await.unwrap().unwrap();
+        assert_eq!((entry.version, entry.run_id.as_str()), (2, "run-c"));
+        let paths: Vec<&str> = entry.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "findings/snapshot_date=2026-11-24/run-a-0000.parquet",
+                "findings/snapshot_date=2026-11-25/run-c-0000.parquet",
+                "repositories/snapshot_date=2026-11-24/run-a-0000.parquet",
+                "repositories/snapshot_date=2026-11-25/run-c-0000.parquet",
+            ]
+        );
+        assert_eq!(
+            entry.files.iter().map(|f| f.rows).sum::<u64>(),
+            3 + 3 + 7 + 7
+        );
+        let manifests: Vec<&str> = entry.manifests.iter().map(|m| m.path.as_str()).collect();
+        assert_eq!(manifests, ["_runs/run-a.json", "_runs/run-c.json"]);
+    }
+
+    #[tokio::test]
+    async fn retention_and_replaced_files_are_deleted_only_when_no_recent_version_names_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        let local = tmp.path().join("dataset");
+        let remote = in_memory();
+        let now = Utc::now();
+        commit_local(&local, "run-a", day(24), 1);
+        remote.publish(&local, day(24), None, now).await.unwrap();
+        commit_local(&local, "run-b", day(25), 1);
+        let kept = remote
+            .publish(&local, day(25), Some(day(25)), now)
+            .await
+            .unwrap();
+        // Out of the new version, but the previous one still names day 24's files.
+        assert_eq!(kept.deleted, 0);
+        assert!(
+            stored(&remote)
+                .await
+                .iter()
+                .any(|p| p.contains("run-a-0000"))
+        );
+        let entry = remote.latest().await.unwrap().unwrap();
+        assert!(
+            entry.files.iter().all(|f| f.snapshot_date == day(25)),
+            "{entry:?}"
+        );
+        // A writer's uploads that never committed, and day 24 once no recent version names it:
+        // deleted past ORPHAN_AGE only.
+        let orphan =
+            StorePath::from("nightly/dataset/findings/snapshot_date=2026-11-26/dead-0000.parquet");
+        remote
+            .store
+            .put(&orphan, PutPayload::from_static(b"x"))
+            .await
+            .unwrap();
+        commit_local(&local, "run-c", day(26), 1);
+        let soon = remote
+            .publish(&local, day(26), Some(day(25)), now)
+            .await
+            .unwrap();
+        assert_eq!(soon.deleted, 0, "nothing is old enough yet");
+        commit_local(&local, "run-d", day(27), 1);
+        let later = now + ORPHAN_AGE + chrono::Duration::minutes(1);
+        let collected = remote
+            .publish(&local, day(27), Some(day(25)), later)
+            .await
+            .unwrap();
+        let left = stored(&remote).await;
+        assert!(
+            !left
+                .iter()
+                .any(|p| p.contains("run-a") || p.contains("dead-0000")),
+            "{left:?}"
+        );
+        assert!(
+            left.iter().any(|p| p.contains("run-b-0000")),
+            "still named: {left:?}"
+        );
+        assert_eq!(collected.deleted, 4, "{left:?}");
+    }
+
+    #[tokio::test]
+    async fn a_version_another_writer_committed_is_a_conflict_not_an_overwrite() {
+        let tmp = tempfile::tempdir().unwrap();
+        let local = tmp.path().join("dataset");
+        let remote = in_memory();
+        commit_local(&local, "run-a", day(24), 1);
+        remote
+            .publish(&local, day(24), None, Utc::now())
+            .await
+            .unwrap();
+        let mut theirs = remote.latest().await.unwrap().unwrap();
+        theirs.run_id = "someone-else".into();
+        let err = remote.commit_entry(&theirs).await.unwrap_err();
+        assert!(
+            matches!(err, StoreError::Conflict { version: 0, .. }),
+            "{err}"
+        );
+        assert_eq!(remote.latest().await.unwrap().unwrap().run_id, "run-a");
+    }
+
+    #[tokio::test]
+    async fn hydrating_makes_the_local_dataset_exactly_the_selected_committed_dates() {
+        let tmp = tempfile::tempdir().unwrap();
+        let writer = tmp.path().join("writer").join("dataset");
+        let remote = in_memory();
+        for (run, d) in [("run-a", 24), ("run-b", 25)] {
+            commit_local(&writer, run, day(d), 2);
+            remote
+                .publish(&writer, day(d), None, Utc::now())
+                .await
+                .unwrap();
+        }
+        let reader = tmp.path().join("reader").join("dataset");
+        // What the work folder held before is not current afterwards.
+        commit_local(&reader, "stale", day(26), 1);
+        let before = |dates: &[NaiveDate]| -> Vec<NaiveDate> {
+            dates
+                .iter()
+                .copied()
+                .filter(|d| *d < day(26))
+                .max()
+                .into_iter()
+                .collect()
+        };
+        let got = remote.hydrate(&reader, &before).await.unwrap();
+        assert_eq!(
+            (got.version, got.dates.clone(), got.files),
+            (Some(1), vec![day(25)], 3)
+        );
+        assert!(got.bytes_downloaded > 0);
+        let dataset = super::super::Dataset::new(&reader);
+        assert_eq!(dataset.snapshot_dates("findings").unwrap(), vec![day(25)]);
+        assert!(reader.join("_runs/run-b.json").is_file());
+        assert!(!reader.join("_runs/stale.json").exists());
+        // Again: the files are there already, so they are linked, not downloaded.
+        let again = remote.hydrate(&reader, &before).await.unwrap();
+        assert_eq!(again.bytes_downloaded, 0);
+    }
 
     #[test]
     fn urls_are_told_from_folders() {
