@@ -1,8 +1,9 @@
 //! The dataset on real object-storage servers on loopback: Azurite, Microsoft's Azure Storage
 //! emulator (npm), and moto's S3 server (PyPI), both installed by tests/run.sh. A crawl split in
 //! three shards, each publishing its part, then `finalize` from a fresh work folder, gives the
-//! unsharded run's tables row for row in each store; pyarrow and Polars read every table there
-//! with the run manifest's counts. A shard that never published is named by `finalize`, whose
+//! unsharded run's tables row for row in each store; pyarrow and Polars (given the commit's file
+//! list) and delta-rs (each table's Delta log) read every table there with the run manifest's
+//! counts. A shard that never published is named by `finalize`, whose
 //! exit code says partial, and the others' parts stay committed.
 
 use std::net::{TcpListener, TcpStream};

@@ -10,6 +10,7 @@
 //! ```
 
 pub mod commit;
+pub mod delta;
 pub mod manifest;
 pub mod query;
 pub mod remote;

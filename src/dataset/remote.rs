@@ -38,6 +38,7 @@ use object_store::{
 use serde::{Deserialize, Serialize};
 
 use super::commit::{Keep, Replace, VersionStore};
+use super::delta;
 use super::{DatasetError, io_error, parquet_rows};
 
 /// Log entries kept; older ones are deleted (each entry lists every file of its version).
@@ -131,6 +132,8 @@ pub struct Published {
     pub bytes: u64,
     /// Objects deleted after the commit (replaced, expired or orphaned).
     pub deleted: usize,
+    /// Tables whose Delta log gained a version.
+    pub delta_tables: usize,
 }
 
 /// Whether `[output] dir` (or `--out`) names an object store rather than a local folder.
@@ -149,6 +152,8 @@ pub struct RemoteDataset {
     /// The URL as given, for messages (it carries no secret: credentials come from the
     /// environment).
     url: String,
+    /// Whether each table's folder gets a Delta log (the dataset: yes; a shard's part: no).
+    delta_logs: bool,
 }
 
 impl RemoteDataset {
@@ -205,6 +210,7 @@ impl RemoteDataset {
             store,
             root,
             url: redact(url.trim_end_matches('/')),
+            delta_logs: true,
         })
     }
 
@@ -213,7 +219,7 @@ impl RemoteDataset {
         &self.url
     }
 
-    /// The same store under `rel` (a shard's part: `shards/K-of-N`).
+    /// A shard's part under `rel` (`shards/K-of-N`) of the same store: no Delta logs.
     pub fn child(&self, rel: &str) -> RemoteDataset {
         let mut root = self.root.clone();
         for part in rel.split('/').filter(|p| !p.is_empty()) {
@@ -223,6 +229,7 @@ impl RemoteDataset {
             store: self.store.clone(),
             root,
             url: format!("{}/{rel}", self.url),
+            delta_logs: false,
         }
     }
 
@@ -484,6 +491,19 @@ impl RemoteDataset {
         entry.manifests.sort_by(|a, b| a.path.cmp(&b.path));
 
         self.commit_entry(&entry).await?;
+        let mut delta_tables = 0;
+        if self.delta_logs {
+            for def in crate::tables::ALL_TABLES.iter() {
+                match self.commit_delta_log(def, &entry, previous.as_ref()).await {
+                    Ok(written) => delta_tables += usize::from(written),
+                    Err(e) => tracing::warn!(
+                        table = def.name,
+                        "the table's Delta log was not brought to version {} (the next run does it): {e}",
+                        entry.version
+                    ),
+                }
+            }
+        }
         let deleted = match self.collect(&entry, previous.as_ref(), now).await {
             Ok(n) => n,
             Err(e) => {
@@ -498,7 +518,130 @@ impl RemoteDataset {
             files: uploads.len(),
             bytes: sizes.iter().sum(),
             deleted,
+            delta_tables,
         })
+    }
+
+    /// Brings a table's Delta log (`dataset/<table>/_delta_log/`) to our commit `entry`: one
+    /// more version with what changed since the commit its newest version reflects. Whether a
+    /// version was written.
+    async fn commit_delta_log(
+        &self,
+        def: &crate::tables::TableDef,
+        entry: &CommitEntry,
+        previous: Option<&CommitEntry>,
+    ) -> Result<bool, StoreError> {
+        let log = self.path(&format!("dataset/{}/_delta_log", def.name));
+        let listed: Vec<_> = self
+            .store
+            .list(Some(&log))
+            .try_collect()
+            .await
+            .map_err(self.store_error("listing", &log))?;
+        let mut versions: Vec<u64> = listed
+            .iter()
+            .filter_map(|m| m.location.filename()?.strip_suffix(".json")?.parse().ok())
+            .collect();
+        versions.sort_unstable();
+        let of_table = |files: &[CommittedFile]| -> Vec<CommittedFile> {
+            files
+                .iter()
+                .filter(|f| f.table == def.name)
+                .cloned()
+                .collect()
+        };
+        let (state, schema_current) = match versions.last() {
+            None => (None, true),
+            Some(&newest) => {
+                let text = self
+                    .get_bytes(&log.clone().join(delta::log_file_name(newest)))
+                    .await?;
+                let state = match delta::reflected(&text) {
+                    Some((ours, _)) if ours == entry.version => return Ok(false),
+                    Some((ours, _)) if previous.is_some_and(|p| p.version == ours) => {
+                        previous.map(|p| of_table(&p.files))
+                    }
+                    Some((ours, _)) => match self.read_entry(ours).await {
+                        Ok(reflected) => Some(of_table(&reflected.files)),
+                        Err(_) => None,
+                    },
+                    None => None,
+                };
+                let state = match state {
+                    Some(state) => state,
+                    None => self.replay_delta_log(def, &log, &versions).await?,
+                };
+                let schema = delta::reflected(&text).map(|(_, schema)| schema);
+                (Some(state), schema == Some(crate::tables::SCHEMA_VERSION))
+            }
+        };
+        let files = of_table(&entry.files);
+        let location = format!("{}/dataset/{}", self.url, def.name);
+        let Some(text) = delta::table_commit(&delta::TableCommit {
+            def,
+            location: &location,
+            previous: state.as_deref(),
+            schema_current,
+            files: &files,
+            log_version: entry.version,
+            run_id: &entry.run_id,
+            committed_at: entry.committed_at,
+        }) else {
+            return Ok(false);
+        };
+        let next = versions.last().map_or(0, |v| v.saturating_add(1));
+        let path = log.join(delta::log_file_name(next));
+        let options = PutOptions {
+            mode: PutMode::Create,
+            ..PutOptions::default()
+        };
+        self.store
+            .put_opts(&path, PutPayload::from(text.into_bytes()), options)
+            .await
+            .map_err(self.store_error("committing", &path))?;
+        Ok(true)
+    }
+
+    /// A table's files from its whole Delta log, for a log whose newest version does not name
+    /// a commit of ours still kept.
+    async fn replay_delta_log(
+        &self,
+        def: &crate::tables::TableDef,
+        log: &StorePath,
+        versions: &[u64],
+    ) -> Result<Vec<CommittedFile>, StoreError> {
+        let mut entries = Vec::new();
+        for version in versions {
+            entries.push(
+                self.get_bytes(&log.clone().join(delta::log_file_name(*version)))
+                    .await?,
+            );
+        }
+        Ok(delta::replay(entries.iter().map(Vec::as_slice))
+            .into_iter()
+            .map(|path| CommittedFile {
+                snapshot_date: path
+                    .strip_prefix("snapshot_date=")
+                    .and_then(|rest| rest.get(..10))
+                    .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                    .unwrap_or_default(),
+                path: format!("{}/{path}", def.name),
+                table: def.name.to_string(),
+                size: 0,
+                rows: 0,
+            })
+            .collect())
+    }
+
+    async fn get_bytes(&self, path: &StorePath) -> Result<Vec<u8>, StoreError> {
+        self.store
+            .get(path)
+            .await
+            .map_err(self.store_error("reading", path))?
+            .bytes()
+            .await
+            .map(|b| b.to_vec())
+            .map_err(self.store_error("reading", path))
     }
 
     /// Writes `entry` as its version's log entry if no writer has: the commit.
@@ -610,7 +753,9 @@ impl RemoteDataset {
                 .map(|p| p.as_ref().to_string())
                 .collect::<Vec<_>>()
                 .join("/");
-            if rel.starts_with("_log/") || named.contains(&rel) {
+            // The logs (ours and each table's Delta log) are kept; only data files and
+            // manifests are collected.
+            if rel.starts_with("_log/") || rel.contains("/_delta_log/") || named.contains(&rel) {
                 continue;
             }
             if now.signed_duration_since(meta.last_modified) >= ORPHAN_AGE {
@@ -797,6 +942,7 @@ mod tests {
             store: Arc::new(object_store::memory::InMemory::new()),
             root: StorePath::from("nightly"),
             url: "memory://nightly".into(),
+            delta_logs: true,
         }
     }
 
@@ -879,6 +1025,35 @@ mod tests {
         );
         let manifests: Vec<&str> = entry.manifests.iter().map(|m| m.path.as_str()).collect();
         assert_eq!(manifests, ["_runs/run-a.json", "_runs/run-c.json"]);
+        // Each table's Delta log replays to the same files: three versions (the first declares
+        // the table), each saying which commit of ours it reflects.
+        let log = remote.path("dataset/findings/_delta_log");
+        let mut versions = Vec::new();
+        for v in 0..3 {
+            versions.push(
+                remote
+                    .get_bytes(&log.clone().join(delta::log_file_name(v)))
+                    .await
+                    .unwrap(),
+            );
+        }
+        assert!(
+            remote
+                .get_bytes(&log.clone().join(delta::log_file_name(3)))
+                .await
+                .is_err()
+        );
+        assert_eq!(
+            delta::replay(versions.iter().map(Vec::as_slice)),
+            [
+                "snapshot_date=2026-11-24/run-a-0000.parquet",
+                "snapshot_date=2026-11-25/run-c-0000.parquet"
+            ]
+        );
+        assert_eq!(
+            delta::reflected(&versions[2]).map(|(ours, _)| ours),
+            Some(2)
+        );
     }
 
     #[tokio::test]

@@ -1,14 +1,14 @@
 """Reads a dataset ado-posture published to an object store the way an analyst would: the newest
 commit of `dataset/_log/` names the files of the current version; pyarrow (its own Azure / S3
 file systems) and Polars (its object_store URLs) each read every table of the snapshot from the
-store. Checks both against the run manifest's row counts and, row for row, against a local
+store, and the `deltalake` package reads each table's folder as the Delta table it is. Checks both against the run manifest's row counts and, row for row, against a local
 dataset of the same estate (an unsharded run).
 
 usage: read_object_store.py az|s3 ENDPOINT BUCKET PREFIX LOCAL_DATASET
        read_object_store.py create az|s3 ENDPOINT BUCKET   (creates the container or bucket)
   ENDPOINT is host:port of Azurite's blob service or of moto's S3 server.
 Prints one JSON object: {"version", "snapshot_date", "tables": {table: {manifest, pyarrow,
-polars}}, "problems": [...]}; exits 1 when there is a problem.
+polars, delta}}, "problems": [...]}; exits 1 when there is a problem.
 """
 
 import json
@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 
 import polars as pl
+import pyarrow.compute as pc
+from deltalake import DeltaTable
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
@@ -123,13 +125,25 @@ def main():
         else:
             arrow, polars_rows = None, 0
         arrow_rows = arrow.num_rows if arrow is not None else 0
+        # The table as Delta: its current version holds every snapshot of the dataset's.
+        delta = DeltaTable(f"{scheme}://{root}/{table}", storage_options=options)
+        delta_rows = delta.to_pyarrow_dataset().count_rows(
+            filter=pc.field("snapshot_date") == pc.scalar(date).cast("date32")
+        )
+        delta_files = len(delta.file_uris())
         tables[table] = {
             "manifest": counts["rows"],
             "log": logged,
             "pyarrow": arrow_rows,
             "polars": polars_rows,
+            "delta": delta_rows,
         }
-        if not counts["rows"] == logged == arrow_rows == polars_rows:
+        committed_files = sum(1 for f in entry["files"] if f["table"] == table)
+        if delta_files != committed_files:
+            problems.append(
+                f"{table}: the Delta table has {delta_files} files, the commit {committed_files}"
+            )
+        if not counts["rows"] == logged == arrow_rows == polars_rows == delta_rows:
             problems.append(f"{table}: counts differ {tables[table]}")
         if table == "runs":
             continue  # one row per run: the sharded snapshot's runs are its shards'
