@@ -54,5 +54,18 @@ else
   echo "systemd-analyze is not installed: skipped (CI installs it; apt-get install systemd)"
 fi
 
+echo "== container image (Containerfile): builds with podman and runs the demo inside"
+if command -v podman >/dev/null 2>&1 && command -v runc >/dev/null 2>&1 && command -v debootstrap >/dev/null 2>&1; then
+  cargo build --quiet
+  # These machines reach Debian's mirror but no container registry (so a debootstrapped base and
+  # the binary just built, not the Rust stage's image), crun refuses their hybrid cgroups (runc),
+  # and raising resource limits is not permitted (fixed limits).
+  limits="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
+  ENGINE=podman ENGINE_OPTS="--runtime runc" BUILD_OPTS="$limits" RUN_OPTS="$limits" DEBOOTSTRAP=1 \
+    PREBUILT="${CARGO_TARGET_DIR:-target}/debug/ado-posture" bash scripts/container-build.sh
+else
+  echo "podman, runc or debootstrap is not installed: skipped (CI installs them)"
+fi
+
 echo "== cargo test --workspace --tests (examples are checked by clippy, not linked)"
 cargo test --workspace --locked --tests

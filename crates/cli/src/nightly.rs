@@ -430,6 +430,13 @@ pub async fn demo(
     estate: &EstateArgs,
     snapshot_date: Option<chrono::NaiveDate>,
 ) -> anyhow::Result<u8> {
+    if ado_posture::dataset::remote::is_url(&out.to_string_lossy()) {
+        return Err(ConfigError::Invalid(format!(
+            "demo writes a local folder, not {}: use `run` with [output] dir for an object store",
+            out.display()
+        ))
+        .into());
+    }
     let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
     let server = SimServer::start(loopback, estate.estate(), SimSettings::default())
         .await
