@@ -215,3 +215,42 @@ fn a_killed_shard_leaves_the_others_committed_and_finalize_says_partial() {
         "{errors:?}"
     );
 }
+
+/// Shards that started before midnight (UTC) are finalized after it: with no --snapshot-date,
+/// `finalize` takes the newest date a shard committed when that is yesterday, not today's empty one.
+#[test]
+fn finalize_after_midnight_takes_the_date_the_shards_committed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = start_simulator(&["--organizations", "2"]);
+    let config = write_config(tmp.path(), &sim.url, r#"["*"]"#, "E2E_PAT");
+    let out = tmp.path().join("out");
+    let yesterday = chrono::Utc::now()
+        .date_naive()
+        .pred_opt()
+        .unwrap()
+        .to_string();
+    for k in ["1/2", "2/2"] {
+        let output = run_config(
+            &config,
+            &out,
+            &["--shard", k, "--no-email", "--snapshot-date", &yesterday],
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    }
+    let output = finalize(&config, &out, "2");
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("Finalizing the shards' snapshot of {yesterday}")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("snapshot {yesterday}")),
+        "{stdout}"
+    );
+}

@@ -528,7 +528,8 @@ pub struct NightlyArgs {
     #[arg(long, value_name = "DIR")]
     pub rules_dir: Option<PathBuf>,
     /// The snapshot's date (default: today, UTC), for backfills and tests; a run on a date
-    /// that has a snapshot replaces it whole (for `finalize`: the date the shards crawled).
+    /// that has a snapshot replaces it whole (for `finalize`: the date the shards crawled; by
+    /// default the newest a shard committed when that is today or yesterday, UTC).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub snapshot_date: Option<chrono::NaiveDate>,
 }

@@ -155,6 +155,36 @@ pub async fn publish(
     Ok(())
 }
 
+/// The date `finalize` assembles when none is given: the newest date a shard committed, when it
+/// is today or yesterday (UTC), so that shards that started before midnight are finalized after
+/// it; else today. A shard's date is the day its run started.
+pub async fn shards_date(
+    output: &Output,
+    shards: u32,
+    today: NaiveDate,
+) -> Result<NaiveDate, StoreError> {
+    let mut newest: Option<NaiveDate> = None;
+    for shard in Shard::all(shards) {
+        let date = match &output.store {
+            Some(store) => store
+                .child(&shard_prefix(shard))
+                .latest()
+                .await?
+                .map(|entry| entry.snapshot_date),
+            None => ado_posture::dataset::Dataset::new(shard.folder(&output.local).join("dataset"))
+                .snapshot_dates(ado_posture::tables::inventory::ORGANIZATIONS.name)
+                .ok()
+                .and_then(|dates| dates.last().copied()),
+        };
+        newest = newest.max(date);
+    }
+    let yesterday = today.pred_opt().unwrap_or(today);
+    Ok(match newest {
+        Some(date) if date == today || date == yesterday => date,
+        _ => today,
+    })
+}
+
 /// A shard's part in the store: `shards/K-of-N`, as its local folder under the work folder.
 pub fn shard_prefix(shard: Shard) -> String {
     shard.folder(Path::new("")).to_string_lossy().into_owned()
