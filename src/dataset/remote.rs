@@ -267,14 +267,14 @@ impl RemoteDataset {
 
     /// The versions in `dataset/_log/`, oldest first.
     async fn log_versions(&self) -> Result<Vec<u64>, StoreError> {
-        let prefix = self.path("dataset/_log");
-        let listed: Vec<_> = self
-            .store
-            .list(Some(&prefix))
-            .try_collect()
-            .await
-            .map_err(self.store_error("listing", &prefix))?;
-        let mut versions: Vec<u64> = listed
+        self.versions_in(&self.path("dataset/_log")).await
+    }
+
+    /// The versions of a log folder (ours or a Delta log: `<number>.json` files), oldest first.
+    async fn versions_in(&self, log: &StorePath) -> Result<Vec<u64>, StoreError> {
+        let mut versions: Vec<u64> = self
+            .list_all(log)
+            .await?
             .iter()
             .filter_map(|meta| {
                 meta.location
@@ -286,6 +286,39 @@ impl RemoteDataset {
             .collect();
         versions.sort_unstable();
         Ok(versions)
+    }
+
+    /// Every object under `prefix`.
+    async fn list_all(
+        &self,
+        prefix: &StorePath,
+    ) -> Result<Vec<object_store::ObjectMeta>, StoreError> {
+        self.store
+            .list(Some(prefix))
+            .try_collect()
+            .await
+            .map_err(self.store_error("listing", prefix))
+    }
+
+    /// Creates `path` with `body` unless it exists: a log entry's commit. Whether it was
+    /// created (false: another writer created it first).
+    async fn create(&self, path: &StorePath, body: Vec<u8>) -> Result<bool, StoreError> {
+        let options = PutOptions {
+            mode: PutMode::Create,
+            ..PutOptions::default()
+        };
+        match self
+            .store
+            .put_opts(path, PutPayload::from(body), options)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(
+                object_store::Error::AlreadyExists { .. }
+                | object_store::Error::Precondition { .. },
+            ) => Ok(false),
+            Err(e) => Err(self.store_error("committing", path)(e)),
+        }
     }
 
     fn entry_path(&self, version: u64) -> StorePath {
@@ -532,17 +565,7 @@ impl RemoteDataset {
         previous: Option<&CommitEntry>,
     ) -> Result<bool, StoreError> {
         let log = self.path(&format!("dataset/{}/_delta_log", def.name));
-        let listed: Vec<_> = self
-            .store
-            .list(Some(&log))
-            .try_collect()
-            .await
-            .map_err(self.store_error("listing", &log))?;
-        let mut versions: Vec<u64> = listed
-            .iter()
-            .filter_map(|m| m.location.filename()?.strip_suffix(".json")?.parse().ok())
-            .collect();
-        versions.sort_unstable();
+        let versions = self.versions_in(&log).await?;
         let of_table = |files: &[CommittedFile]| -> Vec<CommittedFile> {
             files
                 .iter()
@@ -590,16 +613,9 @@ impl RemoteDataset {
             return Ok(false);
         };
         let next = versions.last().map_or(0, |v| v.saturating_add(1));
-        let path = log.join(delta::log_file_name(next));
-        let options = PutOptions {
-            mode: PutMode::Create,
-            ..PutOptions::default()
-        };
-        self.store
-            .put_opts(&path, PutPayload::from(text.into_bytes()), options)
+        // Another writer's version `next` (a concurrent publish) wins; the next run reconciles.
+        self.create(&log.join(delta::log_file_name(next)), text.into_bytes())
             .await
-            .map_err(self.store_error("committing", &path))?;
-        Ok(true)
     }
 
     /// A table's files from its whole Delta log, for a log whose newest version does not name
@@ -652,24 +668,13 @@ impl RemoteDataset {
             path: path.to_string(),
             source,
         })?;
-        let options = PutOptions {
-            mode: PutMode::Create,
-            ..PutOptions::default()
-        };
-        match self
-            .store
-            .put_opts(&path, PutPayload::from(body), options)
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(
-                object_store::Error::AlreadyExists { .. }
-                | object_store::Error::Precondition { .. },
-            ) => Err(StoreError::Conflict {
+        if self.create(&path, body).await? {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict {
                 url: self.url.clone(),
                 version: entry.version,
-            }),
-            Err(e) => Err(self.store_error("committing", &path)(e)),
+            })
         }
     }
 
@@ -738,12 +743,7 @@ impl RemoteDataset {
             })
             .collect();
         let dataset = self.path("dataset");
-        let listed: Vec<_> = self
-            .store
-            .list(Some(&dataset))
-            .try_collect()
-            .await
-            .map_err(self.store_error("listing", &dataset))?;
+        let listed = self.list_all(&dataset).await?;
         let mut doomed = Vec::new();
         for meta in listed {
             let Some(rel) = meta.location.prefix_match(&dataset) else {
@@ -808,12 +808,7 @@ impl RemoteDataset {
         .await?;
         if let Some(from) = retain_from {
             let reports = self.path("reports");
-            let listed: Vec<_> = self
-                .store
-                .list(Some(&reports))
-                .try_collect()
-                .await
-                .map_err(self.store_error("listing", &reports))?;
+            let listed = self.list_all(&reports).await?;
             for meta in listed {
                 let expired = meta
                     .location
