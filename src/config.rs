@@ -188,6 +188,9 @@ pub struct OutputConfig {
     /// With an object store's URL: the local folder the run works in (default: one per URL
     /// under the system's temporary folder).
     pub work_dir: Option<PathBuf>,
+    /// With an Azure storage URL: the connector whose Entra identity writes there (default:
+    /// credentials from the environment).
+    pub identity: Option<String>,
     /// Days of snapshots and reports to keep: 1 to 36500. Signed, like every number in the
     /// file, so that a negative or huge value gets a message naming its bounds.
     pub retain_days: Option<i64>,
@@ -472,6 +475,8 @@ pub struct ResolvedConfig {
     pub output_dir: Option<PathBuf>,
     /// `[output] work_dir`: where a run whose output is an object store works.
     pub work_dir: Option<PathBuf>,
+    /// `[output] identity`: the Entra identity (a connector's) that writes to Azure storage.
+    pub output_identity: Option<EntraCredential>,
     /// Snapshots and reports older than this many days are pruned after a successful run.
     pub retain_days: Option<u32>,
     pub limits: Limits,
@@ -1027,6 +1032,24 @@ fn resolve_with(
             connectors.push(connector);
         }
     }
+    let output_identity = file.output.identity.as_deref().and_then(|name| {
+        match connectors.iter().find(|c| c.name == name) {
+            Some(Connector {
+                credential: Credential::Entra(entra),
+                ..
+            }) => Some(entra.clone()),
+            Some(_) => {
+                problems.push(format!(
+                    "[output] identity: connector '{name}' authenticates with a PAT; Azure Storage takes an Entra identity (service principal, certificate, workload identity, managed identity or the Azure CLI)"
+                ));
+                None
+            }
+            None => {
+                problems.push(format!("[output] identity: no [[connector]] is named '{name}'"));
+                None
+            }
+        }
+    });
     let email = file
         .email
         .and_then(|e| resolve_email(e, &env, &mut problems));
@@ -1039,6 +1062,7 @@ fn resolve_with(
     Ok(ResolvedConfig {
         output_dir: file.output.dir,
         work_dir: file.output.work_dir,
+        output_identity,
         retain_days,
         limits,
         connectors,

@@ -66,9 +66,13 @@ fn start(program: &str, args: &[String], port: u16, hint: &str) -> Server {
 
 /// Azurite's blob service: $ADO_POSTURE_AZURITE (tests/run.sh installs it), else `azurite-blob`.
 fn azurite(data: &Path) -> Server {
+    azurite_with(data, &[])
+}
+
+fn azurite_with(data: &Path, extra: &[String]) -> Server {
     let program = std::env::var("ADO_POSTURE_AZURITE").unwrap_or_else(|_| "azurite-blob".into());
     let port = free_port();
-    let args = [
+    let mut args = [
         "--blobHost",
         "127.0.0.1",
         "--blobPort",
@@ -78,7 +82,9 @@ fn azurite(data: &Path) -> Server {
         "--silent",
         "--skipApiVersionCheck",
     ]
-    .map(String::from);
+    .map(String::from)
+    .to_vec();
+    args.extend_from_slice(extra);
     start(
         &program,
         &args,
@@ -286,6 +292,149 @@ fn three_shards_into_azurite_and_moto_give_the_unsharded_tables_and_readers_agre
 
     let server = moto();
     sharded_run_into("s3", &server, &base, tmp.path(), &single);
+}
+
+/// `[output] identity`: a connector's Entra identity (a service principal of the simulated Entra)
+/// writes to Azure storage with tokens for Azure Storage. Azurite runs with `--oauth basic` over
+/// HTTPS, where it checks each bearer token's audience, issuer and lifetime; no storage
+/// credential is in the environment.
+#[test]
+fn a_connectors_entra_identity_writes_to_azure_storage() {
+    const TENANT: &str = "00000000-0000-0000-0000-00000000cafe";
+    const CLIENT: &str = "11111111-2222-3333-4444-555555555555";
+    const SECRET: &str = "storage-sp-secret-never-print-me";
+    let tmp = tempfile::tempdir().unwrap();
+    let (cert, key) = (tmp.path().join("cert.pem"), tmp.path().join("key.pem"));
+    let openssl = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args([
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ])
+        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+        .args(["-addext", "extendedKeyUsage=serverAuth", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl (CI installs it)");
+    assert!(openssl.status.success(), "{}", text(&openssl.stderr));
+    let data = tmp.path().join("azurite");
+    std::fs::create_dir_all(&data).unwrap();
+    let tls = [
+        "--oauth".to_string(),
+        "basic".to_string(),
+        "--cert".to_string(),
+        cert.to_string_lossy().into_owned(),
+        "--key".to_string(),
+        key.to_string_lossy().into_owned(),
+    ];
+    let server = azurite_with(&data, &tls);
+    let sim = start_simulator(&["--organizations", "2", "--client-secret", SECRET]);
+    let account = format!("https://{}/devstoreaccount1", server.endpoint);
+    let created = script(&[
+        "create-with-token",
+        &format!("{}/{TENANT}/oauth2/v2.0/token", sim.url),
+        CLIENT,
+        SECRET,
+        &cert.to_string_lossy(),
+        &format!("{account}/posture"),
+    ]);
+    assert!(created.status.success(), "{}", text(&created.stderr));
+
+    let config = tmp.path().join("identity.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"[output]
+dir = "az://posture/nightly"
+work_dir = "{}"
+identity = "entra"
+
+[[connector]]
+name = "entra"
+url = "{sim}"
+vssps_url = "{sim}"
+advsec_url = "{sim}"
+organizations = ["*"]
+auth = {{ kind = "service_principal", tenant_id = "{TENANT}", client_id = "{CLIENT}", secret_env = "E2E_SP_SECRET", authority_url = "{sim}" }}
+"#,
+            tmp.path().join("work").display(),
+            sim = sim.url,
+        ),
+    )
+    .unwrap();
+    let env = [
+        ("E2E_SP_SECRET", SECRET),
+        ("AZURE_STORAGE_ACCOUNT_NAME", "devstoreaccount1"),
+        ("AZURE_STORAGE_ENDPOINT", account.as_str()),
+        // Trust Azurite's throw-away certificate (rustls' native roots read it).
+        ("SSL_CERT_FILE", &*cert.to_string_lossy()),
+    ];
+    let config = config.to_string_lossy().into_owned();
+    for (date, published, read) in [
+        (
+            "2026-11-25",
+            "dataset version 0",
+            "nothing committed there yet",
+        ),
+        (
+            "2026-11-26",
+            "dataset version 1",
+            "version 0: 54 file(s) of 2026-11-25",
+        ),
+    ] {
+        let output = run(
+            &[
+                "run",
+                "--config",
+                &config,
+                "--no-email",
+                "--snapshot-date",
+                date,
+            ],
+            &env,
+        );
+        let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+        assert_eq!(output.status.code(), Some(0), "{date}: {stdout}{stderr}");
+        assert!(
+            stdout.contains(&format!("published: az://posture/nightly/{published}")),
+            "{stdout}"
+        );
+        assert!(stdout.contains(read), "{date}: {stdout}");
+        assert!(!stdout.contains(SECRET) && !stderr.contains(SECRET));
+    }
+
+    // A PAT connector cannot be the store's identity.
+    std::fs::write(
+        tmp.path().join("pat.toml"),
+        std::fs::read_to_string(&config)
+            .unwrap()
+            .replace(
+                &format!(r#"{{ kind = "service_principal", tenant_id = "{TENANT}", client_id = "{CLIENT}", secret_env = "E2E_SP_SECRET", authority_url = "{}" }}"#, sim.url),
+                r#"{ kind = "pat", token_env = "E2E_SP_SECRET" }"#,
+            ),
+    )
+    .unwrap();
+    let output = run(
+        &[
+            "run",
+            "--config",
+            &tmp.path().join("pat.toml").to_string_lossy(),
+            "--check",
+        ],
+        &env,
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("authenticates with a PAT"),
+        "{}",
+        text(&output.stderr)
+    );
 }
 
 #[test]

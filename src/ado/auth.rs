@@ -17,6 +17,8 @@ use crate::config::{EntraCredential, ManagedIdentityProtocol, Secret};
 
 /// The Azure DevOps resource (application id) tokens are requested for.
 pub const ADO_RESOURCE: &str = "499b84ac-1321-427f-aa17-267ca6975798";
+/// Azure Storage, for the dataset on Blob Storage / ADLS Gen2 with a connector's identity.
+pub const STORAGE_RESOURCE: &str = "https://storage.azure.com";
 /// A token is renewed when less than this is left of its life.
 const REFRESH_MARGIN: Duration = Duration::from_secs(300);
 
@@ -57,6 +59,8 @@ pub struct TokenError {
 /// Hands out a valid `Authorization: Bearer` header, fetching a token when needed.
 pub struct TokenSource {
     credential: EntraCredential,
+    /// The resource tokens are for: Azure DevOps, or Azure Storage.
+    resource: &'static str,
     http: reqwest::Client,
     cached: tokio::sync::Mutex<Option<(Secret, Instant)>>,
     fetched: std::sync::atomic::AtomicU64,
@@ -111,8 +115,28 @@ enum CliOutputError {
 
 impl TokenSource {
     pub fn new(credential: EntraCredential, http: reqwest::Client) -> Self {
+        Self::for_resource(credential, http, ADO_RESOURCE)
+    }
+
+    /// Tokens of `credential` for Azure Storage ([`STORAGE_RESOURCE`]), over a client of their
+    /// own (the dataset's store is not an Azure DevOps host).
+    pub fn for_storage(credential: EntraCredential) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("ado-posture/", env!("CARGO_PKG_VERSION")))
+            .timeout(std::time::Duration::from_secs(120))
+            .connect_timeout(std::time::Duration::from_secs(20))
+            .build()?;
+        Ok(Self::for_resource(credential, http, STORAGE_RESOURCE))
+    }
+
+    fn for_resource(
+        credential: EntraCredential,
+        http: reqwest::Client,
+        resource: &'static str,
+    ) -> Self {
         TokenSource {
             credential,
+            resource,
             http,
             cached: tokio::sync::Mutex::new(None),
             fetched: std::sync::atomic::AtomicU64::new(0),
@@ -220,7 +244,7 @@ impl TokenSource {
                     ("grant_type", "client_credentials"),
                     ("client_id", client_id.as_str()),
                     ("client_secret", secret.expose()),
-                    ("scope", &format!("{ADO_RESOURCE}/.default")),
+                    ("scope", &format!("{}/.default", self.resource)),
                 ];
                 self.post_form(&token_url(authority, tenant_id), &form)
                     .await
@@ -242,7 +266,7 @@ impl TokenSource {
                         "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
                     ),
                     ("client_assertion", assertion.as_str()),
-                    ("scope", &format!("{ADO_RESOURCE}/.default")),
+                    ("scope", &format!("{}/.default", self.resource)),
                 ];
                 self.post_form(&url, &form).await
             }
@@ -267,7 +291,7 @@ impl TokenSource {
                         "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
                     ),
                     ("client_assertion", assertion.trim()),
-                    ("scope", &format!("{ADO_RESOURCE}/.default")),
+                    ("scope", &format!("{}/.default", self.resource)),
                 ];
                 self.post_form(&token_url(authority, tenant_id), &form)
                     .await
@@ -284,7 +308,7 @@ impl TokenSource {
                 };
                 url.query_pairs_mut()
                     .append_pair("api-version", api_version)
-                    .append_pair("resource", ADO_RESOURCE);
+                    .append_pair("resource", self.resource);
                 if let Some(id) = client_id {
                     url.query_pairs_mut().append_pair("client_id", id);
                 }
@@ -397,9 +421,13 @@ impl TokenSource {
 
     /// `az account get-access-token`: the identity the Azure CLI is signed in with.
     async fn azure_cli(&self) -> Result<(Secret, Duration), TokenError> {
-        let output = run_azure_cli(std::ffi::OsStr::new("az"), self.deadlines.azure_cli)
-            .await
-            .map_err(|m| self.error("az", &m))?;
+        let output = run_azure_cli(
+            std::ffi::OsStr::new("az"),
+            self.resource,
+            self.deadlines.azure_cli,
+        )
+        .await
+        .map_err(|m| self.error("az", &m))?;
         if !output.status.success() {
             return Err(self.error(
                 "az",
@@ -420,6 +448,7 @@ impl TokenSource {
 /// runs Python, so on Unix it gets a process group of its own and the whole group is killed.
 async fn run_azure_cli(
     program: &std::ffi::OsStr,
+    resource: &str,
     deadline: Duration,
 ) -> Result<std::process::Output, String> {
     use tokio::io::AsyncReadExt;
@@ -430,7 +459,7 @@ async fn run_azure_cli(
             "account",
             "get-access-token",
             "--resource",
-            ADO_RESOURCE,
+            resource,
             "--output",
             "json",
         ])
@@ -691,7 +720,7 @@ mod tests {
             dir.path(),
             r#"echo '{"accessToken": "eyJ0-cli", "expires_on": 1795701792}'"#,
         );
-        let output = run_azure_cli(az.as_os_str(), Duration::from_secs(20))
+        let output = run_azure_cli(az.as_os_str(), ADO_RESOURCE, Duration::from_secs(20))
             .await
             .unwrap();
         assert!(output.status.success());
@@ -710,7 +739,7 @@ mod tests {
             &format!("sleep 60 &\necho $! > '{}'\nwait", pid_file.display()),
         );
         let started = Instant::now();
-        let message = run_azure_cli(az.as_os_str(), Duration::from_secs(1))
+        let message = run_azure_cli(az.as_os_str(), ADO_RESOURCE, Duration::from_secs(1))
             .await
             .unwrap_err();
         assert!(started.elapsed() < Duration::from_secs(10), "{message}");

@@ -40,6 +40,7 @@ use serde::{Deserialize, Serialize};
 use super::commit::{Keep, Replace, VersionStore};
 use super::delta;
 use super::{DatasetError, io_error, parquet_rows};
+use crate::ado::auth::TokenSource;
 
 /// Log entries kept; older ones are deleted (each entry lists every file of its version).
 const LOG_ENTRIES_KEPT: usize = 30;
@@ -158,8 +159,10 @@ pub struct RemoteDataset {
 
 impl RemoteDataset {
     /// The store a URL names, with credentials and options from the environment
-    /// (`AZURE_*`, `AWS_*`, `GOOGLE_*` as `object_store` reads them). Nothing is contacted.
-    pub fn from_url(url: &str) -> Result<Self, StoreError> {
+    /// (`AZURE_*`, `AWS_*`, `GOOGLE_*` as `object_store` reads them) or, for Azure, tokens of
+    /// `identity` (a connector's Entra identity, for [`crate::ado::auth::STORAGE_RESOURCE`]).
+    /// Nothing is contacted.
+    pub fn from_url(url: &str, identity: Option<Arc<TokenSource>>) -> Result<Self, StoreError> {
         let fail = |message: String| StoreError::Url {
             url: redact(url),
             message,
@@ -175,13 +178,21 @@ impl RemoteDataset {
                 "a query (a SAS token?) does not belong in the URL: set AZURE_STORAGE_SAS_TOKEN or other credentials in the environment".into(),
             ));
         }
+        let azure = matches!(parsed.scheme(), "az" | "azure" | "abfs" | "abfss");
+        if identity.is_some() && !azure {
+            return Err(fail(
+                "[output] identity (a connector's Entra identity) applies to Azure storage only (az://, abfss://): S3 and Cloud Storage take credentials from the environment".into(),
+            ));
+        }
         let store: Arc<dyn ObjectStore> = match parsed.scheme() {
-            "az" | "azure" | "abfs" | "abfss" => Arc::new(
-                object_store::azure::MicrosoftAzureBuilder::from_env()
-                    .with_url(url)
-                    .build()
-                    .map_err(|e| fail(redact(&e.to_string())))?,
-            ),
+            "az" | "azure" | "abfs" | "abfss" => {
+                let mut builder =
+                    object_store::azure::MicrosoftAzureBuilder::from_env().with_url(url);
+                if let Some(tokens) = identity {
+                    builder = builder.with_credentials(Arc::new(EntraStorageCredential(tokens)));
+                }
+                Arc::new(builder.build().map_err(|e| fail(redact(&e.to_string())))?)
+            }
             "s3" | "s3a" => Arc::new(
                 object_store::aws::AmazonS3Builder::from_env()
                     .with_url(url)
@@ -828,6 +839,50 @@ impl RemoteDataset {
     }
 }
 
+/// Azure Storage credentials from a connector's Entra identity: `object_store` asks before each
+/// request; the token source keeps the token and renews it 5 minutes before it expires.
+#[derive(Debug)]
+struct EntraStorageCredential(Arc<TokenSource>);
+
+impl object_store::CredentialProvider for EntraStorageCredential {
+    type Credential = object_store::azure::AzureCredential;
+
+    // The trait is declared with `async_trait`; this is its expansion, without the crate.
+    fn get_credential<'life, 'future>(
+        &'life self,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = object_store::Result<Arc<Self::Credential>>>
+                + Send
+                + 'future,
+        >,
+    >
+    where
+        'life: 'future,
+        Self: 'future,
+    {
+        Box::pin(async move {
+            let header = self
+                .0
+                .header()
+                .await
+                .map_err(|e| object_store::Error::Generic {
+                    store: "MicrosoftAzure",
+                    source: Box::new(e),
+                })?;
+            let token = header
+                .to_str()
+                .ok()
+                .and_then(|h| h.strip_prefix("Bearer "))
+                .unwrap_or_default()
+                .to_string();
+            Ok(Arc::new(object_store::azure::AzureCredential::BearerToken(
+                token,
+            )))
+        })
+    }
+}
+
 /// The data files and run manifests of `date` in a local version folder.
 fn snapshot_files(
     version: &Path,
@@ -1188,14 +1243,14 @@ mod tests {
 
     #[test]
     fn unsupported_schemes_and_secrets_in_urls_are_refused() {
-        let err = RemoteDataset::from_url("ftp://host/x")
+        let err = RemoteDataset::from_url("ftp://host/x", None)
             .unwrap_err()
             .to_string();
         assert!(
             err.contains("not supported") && err.contains("s3://"),
             "{err}"
         );
-        let err = RemoteDataset::from_url("az://c/p?sv=2024&sig=SECRET")
+        let err = RemoteDataset::from_url("az://c/p?sv=2024&sig=SECRET", None)
             .unwrap_err()
             .to_string();
         assert!(

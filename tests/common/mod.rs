@@ -159,6 +159,7 @@ pub async fn snapshot(
     let config = ResolvedConfig {
         output_dir: None,
         work_dir: None,
+        output_identity: None,
         retain_days: None,
         limits: Limits::default(),
         connectors: vec![server.connector("fixture")],

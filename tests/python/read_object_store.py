@@ -6,6 +6,9 @@ dataset of the same estate (an unsharded run).
 
 usage: read_object_store.py az|s3 ENDPOINT BUCKET PREFIX LOCAL_DATASET
        read_object_store.py create az|s3 ENDPOINT BUCKET   (creates the container or bucket)
+       read_object_store.py create-with-token TOKEN_URL CLIENT_ID SECRET CA_FILE CONTAINER_URL
+         (creates a container of Azurite with --oauth basic over HTTPS, with an Entra token
+         for Azure Storage from the token endpoint: a client-credentials grant)
   ENDPOINT is host:port of Azurite's blob service or of moto's S3 server.
 Prints one JSON object: {"version", "snapshot_date", "tables": {table: {manifest, pyarrow,
 polars, delta}}, "problems": [...]}; exits 1 when there is a problem.
@@ -72,7 +75,35 @@ def canonical(table):
     return sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
 
 
+def create_with_token(token_url, client_id, secret, ca_file, container_url):
+    import ssl
+    import urllib.parse
+    import urllib.request
+
+    form = urllib.parse.urlencode(
+        {
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": secret,
+            "scope": "https://storage.azure.com/.default",
+        }
+    ).encode()
+    with urllib.request.urlopen(urllib.request.Request(token_url, data=form)) as answer:
+        token = json.loads(answer.read())["access_token"]
+    request = urllib.request.Request(
+        f"{container_url}?restype=container",
+        method="PUT",
+        data=b"",
+        headers={"Authorization": f"Bearer {token}", "x-ms-version": "2021-08-06"},
+    )
+    context = ssl.create_default_context(cafile=ca_file)
+    with urllib.request.urlopen(request, context=context) as answer:
+        return 0 if answer.status == 201 else 1
+
+
 def main():
+    if sys.argv[1] == "create-with-token":
+        return create_with_token(*sys.argv[2:7])
     if sys.argv[1] == "create":
         kind, endpoint, bucket = sys.argv[2:5]
         if kind == "s3":

@@ -177,7 +177,9 @@ fn load_for_run(path: &Path, out: Option<&Path>) -> anyhow::Result<(ResolvedConf
         }
     };
     let work_dir = config.as_ref().and_then(|c| c.work_dir.clone());
-    let out = out.and_then(|out| Output::resolve(&out, work_dir.as_deref(), key, &mut problems));
+    let identity = config.as_ref().and_then(|c| c.output_identity.as_ref());
+    let out = out
+        .and_then(|out| Output::resolve(&out, work_dir.as_deref(), identity, key, &mut problems));
     match (config, out) {
         (Some(config), Some(out)) if problems.is_empty() => Ok((config, out)),
         _ => Err(ConfigError::Problems(problems).into()),
@@ -465,6 +467,7 @@ pub async fn demo(
     let config = ResolvedConfig {
         output_dir: None,
         work_dir: None,
+        output_identity: None,
         retain_days: None,
         limits: Limits {
             requests_per_second: 200,

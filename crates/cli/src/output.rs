@@ -2,9 +2,12 @@
 //! a local work folder (brought up to date from the store before the run, published after it).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
+use ado_posture::ado::auth::TokenSource;
+use ado_posture::config::EntraCredential;
 use ado_posture::dataset::remote::{self, Hydrated, RemoteDataset, StoreError};
 use ado_posture::shard::Shard;
 
@@ -22,14 +25,15 @@ impl Output {
     pub fn resolve(
         dir: &Path,
         work_dir: Option<&Path>,
+        identity: Option<&EntraCredential>,
         key: &str,
         problems: &mut Vec<String>,
     ) -> Option<Output> {
         let text = dir.to_string_lossy();
         if !remote::is_url(&text) {
-            if work_dir.is_some() {
+            if work_dir.is_some() || identity.is_some() {
                 problems.push(format!(
-                    "[output] work_dir is only used when {key} is an object store's URL ({})",
+                    "[output] work_dir and identity are only used when {key} is an object store's URL ({})",
                     remote::SCHEMES
                 ));
             }
@@ -42,7 +46,17 @@ impl Output {
                 store: None,
             });
         }
-        let store = match RemoteDataset::from_url(&text) {
+        let tokens = match identity
+            .map(|c| TokenSource::for_storage(c.clone()))
+            .transpose()
+        {
+            Ok(tokens) => tokens.map(Arc::new),
+            Err(e) => {
+                problems.push(format!("[output] identity: {e}"));
+                return None;
+            }
+        };
+        let store = match RemoteDataset::from_url(&text, tokens) {
             Ok(store) => store,
             Err(e) => {
                 problems.push(format!("{key}: {e}"));

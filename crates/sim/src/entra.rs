@@ -14,6 +14,38 @@ use serde_json::{Value, json};
 
 /// The Azure DevOps resource (application id) Entra tokens must be issued for.
 pub const ADO_RESOURCE: &str = "499b84ac-1321-427f-aa17-267ca6975798";
+/// Azure Storage: the dataset's store, written with a connector's identity.
+pub const STORAGE_RESOURCE: &str = "https://storage.azure.com";
+
+/// A token for Azure Storage. Storage services read its claims, so it is JWT-shaped: audience
+/// Azure Storage, issuer the tenant's, a lifetime (Azurite's `--oauth basic` checks these, not
+/// the signature, which this one does not have).
+fn storage_token(tenant: &str, client_id: &str, lifetime: Duration) -> String {
+    use base64::Engine as _;
+    let encode = |value: &Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string().as_bytes())
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let header = json!({ "alg": "RS256", "typ": "JWT" });
+    let claims = json!({
+        "aud": STORAGE_RESOURCE,
+        "iss": format!("https://sts.windows.net/{tenant}/"),
+        "iat": now,
+        "nbf": now.saturating_sub(60),
+        "exp": now + lifetime.as_secs(),
+        "tid": tenant,
+        "appid": client_id,
+        "oid": client_id,
+    });
+    format!(
+        "{}.{}.{}",
+        encode(&header),
+        encode(&claims),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b"simulated")
+    )
+}
 
 /// Who may get a token, and for how long tokens live.
 #[derive(Debug, Clone)]
@@ -101,7 +133,8 @@ pub fn client_credentials(
             "AADSTS70003: grant_type must be client_credentials (simulated).",
         );
     }
-    if field("scope") != format!("{ADO_RESOURCE}/.default") {
+    let for_storage = field("scope") == format!("{STORAGE_RESOURCE}/.default");
+    if field("scope") != format!("{ADO_RESOURCE}/.default") && !for_storage {
         return error(
             "invalid_scope",
             "AADSTS70011: The scope is not valid (simulated).",
@@ -127,13 +160,18 @@ pub fn client_credentials(
         );
     }
     let lifetime = settings.token_lifetime;
+    let token = if for_storage {
+        storage_token(tenant, &settings.client_id, lifetime)
+    } else {
+        issued.issue(lifetime)
+    };
     (
         200,
         json!({
             "token_type": "Bearer",
             "expires_in": lifetime.as_secs(),
             "ext_expires_in": lifetime.as_secs(),
-            "access_token": issued.issue(lifetime)
+            "access_token": token
         }),
     )
 }
