@@ -121,8 +121,9 @@ pub enum Command {
         /// variables or files it names.
         #[arg(short, long, value_name = "FILE")]
         config: PathBuf,
-        /// Where to write the dataset and reports (default: [output] dir of the config).
-        #[arg(short, long, value_name = "DIR")]
+        /// Where to write the dataset and reports: a folder, or an object store's URL (az://,
+        /// abfss://, s3://, gs://) (default: [output] dir of the config).
+        #[arg(short, long, value_name = "DIR|URL")]
         out: Option<PathBuf>,
         /// Validate the config, its secrets and the output folder, report every problem, and exit.
         #[arg(long)]
@@ -144,8 +145,9 @@ pub enum Command {
         /// The config file (the same as the shards').
         #[arg(short, long, value_name = "FILE")]
         config: PathBuf,
-        /// The output folder the shards wrote under (default: [output] dir of the config).
-        #[arg(short, long, value_name = "DIR")]
+        /// The output folder or object store's URL the shards wrote under (default: [output]
+        /// dir of the config).
+        #[arg(short, long, value_name = "DIR|URL")]
         out: Option<PathBuf>,
         /// How many shards the crawl was split into (N of `--shard K/N`).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(ado_posture::shard::MAX_SHARDS)))]
