@@ -585,7 +585,8 @@ impl ReportData {
         let frame = scan_files(&dataset.partition_files(FINDINGS.name, date)?)?;
         let tally = tally(&frame)?;
         let findings = OrderedFindings::new(frame, date.to_string())?;
-        let by_severity = ["critical", "high", "medium", "low"]
+        let by_severity = crate::rules::Severity::ALL
+            .map(crate::rules::Severity::as_str)
             .into_iter()
             .map(|severity| {
                 let list = findings.list(

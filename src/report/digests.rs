@@ -46,13 +46,16 @@ pub fn owner_digests(
     }
     let owned = scan_files(&owned_files)?.filter(open_findings());
     let titles = scan_files(&finding_files)?.select([col("finding_id"), col("title")]);
-    let severity_rank = when(col("severity").eq(lit("critical")))
-        .then(lit(0))
-        .when(col("severity").eq(lit("high")))
-        .then(lit(1))
-        .when(col("severity").eq(lit("medium")))
-        .then(lit(2))
-        .otherwise(lit(3));
+    // Report order, as `severity_rank`: an unknown severity after every known one.
+    let severity_rank =
+        crate::rules::Severity::ALL
+            .iter()
+            .rev()
+            .fold(lit(4i32), |otherwise, severity| {
+                when(col("severity").eq(lit(severity.as_str())))
+                    .then(lit(i32::from(severity.rank())))
+                    .otherwise(otherwise)
+            });
     let mut digests = Vec::with_capacity(owners.len());
     for owner in owners {
         let mine = owned.clone().filter(

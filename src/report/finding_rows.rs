@@ -64,15 +64,9 @@ pub struct FindingList {
     pub total: u64,
 }
 
-/// Position of a severity in report order.
+/// Position of a severity in report order; an unknown one after every known one.
 pub fn severity_rank(severity: &str) -> u8 {
-    match severity {
-        "critical" => 0,
-        "high" => 1,
-        "medium" => 2,
-        "low" => 3,
-        _ => 4,
-    }
+    crate::rules::Severity::parse(severity).map_or(4, crate::rules::Severity::rank)
 }
 
 /// The snapshot's findings partition, and its rules in report order.

@@ -27,6 +27,19 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// Every severity, in report order (most severe first): the one place that order is spelt.
+    pub const ALL: [Severity; 4] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ];
+
+    /// Position in report order (0: critical).
+    pub fn rank(self) -> u8 {
+        self as u8
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Critical => "critical",
