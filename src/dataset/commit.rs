@@ -288,10 +288,9 @@ fn link_kept(
             .flatten()
         {
             let partition_name = partition.file_name().to_string_lossy().into_owned();
-            let date = partition_name
-                .strip_prefix("snapshot_date=")
-                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
-            let Some(date) = date else { continue };
+            let Some(date) = super::partition_date(&partition_name) else {
+                continue;
+            };
             let replaced = match keep.replace {
                 Replace::Date(d) => d == date,
                 Replace::TablesOf(d) => d == date && written.contains(&name.as_str()),

@@ -82,6 +82,12 @@ pub fn partition_name(date: NaiveDate) -> String {
     format!("snapshot_date={}", date.format("%Y-%m-%d"))
 }
 
+/// The date a partition folder's name (`snapshot_date=YYYY-MM-DD`) holds, if it is one.
+pub fn partition_date(name: &str) -> Option<NaiveDate> {
+    let date = name.strip_prefix("snapshot_date=")?;
+    NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()
+}
+
 /// A dataset root (`OUT/dataset`).
 #[derive(Debug, Clone)]
 pub struct Dataset {
@@ -140,11 +146,7 @@ impl Dataset {
         for entry in entries {
             let entry = entry.map_err(io_error("listing", &dir))?;
             let name = entry.file_name();
-            if let Some(date) = name
-                .to_str()
-                .and_then(|n| n.strip_prefix("snapshot_date="))
-                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-            {
+            if let Some(date) = name.to_str().and_then(partition_date) {
                 dates.push(date);
             }
         }

@@ -338,14 +338,7 @@ impl RemoteDataset {
 
     async fn read_entry(&self, version: u64) -> Result<CommitEntry, StoreError> {
         let path = self.entry_path(version);
-        let bytes = self
-            .store
-            .get(&path)
-            .await
-            .map_err(self.store_error("reading", &path))?
-            .bytes()
-            .await
-            .map_err(self.store_error("reading", &path))?;
+        let bytes = self.get_bytes(&path).await?;
         serde_json::from_slice(&bytes).map_err(|source| StoreError::Log {
             url: self.url.clone(),
             path: path.to_string(),
@@ -590,23 +583,23 @@ impl RemoteDataset {
                 let text = self
                     .get_bytes(&log.clone().join(delta::log_file_name(newest)))
                     .await?;
-                let state = match delta::reflected(&text) {
-                    Some((ours, _)) if ours == entry.version => return Ok(false),
-                    Some((ours, _)) if previous.is_some_and(|p| p.version == ours) => {
+                let reflected = delta::reflected(&text);
+                // The table's files as of the commit of ours its newest version reflects.
+                let known = match reflected.map(|(ours, _)| ours) {
+                    Some(ours) if ours == entry.version => return Ok(false),
+                    Some(ours) if previous.is_some_and(|p| p.version == ours) => {
                         previous.map(|p| of_table(&p.files))
                     }
-                    Some((ours, _)) => match self.read_entry(ours).await {
-                        Ok(reflected) => Some(of_table(&reflected.files)),
-                        Err(_) => None,
-                    },
+                    Some(ours) => self.read_entry(ours).await.ok().map(|e| of_table(&e.files)),
                     None => None,
                 };
-                let state = match state {
+                let state = match known {
                     Some(state) => state,
                     None => self.replay_delta_log(def, &log, &versions).await?,
                 };
-                let schema = delta::reflected(&text).map(|(_, schema)| schema);
-                (Some(state), schema == Some(crate::tables::SCHEMA_VERSION))
+                let schema_current =
+                    reflected.is_some_and(|(_, schema)| schema == crate::tables::SCHEMA_VERSION);
+                (Some(state), schema_current)
             }
         };
         let files = of_table(&entry.files);
@@ -648,9 +641,9 @@ impl RemoteDataset {
             .into_iter()
             .map(|path| CommittedFile {
                 snapshot_date: path
-                    .strip_prefix("snapshot_date=")
-                    .and_then(|rest| rest.get(..10))
-                    .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                    .split('/')
+                    .next()
+                    .and_then(super::partition_date)
                     .unwrap_or_default(),
                 path: format!("{}/{path}", def.name),
                 table: def.name.to_string(),

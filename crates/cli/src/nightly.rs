@@ -264,44 +264,22 @@ async fn scheduled_run(
         Ok(started) => started,
         Err(code) => return Ok(code),
     };
-    let mut today = settings
-        .snapshot_date
-        .unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let mut snapshot_date = settings.snapshot_date;
-    if let (Some(shards), None) = (settings.assemble_shards, settings.snapshot_date) {
-        match output::shards_date(output, shards, today).await {
-            Ok(date) => {
-                if date != today {
-                    println!(
-                        "Finalizing the shards' snapshot of {date} (the newest they committed; --snapshot-date chooses another)"
-                    );
-                }
-                today = date;
-                snapshot_date = Some(date);
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                drop(lock);
-                log_summary(None, exit::FAILURE, started.elapsed(), "nothing committed");
-                return Ok(exit::FAILURE);
-            }
-        }
-    }
-    if let Some(store) = &output.store
-        && let Err(e) = output::hydrate(store, out, today, settings.assemble_shards).await
+    let date = match output::prepare(output, settings.snapshot_date, settings.assemble_shards).await
     {
-        eprintln!("error: {e}");
-        drop(lock);
-        log_summary(None, exit::FAILURE, started.elapsed(), "nothing committed");
-        return Ok(exit::FAILURE);
-    }
+        Ok(date) => date,
+        Err(e) => {
+            eprintln!("error: {e}");
+            drop(lock);
+            log_summary(None, exit::FAILURE, started.elapsed(), "nothing committed");
+            return Ok(exit::FAILURE);
+        }
+    };
     let retain_from = settings.retain_days.map(|days| {
-        today
-            .checked_sub_days(chrono::Days::new(u64::from(days)))
+        date.checked_sub_days(chrono::Days::new(u64::from(days)))
             .unwrap_or(chrono::NaiveDate::MIN)
     });
     let options = JobOptions {
-        snapshot_date,
+        snapshot_date: Some(date),
         retain_from,
         stage: stage.clone(),
         assemble_shards: settings.assemble_shards,

@@ -83,9 +83,37 @@ impl Output {
     }
 }
 
+/// The run's snapshot date, and with a store the work folder made ready for it ([`hydrate`]).
+/// The date is the one given; for `finalize` without one, the shards' ([`shards_date`]); else
+/// today (UTC).
+pub async fn prepare(
+    output: &Output,
+    given: Option<NaiveDate>,
+    shards: Option<u32>,
+) -> Result<NaiveDate, StoreError> {
+    let today = chrono::Utc::now().date_naive();
+    let date = match (given, shards) {
+        (Some(date), _) => date,
+        (None, Some(shards)) => {
+            let date = shards_date(output, shards, today).await?;
+            if date != today {
+                println!(
+                    "Finalizing the shards' snapshot of {date} (the newest they committed; --snapshot-date chooses another)"
+                );
+            }
+            date
+        }
+        (None, None) => today,
+    };
+    if let Some(store) = &output.store {
+        hydrate(store, &output.local, date, shards).await?;
+    }
+    Ok(date)
+}
+
 /// Makes the work folder's dataset the store's previous snapshot before `date` (what the run's
 /// history and change feed compare with) and, for `finalize`, each shard's part of `date`.
-pub async fn hydrate(
+async fn hydrate(
     store: &RemoteDataset,
     local: &Path,
     date: NaiveDate,
@@ -172,7 +200,7 @@ pub async fn publish(
 /// The date `finalize` assembles when none is given: the newest date a shard committed, when it
 /// is today or yesterday (UTC), so that shards that started before midnight are finalized after
 /// it; else today. A shard's date is the day its run started.
-pub async fn shards_date(
+async fn shards_date(
     output: &Output,
     shards: u32,
     today: NaiveDate,
