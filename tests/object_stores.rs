@@ -179,13 +179,7 @@ fn sharded_run_into(kind: &str, server: &Server, base: &Path, tmp: &Path, single
             &["run", "--config", config, "--shard", k, "--no-email"],
             &env,
         );
-        let stdout = text(&output.stdout);
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{kind} {k}: {stdout}{}",
-            text(&output.stderr)
-        );
+        let stdout = exited(&output, 0, &format!("{kind} {k}: "));
         assert!(
             stdout.contains(&format!(
                 "published: {url}/shards/{}-of-3/dataset version 0",
@@ -214,13 +208,7 @@ fn sharded_run_into(kind: &str, server: &Server, base: &Path, tmp: &Path, single
     // Shard 3 never published (killed, or not yet run): the others' parts are committed and
     // finalize assembles them, names the missing one and says partial.
     let output = finalize();
-    let stdout = text(&output.stdout);
-    assert_eq!(
-        output.status.code(),
-        Some(3),
-        "{kind}: {stdout}{}",
-        text(&output.stderr)
-    );
+    let stdout = exited(&output, 3, &format!("{kind}: "));
     assert!(
         stdout.contains("shard 3/3 committed no snapshot"),
         "{kind}: {stdout}"
@@ -232,13 +220,7 @@ fn sharded_run_into(kind: &str, server: &Server, base: &Path, tmp: &Path, single
 
     shard("3/3");
     let output = finalize();
-    let stdout = text(&output.stdout);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{kind}: {stdout}{}",
-        text(&output.stderr)
-    );
+    let stdout = exited(&output, 0, &format!("{kind}: "));
     assert!(
         stdout.contains(&format!("published: {url}/dataset version 1")),
         "{stdout}"

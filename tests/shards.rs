@@ -76,13 +76,7 @@ fn three_shards_and_finalize_give_the_unsharded_snapshot_row_for_row() {
     // sim-org-01 is shard 1's, 00 and 04 shard 2's, 02 and 03 shard 3's (CRC-32 of "e2e\0name").
     for (k, organizations) in [("1/3", 1), ("2/3", 2), ("3/3", 2)] {
         let output = shard(&config, &sharded, k);
-        let stdout = text(&output.stdout);
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{stdout}{}",
-            text(&output.stderr)
-        );
+        let stdout = exited(&output, 0, "");
         assert!(
             stdout.contains(&format!("organizations: {organizations};")),
             "{k}: {stdout}"
@@ -93,13 +87,7 @@ fn three_shards_and_finalize_give_the_unsharded_snapshot_row_for_row() {
         "a shard writes only its own folder"
     );
     let output = finalize(&config, &sharded, "3");
-    let stdout = text(&output.stdout);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}{}",
-        text(&output.stderr)
-    );
+    exited(&output, 0, "");
 
     let (expected, assembled) = (
         tables(&single.join("dataset")),
@@ -178,13 +166,7 @@ fn a_killed_shard_leaves_the_others_committed_and_finalize_says_partial() {
     child.wait().unwrap();
 
     let output = finalize(&config, &out, "3");
-    let stdout = text(&output.stdout);
-    assert_eq!(
-        output.status.code(),
-        Some(3),
-        "{stdout}{}",
-        text(&output.stderr)
-    );
+    let stdout = exited(&output, 3, "");
     assert!(
         stdout.contains("not crawled: shard 2/3 committed no snapshot of"),
         "{stdout}"
@@ -238,13 +220,7 @@ fn finalize_after_midnight_takes_the_date_the_shards_committed() {
         assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     }
     let output = finalize(&config, &out, "2");
-    let stdout = text(&output.stdout);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}{}",
-        text(&output.stderr)
-    );
+    let stdout = exited(&output, 0, "");
     assert!(
         stdout.contains(&format!("Finalizing the shards' snapshot of {yesterday}")),
         "{stdout}"

@@ -82,6 +82,19 @@ pub fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().expect("run ado-posture")
 }
 
+/// Asserts that a run exited with `code` (the message shows `context`, stdout and stderr);
+/// its stdout.
+pub fn exited(output: &Output, code: i32, context: &str) -> String {
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{context}{stdout}{}",
+        text(&output.stderr)
+    );
+    stdout
+}
+
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
